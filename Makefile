@@ -1,0 +1,97 @@
+# exitless: top-level build.
+#
+#   make            build the mechanisms, the model, the tool, the tests,
+#                   and exitless.ko when the pinned kernel headers exist
+#   make check      install missing Debian packages, then run every test
+#                   tier this machine supports (scripts/check.sh)
+#   make run        the main job: `exitless bench` on /dev/kvm
+#   make kmod       build exitless.ko (KDIR=... to pick the headers)
+#
+# Each directory adds itself through a build.mk fragment, so parts can be
+# added without touching this file. A fragment appends to:
+#   MECH_SRCS    mechanism sources (plain C, also linked into exitless.ko)
+#   MODEL_SRCS   reference-model sources
+#   TOOL_SRCS    sources of the `exitless` tool (userspace/)
+#   UNIT_TESTS   names of cmocka test programs; test NAME is built from
+#                NAME_SRCS, with ASan+UBSan, against the mechanisms+model
+#   ALL_EXTRA    further targets `make` builds
+
+BUILD		?= build
+CC		?= gcc
+OPT		?= -O2
+WARN		:= -Wall -Wextra -Wno-unused-parameter -Wshadow \
+		   -Werror=implicit-function-declaration -Werror=vla
+CPPFLAGS	+= -Iinclude -D_GNU_SOURCE
+CFLAGS		+= -std=gnu11 -g $(WARN)
+SANFLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -fno-omit-frame-pointer
+TOOL_LIBS	:= $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c) -lpthread
+TOOL_CFLAGS	:= $(shell pkg-config --cflags json-c 2>/dev/null)
+
+MECH_SRCS	:=
+MODEL_SRCS	:=
+TOOL_SRCS	:=
+UNIT_TESTS	:=
+ALL_EXTRA	:=
+
+include $(sort $(wildcard */build.mk))
+
+obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(filter %.c,$(1))) \
+		  $(patsubst %.S,$(BUILD)/obj/%.o,$(filter %.S,$(1)))
+san		= $(patsubst %.c,$(BUILD)/san/%.o,$(1))
+
+LIBXL		:= $(BUILD)/libxl.a
+LIBXL_SAN	:= $(BUILD)/libxl-san.a
+TOOL		:= $(BUILD)/exitless
+TEST_BINS	:= $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+
+.PHONY: all check run kmod clean unit distclean
+all: $(LIBXL) $(TOOL) $(TEST_BINS) $(ALL_EXTRA)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPT) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SANFLAGS) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBXL): $(call obj,$(MECH_SRCS) $(MODEL_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(LIBXL_SAN): $(call san,$(MECH_SRCS) $(MODEL_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(TOOL): $(call obj,$(TOOL_SRCS)) $(LIBXL)
+	$(CC) $(CFLAGS) -o $@ $^ $(TOOL_LIBS)
+
+# One rule per unit test: NAME_SRCS, sanitized, linked with cmocka.
+define unit_test_rule
+$(BUILD)/tests/$(1): $$(call san,$$($(1)_SRCS)) $(LIBXL_SAN)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$^ -lcmocka $$(TOOL_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
+
+unit: $(TEST_BINS)
+	@scripts/check.sh unit
+
+check:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@scripts/check.sh
+
+run: all
+	$(TOOL) bench
+
+kmod:
+	$(MAKE) -C kmod
+
+clean:
+	rm -rf $(BUILD)
+	-$(MAKE) -C kmod clean >/dev/null 2>&1
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * struct xl_hw_ops: the one seam between the delivery mechanisms
+ * (shadow-idt/, posted/, did-ipi/) and the machine they drive.
+ *
+ * Two implementations exist and no third is planned:
+ *   - kmod/ implements it with VMREAD/VMWRITE, KVM and the host kernel;
+ *   - model/ implements it in software, so the same mechanism code runs
+ *     against the reference model in userspace tests.
+ * The mechanisms call nothing else that touches hardware; a grep for
+ * vmread/vmwrite must find them only in the one kmod file that implements
+ * this interface.
+ *
+ * Conventions for every hook:
+ *   - return 0 or a negative errno; never crash on a bad argument;
+ *   - @hw is the implementation's cookie (struct xl_hw.priv);
+ *   - @vcpu is the vCPU index within the VM, 0 .. nr_vcpus - 1;
+ *   - hooks marked "vCPU context" may only be called for the vCPU whose
+ *     VMCS is current on the calling CPU, i.e. from that vCPU's VM-entry or
+ *     VM-exit hook, with preemption disabled (on VMX the VMCS is per-CPU
+ *     state, SDM 24.1). The model enforces nothing here but kmod does.
+ */
+#ifndef XL_HW_OPS_H
+#define XL_HW_OPS_H
+
+#include "xl_types.h"
+
+/* Where a vCPU is, as the hypervisor's scheduler sees it right now. */
+enum xl_vcpu_run_state {
+	XL_VCPU_RUNNING,	/* in guest mode (or about to enter) on @pcpu */
+	XL_VCPU_PREEMPTED,	/* runnable, not on a CPU */
+	XL_VCPU_BLOCKED,	/* halted, waiting for an interrupt */
+};
+
+struct xl_vcpu_loc {
+	enum xl_vcpu_run_state state;
+	u32 pcpu;		/* valid when RUNNING */
+	u32 pcpu_apic_id;	/* physical APIC ID of @pcpu */
+};
+
+struct xl_hw_ops {
+	/* VMCS field access, field encodings in hw/vmx.h. vCPU context. */
+	int (*vmcs_read)(void *hw, u32 vcpu, u32 field, u64 *val);
+	int (*vmcs_write)(void *hw, u32 vcpu, u32 field, u64 val);
+
+	/*
+	 * Set whether a WRMSR of @msr by the guest exits (MSR bitmap, SDM
+	 * 24.6.9). Used only for the x2APIC EOI MSR. vCPU context.
+	 */
+	int (*msr_write_intercept)(void *hw, u32 vcpu, u32 msr, bool intercept);
+
+	/*
+	 * Copy to/from guest-virtual memory of @vcpu's current address space
+	 * (the shadow IDT lives there, SDM 6.10: IDTR holds a linear address).
+	 * Fails with -EFAULT when a page is not mapped.
+	 */
+	int (*guest_read)(void *hw, u32 vcpu, u64 gva, void *buf, size_t len);
+	int (*guest_write)(void *hw, u32 vcpu, u64 gva, const void *buf,
+			   size_t len);
+
+	/* Where @vcpu is now. Any context. */
+	int (*vcpu_locate)(void *hw, u32 vcpu, struct xl_vcpu_loc *loc);
+
+	/* Fixed-mode physical IPI of @vector to @pcpu (SDM 11.6.1). */
+	int (*send_ipi)(void *hw, u32 pcpu, u8 vector);
+
+	/* Make a blocked or preempted @vcpu runnable (it will re-check PIR). */
+	int (*wake_vcpu)(void *hw, u32 vcpu);
+
+	/*
+	 * Queue @vector for @vcpu through the hypervisor's ordinary, exiting
+	 * injection path (KVM's LAPIC emulation; the model's VM-entry
+	 * injection). The fallback for every mode.
+	 */
+	int (*inject)(void *hw, u32 vcpu, u8 vector);
+
+	/*
+	 * Re-raise host @vector on the current CPU: a host interrupt that hit
+	 * a not-present gate of the shadow IDT (#NP exit) must still reach
+	 * the host's own handler exactly once. vCPU context.
+	 */
+	int (*host_reraise)(void *hw, u8 vector);
+
+	/*
+	 * Switch host IRQ @host_irq's IRTE to posted format (VT-d 9.11) into
+	 * the descriptor at physical address @pi_desc_pa with @vector, or back
+	 * to remapped format (9.10) with irq_unpost.
+	 */
+	int (*irq_post)(void *hw, u32 host_irq, u64 pi_desc_pa, u8 vector,
+			bool urgent);
+	int (*irq_unpost)(void *hw, u32 host_irq);
+
+	/* Physical address of a mechanism-owned object (a PI descriptor). */
+	int (*virt_to_phys)(void *hw, const void *ptr, u64 *pa);
+};
+
+/* One machine: its ops, the cookie, and facts fixed at attach time. */
+struct xl_hw {
+	const struct xl_hw_ops *ops;
+	void *priv;
+	u32 nr_vcpus;
+	bool x2apic;		/* host APIC mode: NDST / ICR encoding */
+	bool has_posted_intr;	/* CPU posted-interrupt processing */
+	bool has_vtd_posting;	/* IOMMU posted-format IRTEs */
+	bool has_preemption_timer;
+};
+
+#endif /* XL_HW_OPS_H */

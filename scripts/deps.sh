@@ -1,0 +1,50 @@
+#!/bin/bash
+# Install the Debian packages the build and the test tiers need, and nothing
+# else. Idempotent: apt-get runs only when a package is missing, so a second
+# `make check` on the same machine does not touch the network.
+#
+# usage: scripts/deps.sh [tier...]     tiers: build unit kvm qemu bochs bench
+#        (no argument = every tier)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/pins.sh
+. "$here/pins.sh"
+
+declare -A PKGS=(
+	[build]="gcc make libc6-dev pkg-config libcmocka-dev libjson-c-dev"
+	[unit]="libcmocka-dev"
+	[kvm]="gcc binutils"
+	[qemu]="qemu-system-x86 busybox-static cpio kmod linux-headers-$XL_KABI sparse linux-source-$XL_KSRC_VER"
+	[bochs]="bochs bochsbios vgabios busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI"
+	[bench]="gnuplot-nox jq"
+)
+tiers=("$@")
+[ ${#tiers[@]} -eq 0 ] && tiers=(build unit kvm qemu bochs bench)
+
+want=()
+for t in "${tiers[@]}"; do
+	[ -n "${PKGS[$t]+x}" ] || { echo "deps.sh: unknown tier '$t'" >&2; exit 2; }
+	for p in ${PKGS[$t]}; do want+=("$p"); done
+done
+missing=()
+for p in $(printf '%s\n' "${want[@]}" | sort -u); do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]} (run as root, or install them)" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+stamp=/var/lib/apt/lists/partial/.xl-updated
+if [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +360 2>/dev/null)" ]; then
+	apt-get update -qq && touch "$stamp"
+fi
+if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/xl-apt.log 2>&1; then
+	tail -20 /tmp/xl-apt.log >&2
+	echo "deps.sh: apt-get install failed for: ${missing[*]}" >&2
+	echo "deps.sh: if linux-headers-$XL_KABI is gone, the pinned kernel ABI moved: update scripts/pins.sh" >&2
+	exit 1
+fi

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * exitless: ioctl ABI of /dev/exitless (kmod/, exitless.ko).
+ *
+ * An open file of /dev/exitless is a session. A session attaches to at most
+ * one KVM VM, given by a VM file descriptor (the fd KVM_CREATE_VM returned;
+ * the tool takes QEMU's with pidfd_getfd()). Everything the session set up
+ * (delivery mode, registered host IRQs) is undone when it detaches or when
+ * the file is closed, e.g. because the tool crashed. A VM can be attached by
+ * one session at a time.
+ *
+ * Rules for every structure (checked by the module, -EINVAL otherwise):
+ *   - @size is the size of the structure the caller was compiled with; this
+ *     version requires exactly sizeof(struct ...). A later ABI may grow a
+ *     structure at its end and accept both sizes.
+ *   - @flags has only the bits defined for that ioctl.
+ *   - every reserved field is zero on input. Output fields are overwritten.
+ * Other errors: -ENOTTY unknown ioctl, -EFAULT bad pointer, -EBADF/-EINVAL
+ * bad or non-KVM VM fd, -EBUSY already attached, -ENOTCONN not attached,
+ * -EOPNOTSUPP delivery mode not available, -E2BIG too many IRQs, -ENOENT
+ * IRQ does not exist, -EEXIST IRQ registered twice, -ENOSPC too many VMs.
+ */
+#ifndef _UAPI_EXITLESS_H
+#define _UAPI_EXITLESS_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define XL_DEVICE_PATH		"/dev/exitless"
+#define XL_ABI_VERSION		1
+#define XL_IOCTL_MAGIC		0xE7
+
+/* Upper bound of XL_IOC_REGISTER_IRQS; module parameter max_irqs <= this. */
+#define XL_MAX_IRQS		64
+
+/* Delivery modes, DESIGN.md "Delivery modes". */
+enum xl_mode {
+	XL_MODE_BASELINE = 0,	/* KVM's own paths: exits, KVM injects */
+	XL_MODE_ELI = 1,	/* shadow IDT, direct delivery */
+	XL_MODE_PI = 2,		/* VT-d posted interrupts */
+	XL_MODE_DID = 3,	/* virtual interrupts as physical IPIs */
+	XL_NR_MODES
+};
+
+/* XL_IOC_VERSION: what this module speaks. */
+struct xl_version {
+	__u32 size;
+	__u32 flags;		/* none defined */
+	__u32 abi_version;	/* out: XL_ABI_VERSION */
+	__u32 modes;		/* out: bit (1 << XL_MODE_x) per available mode */
+	__u32 max_irqs;		/* out: IRQs per VM (module parameter) */
+	__u32 max_vms;		/* out: attached VMs (module parameter) */
+	__u64 reserved[4];
+};
+
+/* XL_IOC_ATTACH: attach this session to the VM of @vm_fd. */
+struct xl_attach {
+	__u32 size;
+	__u32 flags;		/* none defined */
+	__s32 vm_fd;		/* in: a KVM VM fd of the calling process */
+	__u32 reserved0;
+	__u64 vm_id;		/* out: id of the attachment (debugfs, trace) */
+	__u64 reserved[4];
+};
+
+/* XL_IOC_SET_MODE: delivery mode of the attached VM. */
+struct xl_set_mode {
+	__u32 size;
+	__u32 flags;		/* none defined */
+	__u32 mode;		/* in: enum xl_mode */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+
+/*
+ * XL_IOC_REGISTER_IRQS / XL_IOC_UNREGISTER_IRQS: host IRQ numbers of a
+ * device assigned to the attached VM (its vfio-msi/msix IRQs, see
+ * /proc/interrupts). Registering is all or nothing.
+ */
+struct xl_irqs {
+	__u32 size;
+	__u32 flags;		/* none defined */
+	__u32 count;		/* in: 1..max_irqs entries of @irqs used */
+	__u32 reserved0;
+	__u32 irqs[XL_MAX_IRQS];
+	__u64 reserved[4];
+};
+
+/* XL_IOC_COUNTERS: counters of the attached VM, or module-wide ones. */
+#define XL_COUNTERS_GLOBAL	0x00000001U
+#define XL_COUNTERS_FLAGS	XL_COUNTERS_GLOBAL
+
+struct xl_counters {
+	__u32 size;
+	__u32 flags;		/* in: XL_COUNTERS_GLOBAL */
+	__u64 vm_id;		/* out: 0 for global counters */
+	__u32 mode;		/* out: current mode (per VM), else 0 */
+	__u32 nr_irqs;		/* out: registered IRQs (per VM or total) */
+	__u64 attaches;		/* out: global only: successful attaches */
+	__u64 detaches;		/* out: global only: detaches, incl. close */
+	__u64 attached;		/* out: global only: VMs attached now */
+	__u64 mode_changes;	/* out: successful XL_IOC_SET_MODE */
+	__u64 mode_rejected;	/* out: XL_IOC_SET_MODE -EOPNOTSUPP */
+	__u64 irq_registers;	/* out: IRQs registered */
+	__u64 irq_unregisters;	/* out: IRQs unregistered (incl. detach) */
+	__u64 ioctl_errors;	/* out: global only: ioctls that failed */
+	__u64 reserved[8];
+};
+
+#define XL_IOC_VERSION		_IOWR(XL_IOCTL_MAGIC, 0x00, struct xl_version)
+#define XL_IOC_ATTACH		_IOWR(XL_IOCTL_MAGIC, 0x01, struct xl_attach)
+#define XL_IOC_DETACH		_IO(XL_IOCTL_MAGIC, 0x02)
+#define XL_IOC_SET_MODE		_IOW(XL_IOCTL_MAGIC, 0x03, struct xl_set_mode)
+#define XL_IOC_REGISTER_IRQS	_IOW(XL_IOCTL_MAGIC, 0x04, struct xl_irqs)
+#define XL_IOC_UNREGISTER_IRQS	_IOW(XL_IOCTL_MAGIC, 0x05, struct xl_irqs)
+#define XL_IOC_COUNTERS		_IOWR(XL_IOCTL_MAGIC, 0x06, struct xl_counters)
+
+#endif /* _UAPI_EXITLESS_H */

@@ -1,0 +1,19 @@
+# exitless.ko and its VM test helper. The module is built by `make` only
+# when the pinned headers (or KDIR) exist; otherwise a one-line note.
+XL_PINNED_KDIR := /usr/src/linux-headers-$(shell sed -n 's/^XL_KABI=\([^ ]*\).*/\1/p' scripts/pins.sh)
+ALL_EXTRA += kmod-auto $(BUILD)/vm/bin/xl-kmodtest
+
+.PHONY: kmod-auto
+kmod-auto:
+	@if [ -n "$(KDIR)" ] || [ -f "$(XL_PINNED_KDIR)/Makefile" ] || \
+	    [ -f "/lib/modules/$$(uname -r)/build/Makefile" ]; then \
+		$(MAKE) --no-print-directory -C kmod; \
+	else \
+		echo "kmod: no kernel headers (linux-headers-$$(uname -r) or $(XL_PINNED_KDIR)): exitless.ko not built"; \
+	fi
+
+# Static, so the busybox initramfs needs no libc (tests/vm/mkinitramfs.sh
+# copies everything in build/vm/bin/).
+$(BUILD)/vm/bin/xl-kmodtest: tests/vm/src/xl-kmodtest.c include/uapi/exitless.h
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $<

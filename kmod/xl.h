@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * exitless.ko internals: sessions (open files of /dev/exitless), attached
+ * VMs and the counters behind debugfs and XL_IOC_COUNTERS.
+ */
+#ifndef XL_KMOD_XL_H
+#define XL_KMOD_XL_H
+
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <uapi/exitless.h>
+
+struct kvm;
+struct seq_file;
+
+/* Module parameters (main.c), fixed after load. */
+extern unsigned int xl_max_vms;
+extern unsigned int xl_max_irqs;
+extern bool xl_verbose;
+
+/*
+ * One attached VM. Owned by exactly one session; lives from a successful
+ * XL_IOC_ATTACH until detach or close. It holds a reference on the VM
+ * (kvm_get_kvm), so struct kvm cannot be freed while attached even when
+ * QEMU exits: the VM's memory is released at detach/close instead.
+ */
+struct xl_vm {
+	struct kvm *kvm;
+	u64 id;
+	pid_t owner_tgid;
+	struct list_head node;		/* in xl_vms, under xl_vms_lock */
+	/* The fields below change only under the owning session's lock. */
+	u32 mode;
+	u32 nr_irqs;
+	u32 irqs[XL_MAX_IRQS];
+	u64 mode_changes;
+	u64 mode_rejected;
+	u64 irq_registers;
+	u64 irq_unregisters;
+};
+
+/*
+ * A session: one open file. @lock serialises its ioctls and its release,
+ * so @vm never changes under a running ioctl.
+ */
+struct xl_session {
+	struct mutex lock;		/* serialises ioctls and release */
+	struct xl_vm *vm;
+};
+
+/* Module-wide counters; atomics, updated without locks. */
+struct xl_stats {
+	atomic64_t attaches;
+	atomic64_t detaches;
+	atomic64_t mode_changes;
+	atomic64_t mode_rejected;
+	atomic64_t irq_registers;
+	atomic64_t irq_unregisters;
+	atomic64_t ioctl_errors;
+};
+
+extern struct xl_stats xl_stats;
+
+/* vm.c: attachments. The caller holds the session's lock. */
+int xl_vm_attach(struct xl_session *s, int vm_fd, u64 *id);
+void xl_vm_detach(struct xl_session *s, const char *why);
+int xl_vm_set_mode(struct xl_session *s, u32 mode);
+int xl_vm_register_irqs(struct xl_session *s, const u32 *irqs, u32 count);
+int xl_vm_unregister_irqs(struct xl_session *s, const u32 *irqs, u32 count);
+u32 xl_modes_available(void);
+const char *xl_mode_name(u32 mode);
+unsigned int xl_vm_count(void);
+u64 xl_irqs_total(void);
+void xl_vm_counters(struct xl_session *s, struct xl_counters *c);
+void xl_vm_show_all(struct seq_file *m);
+
+/* ioctl.c */
+long xl_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+
+/* debugfs.c */
+void xl_debugfs_init(void);
+void xl_debugfs_exit(void);
+
+#endif /* XL_KMOD_XL_H */

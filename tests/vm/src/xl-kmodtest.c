@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xl-kmodtest: exercises exitless.ko's ioctl ABI from inside the test VM
+ * (tests/vm/guest/kmod.sh). Built static into the initramfs.
+ *
+ *   xl-kmodtest abi            ABI checks that need no KVM VM
+ *   xl-kmodtest attach         attach/detach/mode/irqs against a KVM VM fd
+ *   xl-kmodtest fuzz SEED N    N random ioctls, valid and invalid
+ *   xl-kmodtest hold           attach a VM and wait (rmmod-while-open test)
+ *   xl-kmodtest vm             create a KVM VM and wait (exitless attach --pid)
+ *
+ * Each fact is one line "XLTEST PASS|FAIL|SKIP name[: why]" (see
+ * tests/vm/guest/lib.sh); the exit status is 1 if any fact failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "uapi/exitless.h"
+
+static int failures;
+static const char *prefix = "";
+
+static void report(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("XLTEST %s %s", ok ? "PASS" : "FAIL", prefix);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static void skip(const char *name, const char *why)
+{
+	printf("XLTEST SKIP %s%s: %s\n", prefix, name, why);
+	fflush(stdout);
+}
+
+/* ioctl returning 0 or -errno */
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+/* One fact: the call returned @want (0 or -errno). */
+static void expect(const char *name, int got, int want)
+{
+	if (got == want)
+		report(1, "%s", name);
+	else
+		report(0, "%s: got %d (%s), want %d (%s)", name, got,
+		       strerror(-got), want, strerror(-want));
+}
+
+static int dev_open(void)
+{
+	int fd = open(XL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("XLTEST FAIL %sopen: %s: %s\n", prefix, XL_DEVICE_PATH,
+		       strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static int kvm_vm_create(int *kvm_fd)
+{
+	int kfd, vfd;
+
+	kfd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (kfd < 0)
+		return -errno;
+	vfd = ioctl(kfd, KVM_CREATE_VM, 0);
+	if (vfd < 0) {
+		vfd = -errno;
+		close(kfd);
+		return vfd;
+	}
+	*kvm_fd = kfd;
+	return vfd;
+}
+
+static struct xl_version version_in(void)
+{
+	struct xl_version v = { .size = sizeof(v) };
+
+	return v;
+}
+
+static int attach(int dev, int vm_fd, uint64_t *id)
+{
+	struct xl_attach a = { .size = sizeof(a), .vm_fd = vm_fd };
+	int ret = xioctl(dev, XL_IOC_ATTACH, &a);
+
+	if (!ret && id)
+		*id = a.vm_id;
+	return ret;
+}
+
+static int set_mode(int dev, uint32_t mode)
+{
+	struct xl_set_mode m = { .size = sizeof(m), .mode = mode };
+
+	return xioctl(dev, XL_IOC_SET_MODE, &m);
+}
+
+static int irqs_op(int dev, unsigned long cmd, const uint32_t *irqs,
+		   uint32_t n)
+{
+	struct xl_irqs r = { .size = sizeof(r), .count = n };
+
+	memcpy(r.irqs, irqs, n * sizeof(irqs[0]));
+	return xioctl(dev, cmd, &r);
+}
+
+static int counters(int dev, uint32_t flags, struct xl_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	c->flags = flags;
+	return xioctl(dev, XL_IOC_COUNTERS, c);
+}
+
+/* ---- abi: no VM needed ---- */
+
+static void test_abi(void)
+{
+	struct xl_version v;
+	struct xl_counters c;
+	struct xl_set_mode m;
+	struct xl_irqs r;
+	int dev = dev_open();
+	int i, ret;
+
+	prefix = "abi-";
+	v = version_in();
+	ret = xioctl(dev, XL_IOC_VERSION, &v);
+	expect("version", ret, 0);
+	report(v.abi_version == XL_ABI_VERSION, "version-abi: %u",
+	       v.abi_version);
+	report(v.modes == (1u << XL_MODE_BASELINE),
+	       "version-modes-baseline-only: 0x%x", v.modes);
+	report(v.max_irqs >= 1 && v.max_irqs <= XL_MAX_IRQS &&
+	       v.max_vms >= 1, "version-limits: irqs %u vms %u",
+	       v.max_irqs, v.max_vms);
+
+	v = version_in();
+	v.size = sizeof(v) - 8;
+	expect("version-short-size", xioctl(dev, XL_IOC_VERSION, &v), -EINVAL);
+	v = version_in();
+	v.size = 0;
+	expect("version-zero-size", xioctl(dev, XL_IOC_VERSION, &v), -EINVAL);
+	v = version_in();
+	v.flags = 1;
+	expect("version-flags", xioctl(dev, XL_IOC_VERSION, &v), -EINVAL);
+	for (i = 0; i < 4; i++) {
+		v = version_in();
+		v.reserved[i] = 1ULL << (i * 13);
+		ret = xioctl(dev, XL_IOC_VERSION, &v);
+		if (ret != -EINVAL)
+			break;
+	}
+	expect("version-reserved", ret, -EINVAL);
+	v = version_in();
+	v.abi_version = 7;
+	expect("version-output-field-nonzero",
+	       xioctl(dev, XL_IOC_VERSION, &v), -EINVAL);
+	expect("version-null", xioctl(dev, XL_IOC_VERSION, NULL), -EFAULT);
+	expect("version-bad-pointer",
+	       xioctl(dev, XL_IOC_VERSION, (void *)16), -EFAULT);
+	expect("unknown-nr", xioctl(dev, _IOWR(XL_IOCTL_MAGIC, 0x7f,
+					       struct xl_version), &v), -ENOTTY);
+	expect("wrong-magic", xioctl(dev, _IOWR('K', 0x00,
+						struct xl_version), &v),
+	       -ENOTTY);
+	/* same number, wrong size encoded in the command */
+	expect("wrong-size-in-cmd",
+	       xioctl(dev, _IOWR(XL_IOCTL_MAGIC, 0x00, uint64_t), &v),
+	       -ENOTTY);
+	expect("tcgets", xioctl(dev, TCGETS, &v), -ENOTTY);
+	expect("detach-not-attached", xioctl(dev, XL_IOC_DETACH, NULL),
+	       -ENOTCONN);
+	expect("detach-arg", ioctl(dev, XL_IOC_DETACH, 1UL) ? -errno : 0,
+	       -EINVAL);
+	expect("mode-not-attached", set_mode(dev, XL_MODE_BASELINE),
+	       -ENOTCONN);
+	memset(&m, 0, sizeof(m));
+	m.size = sizeof(m);
+	m.mode = XL_NR_MODES;
+	expect("mode-out-of-range", xioctl(dev, XL_IOC_SET_MODE, &m), -EINVAL);
+	m.mode = 0;
+	m.reserved0 = 1;
+	expect("mode-reserved0", xioctl(dev, XL_IOC_SET_MODE, &m), -EINVAL);
+	expect("irqs-not-attached",
+	       irqs_op(dev, XL_IOC_REGISTER_IRQS, (uint32_t[]){ 4 }, 1),
+	       -ENOTCONN);
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	expect("irqs-count-zero", xioctl(dev, XL_IOC_REGISTER_IRQS, &r),
+	       -EINVAL);
+	r.count = XL_MAX_IRQS + 1;
+	expect("irqs-count-huge", xioctl(dev, XL_IOC_REGISTER_IRQS, &r),
+	       -E2BIG);
+	r.count = 1;
+	r.irqs[5] = 9;
+	expect("irqs-unused-entry-nonzero",
+	       xioctl(dev, XL_IOC_REGISTER_IRQS, &r), -EINVAL);
+	expect("counters-not-attached", counters(dev, 0, &c), -ENOTCONN);
+	expect("counters-global", counters(dev, XL_COUNTERS_GLOBAL, &c), 0);
+	report(c.vm_id == 0 && c.size == sizeof(c), "counters-global-fields");
+	expect("counters-bad-flags", counters(dev, 2, &c), -EINVAL);
+	expect("attach-bad-fd", attach(dev, -1, NULL), -EBADF);
+	expect("attach-closed-fd", attach(dev, 1000, NULL), -EBADF);
+	expect("attach-non-kvm-fd", attach(dev, dev, NULL), -EINVAL);
+	{
+		struct xl_attach a = { .size = sizeof(a), .vm_fd = 0,
+				       .reserved0 = 1 };
+
+		expect("attach-reserved", xioctl(dev, XL_IOC_ATTACH, &a),
+		       -EINVAL);
+	}
+	expect("read-not-supported", read(dev, &v, 8) < 0 ? -errno : 0,
+	       -EINVAL);
+	close(dev);
+}
+
+/* A host IRQ that exists: the first number in /proc/interrupts. */
+static int some_irq(uint32_t *irq, int which)
+{
+	char line[512];
+	FILE *f = fopen("/proc/interrupts", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *end;
+		unsigned long v = strtoul(line, &end, 10);
+
+		if (end != line && *end == ':' && n++ == which) {
+			*irq = v;
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return -1;
+}
+
+/* ---- attach: needs /dev/kvm ---- */
+
+static void test_attach(void)
+{
+	struct xl_counters c, g0, g;
+	uint32_t irq0, irq1, many[XL_MAX_IRQS + 1];
+	uint64_t id = 0, id2 = 0;
+	int dev, dev2, kfd, vfd, vfd2, ret, status;
+	pid_t pid;
+	uint32_t i;
+
+	prefix = "attach-";
+	vfd = kvm_vm_create(&kfd);
+	if (vfd < 0) {
+		skip("all", vfd == -ENOENT ?
+		     "/dev/kvm absent (no kvm_intel/kvm_amd in this VM)" :
+		     strerror(-vfd));
+		return;
+	}
+	dev = dev_open();
+	dev2 = dev_open();
+	counters(dev, XL_COUNTERS_GLOBAL, &g0);
+
+	expect("kvm-dev-fd-refused", attach(dev, kfd, NULL), -EINVAL);
+	expect("ok", attach(dev, vfd, &id), 0);
+	report(id > 0, "id-nonzero: %llu", (unsigned long long)id);
+	expect("twice-same-session", attach(dev, vfd, NULL), -EBUSY);
+	expect("same-vm-other-session", attach(dev2, vfd, NULL), -EBUSY);
+	expect("mode-baseline", set_mode(dev, XL_MODE_BASELINE), 0);
+	expect("mode-eli-unsupported", set_mode(dev, XL_MODE_ELI), -EOPNOTSUPP);
+	expect("mode-pi-unsupported", set_mode(dev, XL_MODE_PI), -EOPNOTSUPP);
+	expect("mode-did-unsupported", set_mode(dev, XL_MODE_DID), -EOPNOTSUPP);
+	expect("mode-invalid", set_mode(dev, 0xffffffffu), -EINVAL);
+
+	if (some_irq(&irq0, 0) || some_irq(&irq1, 1)) {
+		report(0, "irqs: no IRQ numbers in /proc/interrupts");
+		return;
+	}
+	expect("irq-nonexistent",
+	       irqs_op(dev, XL_IOC_REGISTER_IRQS, (uint32_t[]){ 1000000 }, 1),
+	       -ENOENT);
+	expect("irq-duplicate-in-list",
+	       irqs_op(dev, XL_IOC_REGISTER_IRQS,
+		       (uint32_t[]){ irq0, irq0 }, 2), -EEXIST);
+	expect("irq-register", irqs_op(dev, XL_IOC_REGISTER_IRQS,
+				       (uint32_t[]){ irq0, irq1 }, 2), 0);
+	expect("irq-register-again",
+	       irqs_op(dev, XL_IOC_REGISTER_IRQS, (uint32_t[]){ irq1 }, 1),
+	       -EEXIST);
+	for (i = 0; i < XL_MAX_IRQS + 1; i++)
+		many[i] = irq0;
+	expect("irq-too-many", irqs_op(dev, XL_IOC_REGISTER_IRQS, many,
+				       XL_MAX_IRQS), -E2BIG);
+	expect("counters", counters(dev, 0, &c), 0);
+	report(c.vm_id == id && c.mode == XL_MODE_BASELINE && c.nr_irqs == 2 &&
+	       c.mode_changes == 1 && c.mode_rejected == 3 &&
+	       c.irq_registers == 2,
+	       "counters-values: id %llu mode %u irqs %u changes %llu rejected %llu",
+	       (unsigned long long)c.vm_id, c.mode, c.nr_irqs,
+	       (unsigned long long)c.mode_changes,
+	       (unsigned long long)c.mode_rejected);
+	expect("irq-unregister-unknown",
+	       irqs_op(dev, XL_IOC_UNREGISTER_IRQS, (uint32_t[]){ 1000000 },
+		       1), -ENOENT);
+	expect("irq-unregister", irqs_op(dev, XL_IOC_UNREGISTER_IRQS,
+					 (uint32_t[]){ irq0 }, 1), 0);
+	counters(dev, 0, &c);
+	report(c.nr_irqs == 1 && c.irq_unregisters == 1,
+	       "irq-unregister-counted: %u", c.nr_irqs);
+	expect("detach", xioctl(dev, XL_IOC_DETACH, NULL), 0);
+	expect("detach-twice", xioctl(dev, XL_IOC_DETACH, NULL), -ENOTCONN);
+	expect("other-session-after-detach", attach(dev2, vfd, &id2), 0);
+	report(id2 > id, "ids-increase");
+	close(dev2);	/* close while attached: detaches */
+	expect("reattach-after-close", attach(dev, vfd, NULL), 0);
+
+	/* The VM's own fd goes away while attached: our reference keeps it. */
+	close(vfd);
+	expect("vm-fd-closed-counters", counters(dev, 0, &c), 0);
+	expect("vm-fd-closed-mode", set_mode(dev, XL_MODE_BASELINE), 0);
+	expect("vm-fd-closed-detach", xioctl(dev, XL_IOC_DETACH, NULL), 0);
+
+	/* A tool that dies while attached: close on exit detaches. */
+	vfd2 = ioctl(kfd, KVM_CREATE_VM, 0);
+	pid = fork();
+	if (pid == 0) {
+		int d = open(XL_DEVICE_PATH, O_RDWR);
+
+		if (d < 0 || attach(d, vfd2, NULL) ||
+		    irqs_op(d, XL_IOC_REGISTER_IRQS, (uint32_t[]){ irq0 }, 1))
+			_exit(3);
+		raise(SIGKILL);
+		_exit(4);
+	}
+	waitpid(pid, &status, 0);
+	report(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	       "crashed-tool-killed: status 0x%x", status);
+	counters(dev, XL_COUNTERS_GLOBAL, &g);
+	report(g.attached == g0.attached && g.nr_irqs == g0.nr_irqs,
+	       "crashed-tool-detached: attached %llu irqs %u",
+	       (unsigned long long)g.attached, g.nr_irqs);
+	report(g.detaches - g0.detaches == 4 && g.attaches - g0.attaches == 4,
+	       "global-counters: attaches +%llu detaches +%llu",
+	       (unsigned long long)(g.attaches - g0.attaches),
+	       (unsigned long long)(g.detaches - g0.detaches));
+	ret = attach(dev, vfd2, NULL);
+	expect("vm-free-after-crash", ret, 0);
+	close(dev);
+	close(vfd2);
+	close(kfd);
+}
+
+/* ---- fuzz ---- */
+
+static uint64_t rng;
+
+static uint64_t rnd(void)
+{
+	/* xorshift64*: fixed seed, same sequence on every run */
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return rng * 0x2545F4914F6CDD1DULL;
+}
+
+static const unsigned long cmds[] = {
+	XL_IOC_VERSION, XL_IOC_ATTACH, XL_IOC_DETACH, XL_IOC_SET_MODE,
+	XL_IOC_REGISTER_IRQS, XL_IOC_UNREGISTER_IRQS, XL_IOC_COUNTERS,
+};
+
+static int allowed(int e)
+{
+	switch (e) {
+	case EINVAL: case EBADF: case EFAULT: case ENOTTY: case EBUSY:
+	case ENOTCONN: case EOPNOTSUPP: case E2BIG: case ENOENT: case EEXIST:
+	case ENOSPC:
+		return 1;
+	}
+	return 0;
+}
+
+static void test_fuzz(uint64_t seed, long n)
+{
+	enum { NSESS = 3 };
+	int sess[NSESS], kfd = -1, vfd[2] = { -1, -1 };
+	long i, ok = 0, errs = 0, bad = 0, reopen = 0, ok_cmd[8] = { 0 };
+	unsigned char *page, *buf;
+	struct xl_counters g;
+	long pagesz = sysconf(_SC_PAGESIZE);
+
+	prefix = "fuzz-";
+	rng = seed ? seed : 1;
+	vfd[0] = kvm_vm_create(&kfd);
+	if (vfd[0] >= 0)
+		vfd[1] = ioctl(kfd, KVM_CREATE_VM, 0);
+	for (i = 0; i < NSESS; i++)
+		sess[i] = dev_open();
+	/* Two pages, the second inaccessible: structures that straddle it. */
+	page = mmap(NULL, 2 * pagesz, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED || mprotect(page + pagesz, pagesz, PROT_NONE)) {
+		report(0, "setup: mmap");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t r = rnd();
+		unsigned long cmd = cmds[r % 7];
+		size_t size = _IOC_SIZE(cmd), k;
+		uint32_t *w;
+		void *arg;
+		int s = (r >> 8) % NSESS, ret;
+
+		switch ((r >> 12) % 16) {
+		case 0: /* anything with our magic */
+			cmd = _IOC((r >> 20) & 3, XL_IOCTL_MAGIC,
+				   (r >> 24) & 15, (r >> 28) & 511);
+			break;
+		case 1: /* anything at all */
+			cmd = (uint32_t)(r >> 32);
+			break;
+		}
+		size = _IOC_SIZE(cmd);
+		if (size > (size_t)pagesz)
+			size = pagesz;
+		/*
+		 * Place the structure inside the page or across its end, on a
+		 * 4-byte boundary.
+		 */
+		if ((r >> 36) % 8 == 0)
+			buf = page + pagesz - (((r >> 44) % (size + 1)) & ~3UL);
+		else
+			buf = page + ((r >> 40) % 64) * 8;
+		if (buf > page + pagesz - size)
+			buf = page + pagesz - size;
+		for (k = 0; k + 8 <= size && buf + k + 8 <= page + pagesz;
+		     k += 8) {
+			uint64_t v = rnd();
+
+			/* mostly zero words: reach past the reserved checks */
+			v = (v % 8) ? 0 : rnd() >> (v % 64);
+			memcpy(buf + k, &v, 8);
+		}
+		w = (uint32_t *)buf;
+		if (buf + 16 <= page + pagesz && (r >> 48) % 4) {
+			w[0] = (r >> 50) % 8 ? size : rnd() % 512; /* size */
+			w[1] = (r >> 53) % 8 ? 0 : rnd();	    /* flags */
+			if (cmd == XL_IOC_ATTACH) {
+				int pick = rnd() % 6;
+
+				w[2] = pick < 2 ? vfd[pick] :
+				       pick == 2 ? sess[0] :
+				       pick == 3 ? kfd : (int)(rnd() % 64) - 2;
+			} else if (cmd == XL_IOC_SET_MODE) {
+				w[2] = rnd() % 6;
+			} else if (cmd == XL_IOC_REGISTER_IRQS ||
+				   cmd == XL_IOC_UNREGISTER_IRQS) {
+				uint32_t c = rnd() % 4, j;
+
+				w[2] = c;
+				for (j = 0; j < c && 16 + 4 * (j + 1) <= size &&
+				     buf + 16 + 4 * (j + 1) <= page + pagesz; j++)
+					w[4 + j] = rnd() % 40;
+			}
+		}
+		arg = buf;
+		if ((r >> 58) % 32 == 0)
+			arg = NULL;
+		else if ((r >> 58) % 32 == 1)
+			arg = (void *)(uintptr_t)(rnd() | (1ULL << 63));
+		ret = ioctl(sess[s], cmd, arg);
+		if (ret == 0) {
+			ok++;
+			ok_cmd[_IOC_NR(cmd) & 7]++;
+		} else if (allowed(errno)) {
+			errs++;
+		} else {
+			if (bad++ < 5)
+				printf("fuzz: call %ld cmd 0x%lx: unexpected errno %d (%s)\n",
+				       i, cmd, errno, strerror(errno));
+		}
+		if ((r >> 61) == 0 && rnd() % 64 == 0) {
+			/* close a session, attached or not */
+			close(sess[s]);
+			sess[s] = dev_open();
+			reopen++;
+		}
+	}
+	printf("fuzz: seed %llu, %ld calls: %ld ok, %ld errno, %ld unexpected, %ld reopened\n",
+	       (unsigned long long)seed, n, ok, errs, bad, reopen);
+	printf("fuzz: successes per ioctl nr 0-6: %ld %ld %ld %ld %ld %ld %ld\n",
+	       ok_cmd[0], ok_cmd[1], ok_cmd[2], ok_cmd[3], ok_cmd[4], ok_cmd[5],
+	       ok_cmd[6]);
+	report(bad == 0, "errnos-expected: %ld unexpected", bad);
+	report(ok > n / 100 && errs > n / 2,
+	       "reached-both-paths: %ld ok, %ld errno", ok, errs);
+	for (i = 0; i < NSESS; i++)
+		close(sess[i]);
+	sess[0] = dev_open();
+	expect("counters-after", counters(sess[0], XL_COUNTERS_GLOBAL, &g), 0);
+	report(g.attached == 0 && g.nr_irqs == 0,
+	       "all-detached-after-close: attached %llu irqs %u",
+	       (unsigned long long)g.attached, g.nr_irqs);
+	close(sess[0]);
+}
+
+static int cmd_hold(void)
+{
+	int kfd, vfd, dev;
+
+	vfd = kvm_vm_create(&kfd);
+	dev = dev_open();
+	if (vfd >= 0 && attach(dev, vfd, NULL)) {
+		perror("attach");
+		return 1;
+	}
+	printf("hold: %s, waiting\n", vfd >= 0 ? "attached" : "open (no kvm)");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+static int cmd_vm(void)
+{
+	int kfd, vfd = kvm_vm_create(&kfd);
+
+	if (vfd < 0) {
+		fprintf(stderr, "vm: %s\n", strerror(-vfd));
+		return 1;
+	}
+	printf("vm: fd %d pid %d\n", vfd, getpid());
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "abi"))
+		test_abi();
+	else if (argc >= 2 && !strcmp(argv[1], "attach"))
+		test_attach();
+	else if (argc >= 4 && !strcmp(argv[1], "fuzz"))
+		test_fuzz(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
+	else if (argc >= 2 && !strcmp(argv[1], "hold"))
+		return cmd_hold();
+	else if (argc >= 2 && !strcmp(argv[1], "vm"))
+		return cmd_vm();
+	else {
+		fprintf(stderr, "usage: xl-kmodtest abi|attach|fuzz SEED N|hold|vm\n");
+		return 2;
+	}
+	return failures ? 1 : 0;
+}

@@ -17,3 +17,8 @@ kmod-auto:
 $(BUILD)/vm/bin/xl-kmodtest: tests/vm/src/xl-kmodtest.c include/uapi/exitless.h
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $<
+
+# The tool's side of /dev/exitless (kept here rather than in the shared
+# userspace/build.mk; each file is self-registering).
+TOOL_SRCS += userspace/xl_dev.c userspace/cmd_attach.c \
+	     userspace/cmd_detach.c userspace/cmd_counters.c

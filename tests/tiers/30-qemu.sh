@@ -1,0 +1,137 @@
+#!/bin/bash
+# Tier "qemu": exitless.ko checked on the host (build against the pinned
+# headers, checkpatch --strict, sparse, modinfo) and run inside QEMU TCG VMs
+# booting the pinned Debian kernel (tests/vm/README.md).
+# Contract: scripts/check.sh. Exit 77 when qemu or the pinned kernel and
+# headers cannot be had on this machine.
+set -u
+cd "${XL_TOP:?run through scripts/check.sh}"
+B=${XL_BUILD:-build}
+. scripts/pins.sh
+
+# VM tests, run in this order by name (tests/vm/guest/NAME.sh). An entry
+# is "NAME [qemu-run.sh options]". A test that needs its own preparation
+# (a special initramfs, packages) ships tests/vm/prep-NAME.sh: it runs
+# first, prints extra qemu-run.sh options (e.g. --initrd FILE) on stdout,
+# and exits 77 after printing a reason to skip the test.
+VM_TESTS=(
+	"boot"
+	"kmod --timeout 180"
+	"cli --timeout 120"
+	# D2: "vfio ..." and "dpdk --smp 2 ..." go here.
+)
+
+P=0 F=0 S=0
+pass() { P=$((P + 1)); echo "PASS $1"; }
+fail() { F=$((F + 1)); echo "FAIL $1: $2"; }
+skip() { S=$((S + 1)); echo "SKIP $1: $2"; }
+
+if ! scripts/deps.sh qemu; then
+	echo "SKIP qemu: packages missing and not installable (scripts/deps.sh qemu)"
+	exit 77
+fi
+kout=$(scripts/kernel.sh --quiet 2>&1 >/dev/null)
+krc=$?
+if [ $krc = 77 ]; then
+	echo "$kout"
+	echo "SKIP qemu: pinned kernel $XL_KABI ($XL_KVER) unavailable, see above"
+	exit 77
+elif [ $krc != 0 ]; then
+	echo "$kout"
+	fail kernel-fetch "scripts/kernel.sh exited $krc"
+	echo "qemu: $P passed, $F failed, $S skipped"
+	exit 1
+fi
+KDIR=/usr/src/linux-headers-$XL_KABI
+
+# ---- host side ----
+log=$B/logs/qemu-kmod-build.log
+if make -C kmod KDIR="$KDIR" >"$log" 2>&1; then
+	pass kmod-build-pinned
+else
+	tail -20 "$log"
+	fail kmod-build-pinned "make -C kmod KDIR=$KDIR (log $log)"
+fi
+if make -C kmod checkpatch >"$B/logs/qemu-checkpatch.log" 2>&1; then
+	pass kmod-checkpatch-strict
+else
+	grep -E ': (ERROR|WARNING|CHECK):' "$B/logs/qemu-checkpatch.log" | head -20
+	fail kmod-checkpatch-strict "see $B/logs/qemu-checkpatch.log"
+fi
+if make -C kmod sparse KDIR="$KDIR" >"$B/logs/qemu-sparse.log" 2>&1; then
+	pass kmod-sparse
+else
+	grep -E '(warning|error):' "$B/logs/qemu-sparse.log" | head -20
+	fail kmod-sparse "see $B/logs/qemu-sparse.log"
+fi
+if [ -f kmod/exitless.ko ]; then
+	mi=$(/sbin/modinfo kmod/exitless.ko)
+	for p in max_vms max_irqs verbose; do
+		grep -q "^parm: *$p:.\{10,\}" <<<"$mi" && pass "modinfo-parm-$p" ||
+			fail "modinfo-parm-$p" "no described parameter $p"
+	done
+	grep -q "^vermagic: *$XL_KABI " <<<"$mi" && pass modinfo-vermagic ||
+		fail modinfo-vermagic "$(grep vermagic <<<"$mi")"
+	grep -q '^depends: *kvm$' <<<"$mi" && pass modinfo-depends-kvm ||
+		fail modinfo-depends-kvm "$(grep depends <<<"$mi")"
+fi
+
+# ---- in the VM ----
+if ! make -s build/vm/bin/xl-kmodtest build/exitless >"$B/logs/qemu-tools.log" 2>&1; then
+	tail -20 "$B/logs/qemu-tools.log"
+	fail tools-build "make build/vm/bin/xl-kmodtest build/exitless (the VM tests run without what failed)"
+fi
+initrd=$B/vm/initrd-qemu.cpio.gz
+if ! tests/vm/mkinitramfs.sh "$initrd"; then
+	fail initramfs "tests/vm/mkinitramfs.sh $initrd"
+	echo "qemu: $P passed, $F failed, $S skipped"
+	exit 1
+fi
+
+# The grading must be able to fail: a planted WARNING and a script that
+# stops before xl_done must both make qemu-run.sh fail.
+out=$(tests/vm/qemu-run.sh rigcheck --initrd "$initrd" --timeout 60)
+rc=$?
+if [ $rc = 1 ] && grep -q 'FAIL dmesg' <<<"$out" && grep -q "no 'XLTEST DONE'" <<<"$out"; then
+	pass rig-detects-failures
+else
+	echo "$out"
+	fail rig-detects-failures "qemu-run.sh rigcheck exited $rc, expected 1 with dmesg and DONE failures"
+fi
+
+for entry in "${VM_TESTS[@]}"; do
+	read -r -a words <<<"$entry"
+	name=${words[0]}
+	opts=("${words[@]:1}")
+	extra=()
+	if [ -x "tests/vm/prep-$name.sh" ]; then
+		pout=$("tests/vm/prep-$name.sh")
+		prc=$?
+		if [ $prc = 77 ]; then
+			skip "qemu-$name" "$(tail -1 <<<"$pout")"
+			continue
+		elif [ $prc != 0 ]; then
+			fail "qemu-$name" "tests/vm/prep-$name.sh exited $prc"
+			continue
+		fi
+		read -r -a extra <<<"$(tail -1 <<<"$pout")"
+	fi
+	has_initrd=0
+	for w in "${opts[@]}" "${extra[@]}"; do [ "$w" = --initrd ] && has_initrd=1; done
+	[ $has_initrd = 1 ] || opts+=(--initrd "$initrd")
+	out=$(tests/vm/qemu-run.sh "$name" "${opts[@]}" "${extra[@]}")
+	rc=$?
+	echo "$out"
+	line=$(grep -E "^qemu-$name: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped" <<<"$out" | tail -1)
+	if [ $rc = 77 ]; then
+		skip "qemu-$name" "$(grep '^SKIP' <<<"$out" | tail -1)"
+	elif [ -z "$line" ]; then
+		fail "qemu-$name" "qemu-run.sh exited $rc without a summary"
+	else
+		read -r p f s <<<"$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/' <<<"$line")"
+		P=$((P + p)) F=$((F + f)) S=$((S + s))
+		[ $rc != 0 ] && [ "$f" = 0 ] && fail "qemu-$name" "exit $rc"
+	fi
+done
+echo "qemu: $P passed, $F failed, $S skipped"
+[ $F = 0 ]

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exitless attach: attach exitless.ko to a running VM (QEMU's KVM VM fd,
+ * taken with pidfd_getfd) and hold the attachment.
+ *
+ * The module ties an attachment to the open /dev/exitless file, so that a
+ * crashed tool never leaves a VM half-switched. This command therefore
+ * stays in the foreground, like `perf record`, until Ctrl-C/SIGTERM,
+ * `exitless detach --pid PID`, the VM process exiting, or --for SECONDS.
+ * `exitless mode --pid PID MODE` reaches it through SIGUSR1 and the files
+ * in /run/exitless/ (attach-PID.pid, .mode, .result).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "command.h"
+#include "xl_dev.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+static void attach_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: exitless attach --pid PID [--fd N] [--mode MODE] [--irq IRQ]...\n"
+		"                       [--for SECONDS] [--json]\n\n"
+		"Attach exitless.ko to the KVM VM of process PID (e.g. QEMU) and hold it\n"
+		"until Ctrl-C, SIGTERM, `exitless detach --pid PID`, the VM process\n"
+		"exiting, or --for SECONDS. Closing detaches: nothing outlives this command.\n\n"
+		"  --pid PID      process owning the VM fd (/proc/PID/fd -> anon_inode:kvm-vm)\n"
+		"  --fd N         which VM fd of PID, when it has several\n"
+		"  --mode MODE    baseline (default) | eli | pi | did\n"
+		"  --irq IRQ      register a host IRQ of the VM's assigned device (repeat)\n"
+		"  --for SECONDS  detach after this long\n"
+		"  --json         print the VM's counters as JSON at the end\n\n"
+		"Needs /dev/exitless (modprobe exitless) and ptrace rights over PID.\n");
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fputs(text, f) < 0)
+		ret = -EIO;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return 0;
+}
+
+/* SIGUSR1 from `exitless mode`: apply attach-PID.mode, answer in .result. */
+static void apply_mode_request(int dev, pid_t vm_pid)
+{
+	char path[128], res[128], buf[32];
+	int mode, ret;
+
+	if (xl_run_path(path, sizeof(path), vm_pid, "mode") ||
+	    read_file(path, buf, sizeof(buf)))
+		return;
+	buf[strcspn(buf, "\n")] = '\0';
+	mode = xl_mode_parse(buf);
+	ret = mode < 0 ? mode : xl_dev_set_mode(dev, mode);
+	printf("exitless attach: mode %s: %s\n", buf,
+	       ret ? strerror(-ret) : "ok");
+	fflush(stdout);
+	snprintf(res, sizeof(res), "%d\n", ret);
+	if (!xl_run_path(path, sizeof(path), vm_pid, "result"))
+		write_file(path, res);
+}
+
+static void print_counters(const struct xl_counters *c, int json)
+{
+	struct json_object *o;
+
+	if (!json) {
+		printf("vm %llu: mode %s, %u irqs, %llu mode changes, %llu rejected, %llu irq registers, %llu unregisters\n",
+		       (unsigned long long)c->vm_id, xl_mode_str(c->mode),
+		       c->nr_irqs, (unsigned long long)c->mode_changes,
+		       (unsigned long long)c->mode_rejected,
+		       (unsigned long long)c->irq_registers,
+		       (unsigned long long)c->irq_unregisters);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "vm_id", json_object_new_int64(c->vm_id));
+	json_object_object_add(o, "mode",
+			       json_object_new_string(xl_mode_str(c->mode)));
+	json_object_object_add(o, "irqs", json_object_new_int(c->nr_irqs));
+	json_object_object_add(o, "mode_changes",
+			       json_object_new_int64(c->mode_changes));
+	json_object_object_add(o, "mode_rejected",
+			       json_object_new_int64(c->mode_rejected));
+	json_object_object_add(o, "irq_registers",
+			       json_object_new_int64(c->irq_registers));
+	json_object_object_add(o, "irq_unregisters",
+			       json_object_new_int64(c->irq_unregisters));
+	printf("%s\n", json_object_to_json_string_ext(o,
+						      JSON_C_TO_STRING_PRETTY));
+	json_object_put(o);
+}
+
+static int hold(int dev, pid_t vm_pid, long seconds)
+{
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
+	sigset_t set;
+	int sfd, pidfd, n;
+	long waited = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	pidfd = syscall(SYS_pidfd_open, vm_pid, 0);
+	pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	for (;;) {
+		n = poll(pfd, pidfd >= 0 ? 2 : 1, 1000);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0 && (pfd[1].revents & POLLIN)) {
+			printf("exitless attach: VM process %d exited\n",
+			       (int)vm_pid);
+			break;
+		}
+		if (n > 0 && (pfd[0].revents & POLLIN) &&
+		    read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGUSR1) {
+				apply_mode_request(dev, vm_pid);
+				continue;
+			}
+			printf("exitless attach: signal %u, detaching\n",
+			       si.ssi_signo);
+			break;
+		}
+		if (n == 0 && seconds > 0 && ++waited >= seconds)
+			break;
+	}
+	close(sfd);
+	if (pidfd >= 0)
+		close(pidfd);
+	return 0;
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "fd", required_argument, NULL, 'f' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "irq", required_argument, NULL, 'i' },
+		{ "for", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	uint32_t irqs[XL_MAX_IRQS];
+	unsigned int nirqs = 0;
+	struct xl_counters c;
+	char path[128], buf[32];
+	int opt, dev, vmfd, ret, mode = XL_MODE_BASELINE, fd_hint = -1;
+	int json = 0, rc = XL_EXIT_OK;
+	long pid = 0, seconds = 0;
+	uint64_t id;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "p:f:m:i:t:jh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			pid = strtol(optarg, &end, 10);
+			if (*end || pid <= 0)
+				goto bad;
+			break;
+		case 'f':
+			fd_hint = strtol(optarg, &end, 10);
+			if (*end || fd_hint < 0)
+				goto bad;
+			break;
+		case 'm':
+			mode = xl_mode_parse(optarg);
+			if (mode < 0) {
+				fprintf(stderr, "exitless attach: unknown mode '%s' (baseline, eli, pi, did)\n",
+					optarg);
+				return XL_EXIT_USAGE;
+			}
+			break;
+		case 'i':
+			if (nirqs == XL_MAX_IRQS) {
+				fprintf(stderr, "exitless attach: at most %d --irq\n",
+					XL_MAX_IRQS);
+				return XL_EXIT_USAGE;
+			}
+			irqs[nirqs] = strtoul(optarg, &end, 10);
+			if (*end || end == optarg)
+				goto bad;
+			nirqs++;
+			break;
+		case 't':
+			seconds = strtol(optarg, &end, 10);
+			if (*end || seconds <= 0)
+				goto bad;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			attach_usage(stdout);
+			return XL_EXIT_OK;
+		default:
+			goto bad;
+		}
+	}
+	if (!pid || optind != argc)
+		goto bad;
+
+	dev = xl_dev_open(NULL);
+	if (dev < 0)
+		return XL_EXIT_UNAVAILABLE;
+	vmfd = xl_vm_fd_of_pid(pid, fd_hint);
+	if (vmfd < 0) {
+		fprintf(stderr, "exitless attach: VM fd of pid %ld: %s\n", pid,
+			vmfd == -ENOENT ? "no anon_inode:kvm-vm fd (not a KVM VM process?)" :
+			vmfd == -EEXIST ? "several VM fds, pick one with --fd" :
+			vmfd == -EPERM ? "pidfd_getfd not permitted (needs ptrace rights over it)" :
+			strerror(-vmfd));
+		return XL_EXIT_UNAVAILABLE;
+	}
+	ret = xl_dev_attach(dev, vmfd, &id);
+	/* the module holds its own VM reference now */
+	close(vmfd);
+	if (ret) {
+		fprintf(stderr, "exitless attach: %s\n", ret == -EBUSY ?
+			"this VM is already attached by another exitless session" :
+			strerror(-ret));
+		return ret == -EBUSY ? XL_EXIT_FAIL : XL_EXIT_UNAVAILABLE;
+	}
+	if (mode != XL_MODE_BASELINE) {
+		ret = xl_dev_set_mode(dev, mode);
+		if (ret) {
+			fprintf(stderr, "exitless attach: mode %s: %s\n",
+				xl_mode_str(mode), ret == -EOPNOTSUPP ?
+				"not available in this exitless.ko (needs the VMX backend); available: baseline" :
+				strerror(-ret));
+			return XL_EXIT_UNAVAILABLE;
+		}
+	}
+	if (nirqs) {
+		ret = xl_dev_irqs(dev, 1, irqs, nirqs);
+		if (ret) {
+			fprintf(stderr, "exitless attach: --irq: %s\n",
+				ret == -ENOENT ? "no such IRQ on this host" :
+				ret == -EEXIST ? "IRQ given twice" :
+				strerror(-ret));
+			return XL_EXIT_FAIL;
+		}
+	}
+	mkdir(XL_RUN_DIR, 0700);
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (xl_run_path(path, sizeof(path), pid, "pid") ||
+	    write_file(path, buf))
+		fprintf(stderr, "exitless attach: cannot write %s: `exitless detach/mode` will not find this session\n",
+			path);
+	printf("exitless attach: vm %llu (pid %ld) attached, mode %s, %u irqs; holding (Ctrl-C or `exitless detach --pid %ld`)\n",
+	       (unsigned long long)id, pid, xl_mode_str(mode), nirqs, pid);
+	fflush(stdout);
+
+	hold(dev, pid, seconds);
+
+	if (!xl_dev_counters(dev, 0, &c))
+		print_counters(&c, json);
+	ret = xl_dev_detach(dev);
+	if (ret) {
+		fprintf(stderr, "exitless attach: detach: %s\n", strerror(-ret));
+		rc = XL_EXIT_FAIL;
+	}
+	close(dev);
+	if (!xl_run_path(path, sizeof(path), pid, "pid"))
+		unlink(path);
+	if (!xl_run_path(path, sizeof(path), pid, "mode"))
+		unlink(path);
+	printf("exitless attach: vm %llu detached\n", (unsigned long long)id);
+	return rc;
+bad:
+	attach_usage(stderr);
+	return XL_EXIT_USAGE;
+}
+
+XL_COMMAND(attach, "attach exitless.ko to a running KVM VM and hold it", cmd_attach);

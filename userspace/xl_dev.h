@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Userspace side of /dev/exitless (include/uapi/exitless.h): open the
+ * device with a clear message when the module is missing, wrap each ioctl
+ * into a function returning 0 or -errno, and find a process's KVM VM fd.
+ *
+ * A session (open file) attaches to one VM; closing it detaches. A program
+ * that owns its VM fd (the built-in micro-VM) calls xl_dev_attach() on it
+ * directly; `exitless attach --pid` takes QEMU's fd with pidfd_getfd().
+ */
+#ifndef XL_DEV_H
+#define XL_DEV_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "uapi/exitless.h"
+
+/* Open /dev/exitless and check its ABI version. -errno, message printed. */
+int xl_dev_open(struct xl_version *v);
+int xl_dev_attach(int dev, int vm_fd, uint64_t *vm_id);
+int xl_dev_detach(int dev);
+int xl_dev_set_mode(int dev, uint32_t mode);
+int xl_dev_irqs(int dev, int reg, const uint32_t *irqs, uint32_t n);
+int xl_dev_counters(int dev, int global, struct xl_counters *c);
+
+/* "baseline" -> XL_MODE_BASELINE ...; -EINVAL for unknown names. */
+int xl_mode_parse(const char *name);
+const char *xl_mode_str(uint32_t mode);
+
+/*
+ * A duplicate, in this process, of @pid's KVM VM fd (the one whose
+ * /proc/PID/fd link reads "anon_inode:kvm-vm"), via pidfd_getfd(2).
+ * -ENOENT: the process has no VM; -EEXIST: more than one (pass @fd_hint,
+ * the fd number in @pid, to pick one; -1 = any single one).
+ */
+int xl_vm_fd_of_pid(pid_t pid, int fd_hint);
+
+/* Holder bookkeeping of `exitless attach` (see cmd_attach.c). */
+#define XL_RUN_DIR "/run/exitless"
+int xl_run_path(char *buf, size_t len, pid_t vm_pid, const char *what);
+
+#endif /* XL_DEV_H */

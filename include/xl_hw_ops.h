@@ -92,6 +92,18 @@ struct xl_hw_ops {
 
 	/* Physical address of a mechanism-owned object (a PI descriptor). */
 	int (*virt_to_phys)(void *hw, const void *ptr, u64 *pa);
+
+	/*
+	 * Optional (may be NULL). The in-service register of the physical
+	 * LAPIC of the CPU running @vcpu (SDM 11.8.4), and a physical EOI on
+	 * it. Under ELI direct mode the guest's handler runs with the host
+	 * vector in service on the physical LAPIC; the preemption-timer guard
+	 * reads ISR to detect a guest that never EOIs, and EOIs the stuck
+	 * vectors when it falls back (ELI acks on every exit for the same
+	 * reason, notes/anchors.md 1.2). vCPU context.
+	 */
+	int (*apic_isr_read)(void *hw, u32 vcpu, u64 isr[4]);
+	int (*apic_eoi)(void *hw, u32 vcpu);
 };
 
 /* One machine: its ops, the cookie, and facts fixed at attach time. */

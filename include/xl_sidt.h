@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * shadow-idt/: ELI's shadow IDT (notes/anchors.md 1.2) as plain C.
+ *
+ * The shadow IDT is a copy of the guest's IDT in which
+ *   - exception gates 0-31 are copied as they are;
+ *   - every external vector (>= 32) is not-present, so a host interrupt
+ *     arriving while the guest runs with external-interrupt exiting off
+ *     raises #NP, which exits (exception bitmap bit 11);
+ *   - the gate at each directly delivered *host* vector points to the
+ *     guest's handler of the matching *guest* vector (ELI's remapping);
+ *   - vectors marked "keep" (software INT n gates, 0x80 by default as in
+ *     ELI) are copied as they are.
+ * It always has 256 gates (limit 4095), so a host vector beyond the guest's
+ * own IDT limit still hits a not-present gate (#NP) and not the limit (#GP).
+ */
+#ifndef XL_SIDT_H
+#define XL_SIDT_H
+
+#include "xl_types.h"
+#include "xl_hw_ops.h"
+#include "hw/idt_gate.h"
+
+#define XL_SIDT_LIMIT		(XL_IDT_BYTES - 1)
+#define XL_SIDT_SYSCALL_VECTOR	0x80	/* Linux int $0x80, kept by ELI */
+
+struct xl_sidt_map {
+	u64 direct[4];		/* host vectors delivered directly */
+	u64 keep[4];		/* vectors copied from the guest as is */
+	u8 guest_vec[XL_NR_VECTORS];	/* host vector -> guest vector */
+};
+
+static inline bool xl_vec_test(const u64 *bm, unsigned int v)
+{
+	return v < XL_NR_VECTORS && (bm[v >> 6] >> (v & 63)) & 1;
+}
+
+int xl_sidt_map_init(struct xl_sidt_map *m);
+int xl_sidt_map_add(struct xl_sidt_map *m, unsigned int host_vec,
+		    unsigned int guest_vec);
+int xl_sidt_map_del(struct xl_sidt_map *m, unsigned int host_vec);
+/* Guest vector delivered at @host_vec, or -ENOENT when it is not direct. */
+int xl_sidt_map_lookup(const struct xl_sidt_map *m, unsigned int host_vec);
+
+/*
+ * Build @shadow (256 gates) from @guest (gates 0 .. (@guest_limit + 1) / 16
+ * - 1). -EINVAL for NULL or a limit that is not a whole number of gates or
+ * exceeds 256 gates; -ENOENT when a mapped guest vector has no present
+ * gate in the guest IDT (there is no handler to deliver to).
+ */
+int xl_sidt_build(const union xl_idt_gate *guest, u32 guest_limit,
+		  const struct xl_sidt_map *m, union xl_idt_gate *shadow);
+
+/* Guest IDT into @buf (256 gates, the rest zeroed) via ops->guest_read. */
+int xl_sidt_read_guest(const struct xl_hw *hw, u32 vcpu, u64 base, u32 limit,
+		       union xl_idt_gate *buf);
+int xl_sidt_write(const struct xl_hw *hw, u32 vcpu, u64 gva,
+		  const union xl_idt_gate *shadow);
+
+/*
+ * Decode a #NP VM exit (SDM 6.13 error code: EXT bit 0, IDT bit 1, index
+ * 15:3). 0 and *@vector when an external interrupt hit a not-present gate;
+ * -ENOENT when the exit is something else (another exception, a #NP for a
+ * segment selector, or a software INT n with EXT clear); -EINVAL for NULL
+ * or self-contradictory exit information.
+ */
+int xl_sidt_np_decode(u64 exit_intr_info, u64 errcode, u64 idt_vec_info,
+		      u8 *vector);
+
+/* Per-vCPU direct/injection state machine, ELI's eli_set_inject_mode. */
+enum xl_sidt_state {
+	XL_SIDT_OFF,		/* KVM's own VMCS values, nothing saved */
+	XL_SIDT_DIRECT,		/* shadow IDT live, interrupts don't exit */
+	XL_SIDT_INJECT,		/* KVM's values back for one injection */
+};
+
+/* The VMCS values exitless changes, as the hypervisor had them. */
+struct xl_sidt_saved {
+	u64 pin, proc, proc2, exc_bitmap;
+	u64 idtr_base, idtr_limit, timer;
+};
+
+struct xl_sidt_vcpu {
+	enum xl_sidt_state state;
+	bool saved_valid;
+	bool eoi_passthrough;	/* x2APIC EOI MSR not intercepted */
+	struct xl_sidt_saved saved;
+};
+
+struct xl_sidt_params {
+	u64 shadow_gva;
+	u32 timer_value;	/* VMX-preemption timer, SDM 25.5.1 */
+	bool exitless_eoi;	/* pass MSR 0x80B through (x2APIC only) */
+};
+
+int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,
+			 struct xl_sidt_vcpu *s,
+			 const struct xl_sidt_params *p);
+int xl_sidt_enter_inject(const struct xl_hw *hw, u32 vcpu,
+			 struct xl_sidt_vcpu *s);
+int xl_sidt_restore(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_vcpu *s);
+int xl_sidt_rearm_timer(const struct xl_hw *hw, u32 vcpu,
+			const struct xl_sidt_vcpu *s, u32 timer_value);
+
+#endif /* XL_SIDT_H */

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shadow IDT construction and #NP decoding, after ELI's eli_enable and
+ * eli_copy_idt_entry (notes/anchors.md 1.2). Gate layout: SDM vol. 3A
+ * 6.14.1; #NP error code: SDM 6.13 and 6.15 ("Interrupt 11").
+ */
+#include "xl_sidt.h"
+#include "hw/vmx.h"
+
+static void vec_set(u64 *bm, unsigned int v)
+{
+	bm[v >> 6] |= 1ULL << (v & 63);
+}
+
+static void vec_clear(u64 *bm, unsigned int v)
+{
+	bm[v >> 6] &= ~(1ULL << (v & 63));
+}
+
+int xl_sidt_map_init(struct xl_sidt_map *m)
+{
+	if (!m)
+		return -EINVAL;
+	memset(m, 0, sizeof(*m));
+	vec_set(m->keep, XL_SIDT_SYSCALL_VECTOR);
+	return 0;
+}
+
+int xl_sidt_map_add(struct xl_sidt_map *m, unsigned int host_vec,
+		    unsigned int guest_vec)
+{
+	if (!m)
+		return -EINVAL;
+	if (host_vec < XL_FIRST_EXTERNAL_VECTOR || host_vec >= XL_NR_VECTORS ||
+	    guest_vec < XL_FIRST_EXTERNAL_VECTOR || guest_vec >= XL_NR_VECTORS)
+		return -EINVAL;
+	/* A kept software-interrupt gate cannot also carry a device. */
+	if (xl_vec_test(m->keep, host_vec))
+		return -EBUSY;
+	if (xl_vec_test(m->direct, host_vec) &&
+	    m->guest_vec[host_vec] != guest_vec)
+		return -EBUSY;
+	m->guest_vec[host_vec] = guest_vec;
+	vec_set(m->direct, host_vec);
+	return 0;
+}
+
+int xl_sidt_map_del(struct xl_sidt_map *m, unsigned int host_vec)
+{
+	if (!m || host_vec >= XL_NR_VECTORS)
+		return -EINVAL;
+	if (!xl_vec_test(m->direct, host_vec))
+		return -ENOENT;
+	vec_clear(m->direct, host_vec);
+	m->guest_vec[host_vec] = 0;
+	return 0;
+}
+
+int xl_sidt_map_lookup(const struct xl_sidt_map *m, unsigned int host_vec)
+{
+	if (!m || host_vec >= XL_NR_VECTORS)
+		return -EINVAL;
+	if (!xl_vec_test(m->direct, host_vec))
+		return -ENOENT;
+	return m->guest_vec[host_vec];
+}
+
+static int idt_limit_gates(u32 limit)
+{
+	/* IDTR.limit is bytes - 1 (SDM 6.10); whole 16-byte gates only. */
+	if ((limit + 1) % sizeof(union xl_idt_gate) ||
+	    limit + 1 > XL_IDT_BYTES || limit == 0xffffffffu)
+		return -EINVAL;
+	return (limit + 1) / sizeof(union xl_idt_gate);
+}
+
+int xl_sidt_build(const union xl_idt_gate *guest, u32 guest_limit,
+		  const struct xl_sidt_map *m, union xl_idt_gate *shadow)
+{
+	int n = idt_limit_gates(guest_limit);
+	unsigned int v, gv;
+
+	if (!guest || !m || !shadow)
+		return -EINVAL;
+	if (n < 0)
+		return n;
+	/* Every mapped guest vector must have a handler to jump to. */
+	for (v = XL_FIRST_EXTERNAL_VECTOR; v < XL_NR_VECTORS; v++) {
+		if (!xl_vec_test(m->direct, v))
+			continue;
+		gv = m->guest_vec[v];
+		if (gv >= (unsigned int)n || !guest[gv].f.present)
+			return -ENOENT;
+	}
+
+	memset(shadow, 0, XL_IDT_BYTES);
+	for (v = 0; v < (unsigned int)n; v++) {
+		if (v < XL_FIRST_EXTERNAL_VECTOR || xl_vec_test(m->keep, v))
+			shadow[v] = guest[v];
+	}
+	/*
+	 * Remapped gates: the whole guest gate (offset, selector, IST, type,
+	 * DPL) so the guest handler runs exactly as if its own vector came.
+	 */
+	for (v = XL_FIRST_EXTERNAL_VECTOR; v < XL_NR_VECTORS; v++)
+		if (xl_vec_test(m->direct, v))
+			shadow[v] = guest[m->guest_vec[v]];
+	return 0;
+}
+
+int xl_sidt_read_guest(const struct xl_hw *hw, u32 vcpu, u64 base, u32 limit,
+		       union xl_idt_gate *buf)
+{
+	int n = idt_limit_gates(limit);
+
+	if (!hw || !hw->ops || !hw->ops->guest_read || !buf)
+		return -EINVAL;
+	if (n < 0)
+		return n;
+	memset(buf, 0, XL_IDT_BYTES);
+	return hw->ops->guest_read(hw->priv, vcpu, base, buf,
+				   n * sizeof(union xl_idt_gate));
+}
+
+int xl_sidt_write(const struct xl_hw *hw, u32 vcpu, u64 gva,
+		  const union xl_idt_gate *shadow)
+{
+	if (!hw || !hw->ops || !hw->ops->guest_write || !shadow || !gva)
+		return -EINVAL;
+	return hw->ops->guest_write(hw->priv, vcpu, gva, shadow, XL_IDT_BYTES);
+}
+
+int xl_sidt_np_decode(u64 exit_intr_info, u64 errcode, u64 idt_vec_info,
+		      u8 *vector)
+{
+	u64 index;
+
+	if (!vector)
+		return -EINVAL;
+	if (!(exit_intr_info & INTR_INFO_VALID) ||
+	    (exit_intr_info & INTR_INFO_TYPE_MASK) != INTR_TYPE_HW_EXCEPTION ||
+	    (exit_intr_info & INTR_INFO_VECTOR_MASK) != XL_VEC_NP)
+		return -ENOENT;
+	/* SDM 6.15: #NP always pushes an error code. */
+	if (!(exit_intr_info & INTR_INFO_ERRCODE_VALID))
+		return -EINVAL;
+	if (errcode >> 16)
+		return -EINVAL;
+	/* IDT clear: the index names a GDT/LDT selector, not a gate. */
+	if (!(errcode & XL_ERRCODE_IDT))
+		return -ENOENT;
+	/* EXT clear: the guest's own INT n, not an external interrupt. */
+	if (!(errcode & XL_ERRCODE_EXT))
+		return -ENOENT;
+	index = (errcode & XL_ERRCODE_INDEX_MASK) >> XL_ERRCODE_INDEX_SHIFT;
+	if (index >= XL_NR_VECTORS || index < XL_FIRST_EXTERNAL_VECTOR)
+		return -EINVAL;
+	/*
+	 * SDM 27.2.4: the interrupt being delivered when the #NP occurred is
+	 * in the IDT-vectoring information; if present it must agree.
+	 */
+	if (idt_vec_info & INTR_INFO_VALID) {
+		if ((idt_vec_info & INTR_INFO_TYPE_MASK) != INTR_TYPE_EXT_INTR ||
+		    (idt_vec_info & INTR_INFO_VECTOR_MASK) != index)
+			return -EINVAL;
+	}
+	*vector = index;
+	return 0;
+}

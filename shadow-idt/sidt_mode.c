@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Direct/injection mode switch of one vCPU, after ELI's
+ * eli_set_inject_mode (notes/anchors.md 1.2, table):
+ *
+ *                          direct mode            injection mode
+ *   GUEST_IDTR             shadow IDT             guest's own IDT
+ *   ext.-interrupt exiting off                    on
+ *   preemption timer       on                     off
+ *   descriptor-table exit  on                     off
+ *   #NP in exc. bitmap     trapped                not trapped
+ *   x2APIC EOI MSR 0x80B   passthrough            intercepted
+ *
+ * "Off/on" in the injection column means "whatever the hypervisor had":
+ * every field is saved before the first change and injection mode is the
+ * saved values written back, so leaving exitless restores them exactly.
+ * All functions here run in vCPU context (xl_hw_ops.h).
+ */
+#include "xl_sidt.h"
+#include "hw/vmx.h"
+#include "hw/apic.h"
+
+static int rd(const struct xl_hw *hw, u32 vcpu, u32 f, u64 *v)
+{
+	return hw->ops->vmcs_read(hw->priv, vcpu, f, v);
+}
+
+static int wr(const struct xl_hw *hw, u32 vcpu, u32 f, u64 v)
+{
+	return hw->ops->vmcs_write(hw->priv, vcpu, f, v);
+}
+
+static bool hw_ok(const struct xl_hw *hw)
+{
+	return hw && hw->ops && hw->ops->vmcs_read && hw->ops->vmcs_write;
+}
+
+static int save(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_saved *s)
+{
+	int ret;
+
+	ret = rd(hw, vcpu, VMCS_PIN_BASED_CTLS, &s->pin);
+	ret = ret ?: rd(hw, vcpu, VMCS_PROC_BASED_CTLS, &s->proc);
+	ret = ret ?: rd(hw, vcpu, VMCS_PROC_BASED_CTLS2, &s->proc2);
+	ret = ret ?: rd(hw, vcpu, VMCS_EXCEPTION_BITMAP, &s->exc_bitmap);
+	ret = ret ?: rd(hw, vcpu, VMCS_GUEST_IDTR_BASE, &s->idtr_base);
+	ret = ret ?: rd(hw, vcpu, VMCS_GUEST_IDTR_LIMIT, &s->idtr_limit);
+	ret = ret ?: rd(hw, vcpu, VMCS_PREEMPTION_TIMER_VALUE, &s->timer);
+	return ret;
+}
+
+/* The bits exitless changes in each control field; the rest is KVM's. */
+#define SIDT_PIN_BITS	(PIN_EXT_INTR_EXITING | PIN_PREEMPTION_TIMER)
+#define SIDT_PROC_BITS	PROC_ACTIVATE_SECONDARY
+#define SIDT_PROC2_BITS	PROC2_DESC_TABLE_EXITING
+#define SIDT_EXC_BITS	XL_BIT(XL_VEC_NP)
+
+/*
+ * Put back the saved value of exactly the bits exitless changed. Control
+ * fields are read-modify-written: the hypervisor keeps toggling its own
+ * bits (interrupt-window exiting, its exception bitmap) while the vCPU is
+ * in direct mode, and those changes must survive. Keeps going past
+ * errors and reports the first.
+ */
+static int write_saved(const struct xl_hw *hw, u32 vcpu,
+		       const struct xl_sidt_vcpu *s)
+{
+	const struct xl_sidt_saved *v = &s->saved;
+	int ret = 0, r;
+	u64 cur;
+
+#define W(f, val) do { r = wr(hw, vcpu, f, val); ret = ret ?: r; } while (0)
+#define RMW(f, bits, val) do {						\
+		r = rd(hw, vcpu, f, &cur);				\
+		if (!r)							\
+			r = wr(hw, vcpu, f, (cur & ~(u64)(bits)) |	\
+			       ((val) & (bits)));			\
+		ret = ret ?: r;						\
+	} while (0)
+	W(VMCS_GUEST_IDTR_BASE, v->idtr_base);
+	W(VMCS_GUEST_IDTR_LIMIT, v->idtr_limit);
+	RMW(VMCS_EXCEPTION_BITMAP, SIDT_EXC_BITS, v->exc_bitmap);
+	RMW(VMCS_PROC_BASED_CTLS2, SIDT_PROC2_BITS, v->proc2);
+	RMW(VMCS_PROC_BASED_CTLS, SIDT_PROC_BITS, v->proc);
+	W(VMCS_PREEMPTION_TIMER_VALUE, v->timer);
+	RMW(VMCS_PIN_BASED_CTLS, SIDT_PIN_BITS, v->pin);
+#undef RMW
+#undef W
+	if (s->eoi_passthrough && hw->ops->msr_write_intercept) {
+		r = hw->ops->msr_write_intercept(hw->priv, vcpu,
+						 MSR_X2APIC_EOI, true);
+		ret = ret ?: r;
+	}
+	return ret;
+}
+
+int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,
+			 struct xl_sidt_vcpu *s,
+			 const struct xl_sidt_params *p)
+{
+	const struct xl_sidt_saved *v;
+	bool eoi;
+	int ret;
+
+	if (!hw_ok(hw) || !s || !p || !p->shadow_gva || !p->timer_value)
+		return -EINVAL;
+	if (vcpu >= hw->nr_vcpus)
+		return -EINVAL;
+	if (s->state == XL_SIDT_DIRECT)
+		return 0;
+	/*
+	 * In injection mode the VMCS holds the hypervisor's own values again,
+	 * possibly changed by it since; save them afresh either way.
+	 */
+	ret = save(hw, vcpu, &s->saved);
+	if (ret)
+		return ret;
+	s->saved_valid = true;
+	s->eoi_passthrough = false;
+	v = &s->saved;
+	/*
+	 * Exitless EOI: the guest's x2APIC EOI write must reach the physical
+	 * LAPIC, which needs x2APIC on the host and MSR bitmaps in use (without
+	 * them every WRMSR exits, SDM 25.1.3). The saved value of the MSR's
+	 * intercept cannot be read through xl_hw_ops; it is "intercepted"
+	 * whenever virtual-interrupt delivery is off (KVM, vmx_update_msr_
+	 * bitmap_x2apic), so exitless EOI is used only then and restoring
+	 * "intercepted" is exact.
+	 */
+	eoi = p->exitless_eoi && hw->x2apic && hw->ops->msr_write_intercept &&
+	      (v->proc & PROC_USE_MSR_BITMAPS) &&
+	      !((v->proc & PROC_ACTIVATE_SECONDARY) &&
+		(v->proc2 & PROC2_VIRT_INTR_DELIVERY));
+
+	ret = wr(hw, vcpu, VMCS_GUEST_IDTR_BASE, p->shadow_gva);
+	ret = ret ?: wr(hw, vcpu, VMCS_GUEST_IDTR_LIMIT, XL_SIDT_LIMIT);
+	ret = ret ?: wr(hw, vcpu, VMCS_EXCEPTION_BITMAP,
+			v->exc_bitmap | XL_BIT(XL_VEC_NP));
+	ret = ret ?: wr(hw, vcpu, VMCS_PROC_BASED_CTLS2,
+			v->proc2 | PROC2_DESC_TABLE_EXITING);
+	ret = ret ?: wr(hw, vcpu, VMCS_PROC_BASED_CTLS,
+			v->proc | PROC_ACTIVATE_SECONDARY);
+	ret = ret ?: wr(hw, vcpu, VMCS_PREEMPTION_TIMER_VALUE, p->timer_value);
+	ret = ret ?: wr(hw, vcpu, VMCS_PIN_BASED_CTLS,
+			(v->pin & ~PIN_EXT_INTR_EXITING) |
+			PIN_PREEMPTION_TIMER);
+	if (!ret && eoi) {
+		s->eoi_passthrough = true;
+		ret = hw->ops->msr_write_intercept(hw->priv, vcpu,
+						   MSR_X2APIC_EOI, false);
+	}
+	if (ret) {
+		/* Never leave a half-switched VMCS behind. */
+		write_saved(hw, vcpu, s);
+		s->state = XL_SIDT_OFF;
+		s->saved_valid = false;
+		s->eoi_passthrough = false;
+		return ret;
+	}
+	s->state = XL_SIDT_DIRECT;
+	return 0;
+}
+
+int xl_sidt_enter_inject(const struct xl_hw *hw, u32 vcpu,
+			 struct xl_sidt_vcpu *s)
+{
+	int ret;
+
+	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus)
+		return -EINVAL;
+	if (s->state != XL_SIDT_DIRECT)
+		return s->state == XL_SIDT_INJECT ? 0 : -EINVAL;
+	ret = write_saved(hw, vcpu, s);
+	if (ret) {
+		s->state = XL_SIDT_OFF;
+		s->saved_valid = false;
+		return ret;
+	}
+	s->state = XL_SIDT_INJECT;
+	return 0;
+}
+
+int xl_sidt_restore(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_vcpu *s)
+{
+	int ret = 0;
+
+	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus)
+		return -EINVAL;
+	/* Injection mode already has the saved values in the VMCS. */
+	if (s->state == XL_SIDT_DIRECT)
+		ret = write_saved(hw, vcpu, s);
+	s->state = XL_SIDT_OFF;
+	s->saved_valid = false;
+	s->eoi_passthrough = false;
+	return ret;
+}
+
+int xl_sidt_rearm_timer(const struct xl_hw *hw, u32 vcpu,
+			const struct xl_sidt_vcpu *s, u32 timer_value)
+{
+	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus || !timer_value)
+		return -EINVAL;
+	if (s->state != XL_SIDT_DIRECT)
+		return -EINVAL;
+	return wr(hw, vcpu, VMCS_PREEMPTION_TIMER_VALUE, timer_value);
+}

@@ -16,7 +16,7 @@ B=${XL_BUILD:-build}
 # and exits 77 after printing a reason to skip the test.
 VM_TESTS=(
 	"boot"
-	"kmod --timeout 180"
+	"kmod --timeout 180 --smp 2"
 	"cli --timeout 120"
 	# D2: "vfio ..." and "dpdk --smp 2 ..." go here.
 )

@@ -45,8 +45,13 @@ done
 
 eval "$("$top/scripts/kernel.sh" --quiet)"
 bb=/bin/busybox
-[ -x "$bb" ] && "$bb" --list 2>/dev/null | grep -qx modprobe && file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
-	{ echo "mkinitramfs.sh: need a static /bin/busybox (apt-get install busybox-static)" >&2; exit 77; }
+# (no `cmd | grep -q` under pipefail: grep's early exit SIGPIPEs cmd)
+applets=$("$bb" --list 2>/dev/null || true)
+bbtype=$(file -L "$bb" 2>/dev/null || true)
+if ! grep -qx modprobe <<<"$applets" || ! grep -q 'statically linked' <<<"$bbtype"; then
+	echo "mkinitramfs.sh: need a static /bin/busybox (apt-get install busybox-static)" >&2
+	exit 77
+fi
 
 R=$(mktemp -d "${TMPDIR:-/tmp}/xl-initramfs.XXXXXX")
 trap 'rm -rf "$R"' EXIT
@@ -77,7 +82,7 @@ depmod -b "$R" "$XL_KABI"
 add_bin() {
 	local f=$1 lib
 	install -m 755 "$f" "$R/usr/bin/$(basename "$f")"
-	if file -L "$f" | grep -q 'dynamically linked'; then
+	if [[ $(file -L "$f") == *"dynamically linked"* ]]; then
 		for lib in $(ldd "$f" | awk '/=> \// {print $3} /^\t\/lib/ {print $1}'); do
 			mkdir -p "$R$(dirname "$lib")"
 			cp -L "$lib" "$R$lib"

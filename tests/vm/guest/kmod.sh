@@ -43,6 +43,7 @@ else
 	$T attach
 fi
 $T fuzz 12345 20000
+$T fuzz 777 5000 3
 grep -q '^attached 0$' $D/counters && xl_pass debugfs-attached-0-after || xl_fail debugfs-attached-0-after "$(cat $D/counters | tr '\n' ' ')"
 
 # rmmod while a session is open (attached when KVM is there): refused.

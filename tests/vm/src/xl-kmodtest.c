@@ -5,7 +5,8 @@
  *
  *   xl-kmodtest abi            ABI checks that need no KVM VM
  *   xl-kmodtest attach         attach/detach/mode/irqs against a KVM VM fd
- *   xl-kmodtest fuzz SEED N    N random ioctls, valid and invalid
+ *   xl-kmodtest fuzz SEED N [P] N random ioctls, valid and invalid, in P
+ *                              processes at once
  *   xl-kmodtest hold           attach a VM and wait (rmmod-while-open test)
  *   xl-kmodtest vm             create a KVM VM and wait (exitless attach --pid)
  *
@@ -404,33 +405,39 @@ static int allowed(int e)
 	return 0;
 }
 
-static void test_fuzz(uint64_t seed, long n)
+static int kfd = -1, vfd[2] = { -1, -1 };
+static uint32_t irq_pool[8];
+static unsigned int irq_pool_n;
+
+/*
+ * One fuzzing process: @n calls on its own sessions. Returns the number of
+ * calls that failed with an errno outside the ABI's list, plus one when
+ * @strict and attach/register/unregister never succeeded (a fuzzer that
+ * never gets past validation tests nothing). Only the single-process run
+ * is strict: with several, the interleaving is not reproducible.
+ */
+static long fuzz_loop(uint64_t seed, long n, int strict)
 {
 	enum { NSESS = 3 };
-	int sess[NSESS], kfd = -1, vfd[2] = { -1, -1 };
+	int sess[NSESS];
 	long i, ok = 0, errs = 0, bad = 0, reopen = 0, ok_cmd[8] = { 0 };
 	unsigned char *page, *buf;
-	struct xl_counters g;
 	long pagesz = sysconf(_SC_PAGESIZE);
 
-	prefix = "fuzz-";
 	rng = seed ? seed : 1;
-	vfd[0] = kvm_vm_create(&kfd);
-	if (vfd[0] >= 0)
-		vfd[1] = ioctl(kfd, KVM_CREATE_VM, 0);
 	for (i = 0; i < NSESS; i++)
 		sess[i] = dev_open();
 	/* Two pages, the second inaccessible: structures that straddle it. */
 	page = mmap(NULL, 2 * pagesz, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (page == MAP_FAILED || mprotect(page + pagesz, pagesz, PROT_NONE)) {
-		report(0, "setup: mmap");
-		return;
+		printf("fuzz: mmap failed\n");
+		return 1;
 	}
 	for (i = 0; i < n; i++) {
 		uint64_t r = rnd();
 		unsigned long cmd = cmds[r % 7];
-		size_t size = _IOC_SIZE(cmd), k;
+		size_t size, k;
 		uint32_t *w;
 		void *arg;
 		int s = (r >> 8) % NSESS, ret;
@@ -467,6 +474,10 @@ static void test_fuzz(uint64_t seed, long n)
 		}
 		w = (uint32_t *)buf;
 		if (buf + 16 <= page + pagesz && (r >> 48) % 4) {
+			/* a well-formed call most of the time: reserved = 0 */
+			if (rnd() % 4)
+				memset(buf, 0, buf + size <= page + pagesz ?
+				       size : (size_t)(page + pagesz - buf));
 			w[0] = (r >> 50) % 8 ? size : rnd() % 512; /* size */
 			w[1] = (r >> 53) % 8 ? 0 : rnd();	    /* flags */
 			if (cmd == XL_IOC_ATTACH) {
@@ -484,7 +495,9 @@ static void test_fuzz(uint64_t seed, long n)
 				w[2] = c;
 				for (j = 0; j < c && 16 + 4 * (j + 1) <= size &&
 				     buf + 16 + 4 * (j + 1) <= page + pagesz; j++)
-					w[4 + j] = rnd() % 40;
+					w[4 + j] = irq_pool_n && rnd() % 4 ?
+						   irq_pool[rnd() % irq_pool_n] :
+						   rnd() % 64;
 			}
 		}
 		arg = buf;
@@ -510,22 +523,65 @@ static void test_fuzz(uint64_t seed, long n)
 			reopen++;
 		}
 	}
-	printf("fuzz: seed %llu, %ld calls: %ld ok, %ld errno, %ld unexpected, %ld reopened\n",
-	       (unsigned long long)seed, n, ok, errs, bad, reopen);
-	printf("fuzz: successes per ioctl nr 0-6: %ld %ld %ld %ld %ld %ld %ld\n",
-	       ok_cmd[0], ok_cmd[1], ok_cmd[2], ok_cmd[3], ok_cmd[4], ok_cmd[5],
-	       ok_cmd[6]);
-	report(bad == 0, "errnos-expected: %ld unexpected", bad);
-	report(ok > n / 100 && errs > n / 2,
-	       "reached-both-paths: %ld ok, %ld errno", ok, errs);
+	printf("fuzz[%d]: seed %llu, %ld calls: %ld ok, %ld errno, %ld unexpected, %ld reopened\n",
+	       (int)getpid(), (unsigned long long)seed, n, ok, errs, bad,
+	       reopen);
+	printf("fuzz[%d]: successes per ioctl nr 0-6: %ld %ld %ld %ld %ld %ld %ld\n",
+	       (int)getpid(), ok_cmd[0], ok_cmd[1], ok_cmd[2], ok_cmd[3],
+	       ok_cmd[4], ok_cmd[5], ok_cmd[6]);
+	fflush(stdout);
 	for (i = 0; i < NSESS; i++)
 		close(sess[i]);
-	sess[0] = dev_open();
-	expect("counters-after", counters(sess[0], XL_COUNTERS_GLOBAL, &g), 0);
+	munmap(page, 2 * pagesz);
+	if (!strict)
+		return bad;
+	if (ok < n / 100 || errs < n / 2 || !ok_cmd[1] || !ok_cmd[4] ||
+	    !ok_cmd[5]) {
+		printf("fuzz[%d]: too few successes of attach/register/unregister\n",
+		       (int)getpid());
+		bad++;
+	}
+	return bad;
+}
+
+/*
+ * @procs processes fuzz at the same time; they share the two VM fds (made
+ * before fork), so their sessions race to attach the same VMs.
+ */
+static void test_fuzz(uint64_t seed, long n, int procs)
+{
+	struct xl_counters g;
+	int p, status, dev, kids_ok = 1;
+	long bad;
+
+	prefix = "fuzz-";
+	vfd[0] = kvm_vm_create(&kfd);
+	if (vfd[0] >= 0)
+		vfd[1] = ioctl(kfd, KVM_CREATE_VM, 0);
+	else
+		skip("attach", "no /dev/kvm: the fuzzer runs without VM fds");
+	while (irq_pool_n < 8 && !some_irq(&irq_pool[irq_pool_n], irq_pool_n))
+		irq_pool_n++;
+	for (p = 1; p < procs; p++) {
+		if (fork() == 0)
+			_exit(fuzz_loop(seed + p, n, 0) ? 1 : 0);
+	}
+	bad = fuzz_loop(seed, n, procs == 1);
+	report(bad == 0, "errnos-expected-and-paths-reached: seed %llu",
+	       (unsigned long long)seed);
+	for (p = 1; p < procs; p++) {
+		if (wait(&status) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			kids_ok = 0;
+	}
+	if (procs > 1)
+		report(kids_ok, "parallel-%d-processes", procs);
+	dev = dev_open();
+	expect("counters-after", counters(dev, XL_COUNTERS_GLOBAL, &g), 0);
 	report(g.attached == 0 && g.nr_irqs == 0,
 	       "all-detached-after-close: attached %llu irqs %u",
 	       (unsigned long long)g.attached, g.nr_irqs);
-	close(sess[0]);
+	close(dev);
 }
 
 static int cmd_hold(void)
@@ -565,13 +621,14 @@ int main(int argc, char **argv)
 	else if (argc >= 2 && !strcmp(argv[1], "attach"))
 		test_attach();
 	else if (argc >= 4 && !strcmp(argv[1], "fuzz"))
-		test_fuzz(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0));
+		test_fuzz(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0),
+			  argc >= 5 ? atoi(argv[4]) : 1);
 	else if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return cmd_hold();
 	else if (argc >= 2 && !strcmp(argv[1], "vm"))
 		return cmd_vm();
 	else {
-		fprintf(stderr, "usage: xl-kmodtest abi|attach|fuzz SEED N|hold|vm\n");
+		fprintf(stderr, "usage: xl-kmodtest abi|attach|fuzz SEED N [PROCS]|hold|vm\n");
 		return 2;
 	}
 	return failures ? 1 : 0;

@@ -6,6 +6,7 @@
  */
 #include <linux/build_bug.h>
 #include <linux/fs.h>
+#include <linux/stddef.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -138,12 +139,15 @@ static long xl_ioc_counters(struct xl_session *s, unsigned long uarg)
 {
 	struct xl_counters c;
 	struct xl_hdr h;
+	size_t out;
 	int ret;
 
 	ret = xl_copy_in(&c, sizeof(c), uarg, XL_COUNTERS_FLAGS);
 	if (ret)
 		return ret;
-	if (!xl_is_zero(c.reserved, sizeof(c.reserved)))
+	/* everything after size and flags is output: zero on input */
+	out = offsetof(struct xl_counters, vm_id);
+	if (!xl_is_zero((const u8 *)&c + out, sizeof(c) - out))
 		return -EINVAL;
 	h.size = c.size;
 	h.flags = c.flags;

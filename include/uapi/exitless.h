@@ -14,7 +14,8 @@
  *     version requires exactly sizeof(struct ...). A later ABI may grow a
  *     structure at its end and accept both sizes.
  *   - @flags has only the bits defined for that ioctl.
- *   - every reserved field is zero on input. Output fields are overwritten.
+ *   - every field that is not an input (reserved ones and outputs) is zero
+ *     on input, so that it can become an input in a later ABI version.
  * Other errors: -ENOTTY unknown ioctl, -EFAULT bad pointer, -EBADF/-EINVAL
  * bad or non-KVM VM fd, -EBUSY already attached, -ENOTCONN not attached,
  * -EOPNOTSUPP delivery mode not available, -E2BIG too many IRQs, -ENOENT

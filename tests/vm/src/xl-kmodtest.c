@@ -226,6 +226,12 @@ static void test_abi(void)
 	expect("counters-global", counters(dev, XL_COUNTERS_GLOBAL, &c), 0);
 	report(c.vm_id == 0 && c.size == sizeof(c), "counters-global-fields");
 	expect("counters-bad-flags", counters(dev, 2, &c), -EINVAL);
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = XL_COUNTERS_GLOBAL;
+	c.attaches = 1;
+	expect("counters-output-field-nonzero",
+	       xioctl(dev, XL_IOC_COUNTERS, &c), -EINVAL);
 	expect("attach-bad-fd", attach(dev, -1, NULL), -EBADF);
 	expect("attach-closed-fd", attach(dev, 1000, NULL), -EBADF);
 	expect("attach-non-kvm-fd", attach(dev, dev, NULL), -EINVAL);

@@ -1,0 +1,578 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-VM engine, VM-wide part: configuration, mode changes with their
+ * capability checks and IRTE (un)posting, and the routing of virtual
+ * interrupts (DID, did-ipi/). The vCPU-context part is engine_vcpu.c.
+ */
+#include "engine_priv.h"
+#include "xl_pi.h"
+#include "xl_did.h"
+
+static const char *const mode_names[XL_NR_MODES] = {
+	[XL_MODE_BASELINE] = "baseline",
+	[XL_MODE_ELI] = "eli",
+	[XL_MODE_PI] = "pi",
+	[XL_MODE_DID] = "did",
+};
+
+const char *xl_mode_name(enum xl_mode mode)
+{
+	if ((unsigned int)mode >= XL_NR_MODES)
+		return "?";
+	return mode_names[mode];
+}
+
+int xl_mode_parse(const char *name)
+{
+	int i;
+
+	if (!name)
+		return -EINVAL;
+	for (i = 0; i < XL_NR_MODES; i++)
+		if (!strcmp(name, mode_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+const char *xl_why_str(enum xl_why why)
+{
+	switch (why) {
+	case XL_WHY_OK:
+		return "ok";
+	case XL_WHY_NO_POSTED_INTR:
+		return "CPU has no posted-interrupt processing (or APICv is off)";
+	case XL_WHY_NO_VTD_POSTING:
+		return "IOMMU has no posted-interrupt support";
+	case XL_WHY_NO_PREEMPTION_TIMER:
+		return "CPU has no VMX-preemption timer";
+	case XL_WHY_NO_X2APIC:
+		return "host APIC is not in x2APIC mode (exitless EOI needs it)";
+	case XL_WHY_IRTE:
+		return "an IRTE could not be switched to posted format";
+	case XL_WHY_BAD_MODE:
+		return "no such mode";
+	}
+	return "?";
+}
+
+int xl_engine_init(struct xl_engine *e, struct xl_hw *hw,
+		   const struct xl_engine_cfg *cfg)
+{
+	u32 i;
+
+	if (!e || !hw || !hw->ops || !hw->nr_vcpus ||
+	    hw->nr_vcpus > XL_ENGINE_MAX_VCPUS)
+		return -EINVAL;
+	if (cfg && ((cfg->notify_vector &&
+		     cfg->notify_vector < XL_FIRST_EXTERNAL_VECTOR) ||
+		    (cfg->wakeup_vector &&
+		     cfg->wakeup_vector < XL_FIRST_EXTERNAL_VECTOR) ||
+		    (cfg->notify_vector &&
+		     cfg->notify_vector == cfg->wakeup_vector)))
+		return -EINVAL;
+	memset(e, 0, sizeof(*e));
+	e->hw = hw;
+	if (cfg)
+		e->cfg = *cfg;
+	if (!e->cfg.notify_vector)
+		e->cfg.notify_vector = XL_DEFAULT_NOTIFY_VECTOR;
+	if (!e->cfg.wakeup_vector)
+		e->cfg.wakeup_vector = XL_DEFAULT_WAKEUP_VECTOR;
+	if (e->cfg.notify_vector == e->cfg.wakeup_vector)
+		return -EINVAL;
+	if (!e->cfg.timer_value)
+		e->cfg.timer_value = XL_DEFAULT_TIMER_VALUE;
+	if (!e->cfg.guard_limit)
+		e->cfg.guard_limit = XL_DEFAULT_GUARD_LIMIT;
+	xl_sidt_map_init(&e->map);
+	xl_sidt_map_init(&e->eff);
+	e->mode = XL_MODE_BASELINE;
+	for (i = 0; i < hw->nr_vcpus; i++) {
+		e->vcpu[i].pi = &e->pi_store[i];
+		e->vcpu[i].last_isr_top = -1;
+		xl_pi_init(&e->pi_store[i], e->cfg.notify_vector, 0,
+			   hw->x2apic);
+	}
+	return 0;
+}
+
+static int irq_post(struct xl_engine *e, struct xl_engine_irq *q)
+{
+	const struct xl_hw_ops *ops = e->hw->ops;
+	struct xl_irte_post_cfg c = { 0 };
+	union xl_irte img;
+	u64 pa;
+	int ret;
+
+	if (!ops->irq_post || !ops->virt_to_phys)
+		return -EOPNOTSUPP;
+	ret = ops->virt_to_phys(e->hw->priv, e->vcpu[q->vcpu].pi, &pa);
+	if (ret)
+		return ret;
+	/* Validate the image the IOMMU will get (alignment, vector). */
+	c.pda = pa;
+	c.vector = q->guest_vec;
+	ret = xl_irte_post_encode(&c, &img);
+	if (ret)
+		return ret;
+	ret = ops->irq_post(e->hw->priv, q->host_irq, pa, q->guest_vec, false);
+	if (ret)
+		return ret;
+	q->posted = true;
+	xl_ctr_inc(&e->ctr.irte_posted);
+	return 0;
+}
+
+static int irq_unpost(struct xl_engine *e, struct xl_engine_irq *q)
+{
+	int ret;
+
+	if (!q->posted)
+		return 0;
+	if (!e->hw->ops->irq_unpost)
+		return -EOPNOTSUPP;
+	ret = e->hw->ops->irq_unpost(e->hw->priv, q->host_irq);
+	if (ret)
+		return ret;
+	q->posted = false;
+	xl_ctr_inc(&e->ctr.irte_unposted);
+	return 0;
+}
+
+static int unpost_all(struct xl_engine *e)
+{
+	int i, r, ret = 0;
+
+	for (i = 0; i < XL_ENGINE_MAX_IRQS; i++) {
+		if (!e->irq[i].used)
+			continue;
+		r = irq_unpost(e, &e->irq[i]);
+		ret = ret ?: r;
+	}
+	return ret;
+}
+
+static int post_all(struct xl_engine *e)
+{
+	int i, ret;
+
+	for (i = 0; i < XL_ENGINE_MAX_IRQS; i++) {
+		if (!e->irq[i].used || e->irq[i].posted)
+			continue;
+		ret = irq_post(e, &e->irq[i]);
+		if (ret) {
+			unpost_all(e);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int xl_engine_teardown(struct xl_engine *e)
+{
+	u32 i;
+
+	if (!e || !e->hw)
+		return -EINVAL;
+	for (i = 0; i < e->hw->nr_vcpus; i++)
+		if (e->vcpu[i].sidt.state != XL_SIDT_OFF ||
+		    e->vcpu[i].pi_active)
+			return -EBUSY;
+	__atomic_store_n(&e->mode, XL_MODE_BASELINE, __ATOMIC_RELEASE);
+	return unpost_all(e);
+}
+
+int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own)
+{
+	int i;
+
+	if (!e || !e->hw)
+		return -EINVAL;
+	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
+		return -EINVAL;
+	if (vector == e->cfg.notify_vector || vector == e->cfg.wakeup_vector)
+		return -EBUSY;	/* the host's own PI vectors */
+	if (own) {
+		xl_bm_set(e->owned, vector);
+	} else {
+		for (i = 0; i < XL_ENGINE_MAX_IRQS; i++)
+			if (e->irq[i].used && e->irq[i].host_vec == vector)
+				return -EBUSY;
+		xl_test_and_clear_bit64(vector & 63, &e->owned[vector >> 6]);
+	}
+	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva)
+{
+	if (!e || !e->hw)
+		return -EINVAL;
+	/* ELI's guest hands over a page; the IDT base should be aligned. */
+	if (!gva || gva & 0xfff)
+		return -EINVAL;
+	e->shadow_gva = gva;
+	e->built = false;
+	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int xl_engine_assign(struct xl_engine *e, u32 host_irq,
+		     unsigned int host_vec, unsigned int guest_vec, u32 vcpu)
+{
+	struct xl_engine_irq *q = NULL;
+	int i, ret;
+
+	if (!xl_vcpu_ok(e, vcpu))
+		return -EINVAL;
+	if (host_vec < XL_FIRST_EXTERNAL_VECTOR || host_vec >= XL_NR_VECTORS ||
+	    guest_vec < XL_FIRST_EXTERNAL_VECTOR || guest_vec >= XL_NR_VECTORS)
+		return -EINVAL;
+	if (!xl_vec_test(e->owned, host_vec)) {
+		xl_ctr_inc(&e->ctr.refused);
+		return -EPERM;
+	}
+	for (i = 0; i < XL_ENGINE_MAX_IRQS; i++) {
+		if (e->irq[i].used && e->irq[i].host_irq == host_irq)
+			return -EBUSY;
+		if (!e->irq[i].used && !q)
+			q = &e->irq[i];
+	}
+	if (!q)
+		return -ENOSPC;
+	ret = xl_sidt_map_add(&e->map, host_vec, guest_vec);
+	if (ret)
+		return ret;
+	q->host_irq = host_irq;
+	q->host_vec = host_vec;
+	q->guest_vec = guest_vec;
+	q->vcpu = vcpu;
+	q->posted = false;
+	q->used = true;
+	if (xl_uses_post(e, xl_engine_mode(e))) {
+		ret = irq_post(e, q);
+		if (ret) {
+			q->used = false;
+			xl_sidt_map_del(&e->map, host_vec);
+			return ret;
+		}
+	}
+	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int xl_engine_set_pi_desc(struct xl_engine *e, u32 vcpu,
+			  struct xl_pi_desc *pi)
+{
+	int ret;
+
+	if (!xl_vcpu_ok(e, vcpu))
+		return -EINVAL;
+	if (!pi)
+		pi = &e->pi_store[vcpu];
+	ret = xl_pi_desc_check(pi);
+	if (ret)
+		return ret;
+	if (e->vcpu[vcpu].pi_active || xl_uses_post(e, xl_engine_mode(e)))
+		return -EBUSY;
+	e->vcpu[vcpu].pi = pi;
+	return 0;
+}
+
+struct xl_pi_desc *xl_engine_pi_desc(struct xl_engine *e, u32 vcpu)
+{
+	if (!xl_vcpu_ok(e, vcpu))
+		return NULL;
+	return e->vcpu[vcpu].pi;
+}
+
+static int check_caps(const struct xl_engine *e, enum xl_mode mode,
+		      enum xl_why *why, bool *did_posted)
+{
+	const struct xl_hw *hw = e->hw;
+
+	*why = XL_WHY_OK;
+	*did_posted = false;
+	switch (mode) {
+	case XL_MODE_BASELINE:
+		return 0;
+	case XL_MODE_ELI:
+		if (!hw->has_preemption_timer)
+			*why = XL_WHY_NO_PREEMPTION_TIMER;
+		else if (!hw->x2apic)
+			*why = XL_WHY_NO_X2APIC;
+		break;
+	case XL_MODE_PI:
+		if (!hw->has_posted_intr)
+			*why = XL_WHY_NO_POSTED_INTR;
+		else if (!hw->has_vtd_posting)
+			*why = XL_WHY_NO_VTD_POSTING;
+		break;
+	case XL_MODE_DID:
+		/*
+		 * DID over posted interrupts where the CPU and IOMMU have
+		 * them; otherwise DID over ELI (guest-vector IPIs through the
+		 * shadow IDT), which needs what ELI needs.
+		 */
+		if (hw->has_posted_intr && hw->has_vtd_posting)
+			*did_posted = true;
+		else if (!hw->has_preemption_timer)
+			*why = XL_WHY_NO_PREEMPTION_TIMER;
+		else if (!hw->x2apic)
+			*why = XL_WHY_NO_X2APIC;
+		break;
+	default:
+		*why = XL_WHY_BAD_MODE;
+		return -EINVAL;
+	}
+	return *why == XL_WHY_OK ? 0 : -EOPNOTSUPP;
+}
+
+int xl_engine_set_mode(struct xl_engine *e, enum xl_mode mode,
+		       enum xl_why *why)
+{
+	enum xl_why w;
+	bool old_post, new_post, did_posted, old_did_posted;
+	u32 old;
+	int ret;
+
+	if (!why)
+		why = &w;
+	*why = XL_WHY_OK;
+	if (!e || !e->hw || !e->hw->ops)
+		return -EINVAL;
+	ret = check_caps(e, mode, why, &did_posted);
+	if (ret)
+		return ret;
+
+	old = xl_engine_mode(e);
+	old_post = xl_uses_post(e, old);
+	old_did_posted = e->did_posted;
+	e->did_posted = did_posted;
+	new_post = xl_uses_post(e, mode);
+	if (new_post && !old_post) {
+		ret = post_all(e);
+		if (ret) {
+			e->did_posted = old_did_posted;
+			*why = XL_WHY_IRTE;
+			return ret;
+		}
+	} else if (!new_post && old_post) {
+		ret = unpost_all(e);
+		if (ret) {
+			e->did_posted = old_did_posted;
+			*why = XL_WHY_IRTE;
+			return ret;
+		}
+	}
+	/* vCPUs pick the new mode up at their next VM entry. */
+	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&e->mode, mode, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector)
+{
+	struct xl_engine_vcpu *v;
+	struct xl_did_target t = { 0 };
+	struct xl_did_result res;
+	struct xl_vcpu_loc loc = { 0 };
+	u32 mode;
+	int action, ret, dlv;
+
+	if (!xl_vcpu_ok(e, vcpu))
+		return -EINVAL;
+	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
+		return -EINVAL;
+	mode = xl_engine_mode(e);
+	if (mode == XL_MODE_BASELINE)
+		return XL_DLV_NONE;
+	if (!xl_vec_test(e->owned, vector)) {
+		xl_ctr_inc(&e->ctr.refused);
+		return -EPERM;
+	}
+	v = &e->vcpu[vcpu];
+
+	if (mode == XL_MODE_ELI) {
+		/* ELI: virtual interrupts go through injection mode. */
+		if (!e->hw->ops->inject)
+			return -EOPNOTSUPP;
+		xl_want_inject(e, vcpu, vector);
+		ret = e->hw->ops->inject(e->hw->priv, vcpu, vector);
+		if (ret)
+			return ret;
+		xl_ctr_inc(&e->ctr.injected);
+		return XL_DLV_INJECTED;
+	}
+
+	if (!e->hw->ops->vcpu_locate)
+		return -EOPNOTSUPP;
+	ret = e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc);
+	if (ret)
+		return ret;
+	t.state = loc.state;
+	t.owned = true;
+	t.posting = xl_uses_post(e, mode);
+	t.sidt_direct = __atomic_load_n(&v->sidt.state, __ATOMIC_ACQUIRE) ==
+			XL_SIDT_DIRECT;
+	t.vector_direct = xl_sidt_map_lookup(&e->eff, vector) == (int)vector;
+	action = xl_did_route(&t, vector);
+	if (action < 0)
+		return action;
+	if (action == XL_DID_INJECT || action == XL_DID_INJECT_WAKE) {
+		/* The shadow IDT must be off when the hypervisor injects. */
+		if (xl_uses_sidt(e, mode))
+			xl_want_inject(e, vcpu, vector);
+	}
+	ret = xl_did_execute(e->hw, vcpu, &loc, v->pi, e->cfg.notify_vector,
+			     vector, action, &res);
+	if (res.posted)
+		xl_ctr_inc(&e->ctr.posts);
+	if (res.notified)
+		xl_ctr_inc(&e->ctr.notifications);
+	if (res.woken)
+		xl_ctr_inc(&e->ctr.wakeups);
+	if (res.ipi)
+		xl_ctr_inc(&e->ctr.direct_ipis);
+	if (res.injected)
+		xl_ctr_inc(&e->ctr.fallbacks);
+	if (ret)
+		return ret;
+
+	switch (action) {
+	case XL_DID_POST_WAKE:
+		dlv = XL_DLV_POSTED_WAKE;
+		break;
+	case XL_DID_POST_NOTIFY:
+	case XL_DID_POST_ONLY:
+		dlv = XL_DLV_POSTED;
+		break;
+	case XL_DID_IPI_VECTOR:
+		dlv = XL_DLV_DIRECT_IPI;
+		break;
+	default:
+		dlv = XL_DLV_INJECTED;
+		break;
+	}
+	return dlv;
+}
+
+int xl_engine_vcpu_sched(struct xl_engine *e, u32 vcpu,
+			 enum xl_sched_event ev)
+{
+	struct xl_engine_vcpu *v;
+	struct xl_vcpu_loc loc;
+	int ret;
+
+	if (!xl_vcpu_ok(e, vcpu))
+		return -EINVAL;
+	if (ev != XL_SCHED_IN && ev != XL_SCHED_PREEMPT && ev != XL_SCHED_BLOCK)
+		return -EINVAL;
+	if (!xl_uses_post(e, xl_engine_mode(e)))
+		return 0;
+	v = &e->vcpu[vcpu];
+
+	switch (ev) {
+	case XL_SCHED_IN:
+		/*
+		 * As KVM's vmx_vcpu_pi_load: new NDST if the vCPU migrated,
+		 * the running notification vector, then clear SN; requests
+		 * posted while SN was set get ON now and the entry path
+		 * sends the notification (engine_vcpu.c).
+		 */
+		if (!e->hw->ops->vcpu_locate)
+			return -EOPNOTSUPP;
+		ret = e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc);
+		if (ret)
+			return ret;
+		ret = xl_pi_set_ndst(v->pi, loc.pcpu_apic_id, e->hw->x2apic);
+		ret = ret ?: xl_pi_set_nv(v->pi, e->cfg.notify_vector);
+		if (ret)
+			return ret;
+		v->pi_blocked = false;
+		xl_pi_clear_sn(v->pi);
+		if (!xl_pi_pir_empty(v->pi))
+			xl_pi_test_and_set_on(v->pi);
+		return 0;
+	case XL_SCHED_PREEMPT:
+		/* Runnable elsewhere: no notifications, it syncs on entry. */
+		return xl_pi_set_sn(v->pi);
+	case XL_SCHED_BLOCK:
+		/*
+		 * As pi_enable_wakeup_handler: a posted device interrupt
+		 * must wake a halted vCPU, so notifications stay on, to the
+		 * wakeup vector whose handler calls xl_engine_pi_wakeup().
+		 */
+		ret = xl_pi_set_nv(v->pi, e->cfg.wakeup_vector);
+		if (ret)
+			return ret;
+		v->pi_blocked = true;
+		xl_pi_clear_sn(v->pi);
+		if (xl_pi_test_on(v->pi) || !xl_pi_pir_empty(v->pi)) {
+			if (!e->hw->ops->wake_vcpu)
+				return -EOPNOTSUPP;
+			ret = e->hw->ops->wake_vcpu(e->hw->priv, vcpu);
+			if (ret)
+				return ret;
+			xl_ctr_inc(&e->ctr.wakeups);
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int xl_engine_pi_wakeup(struct xl_engine *e)
+{
+	u32 i;
+	int ret, n = 0;
+
+	if (!e || !e->hw || !e->hw->ops)
+		return -EINVAL;
+	if (!e->hw->ops->wake_vcpu)
+		return -EOPNOTSUPP;
+	for (i = 0; i < e->hw->nr_vcpus; i++) {
+		struct xl_engine_vcpu *v = &e->vcpu[i];
+
+		if (!v->pi_blocked || !xl_pi_test_on(v->pi))
+			continue;
+		ret = e->hw->ops->wake_vcpu(e->hw->priv, i);
+		if (ret)
+			return ret;
+		xl_ctr_inc(&e->ctr.wakeups);
+		n++;
+	}
+	return n;
+}
+
+int xl_engine_pi_sync(struct xl_engine *e, u32 vcpu, u64 irr[4])
+{
+	if (!xl_vcpu_ok(e, vcpu) || !irr)
+		return -EINVAL;
+	return xl_pi_sync_irr(e->vcpu[vcpu].pi, irr);
+}
+
+int xl_engine_counters(const struct xl_engine *e,
+		       struct xl_engine_counters *out)
+{
+	const u64 *src;
+	u64 *dst;
+	size_t i;
+
+	if (!e || !out)
+		return -EINVAL;
+	src = (const u64 *)&e->ctr;
+	dst = (u64 *)out;
+	for (i = 0; i < sizeof(*out) / sizeof(u64); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	return 0;
+}
+
+int xl_engine_vcpu_state(const struct xl_engine *e, u32 vcpu,
+			 enum xl_sidt_state *state, enum xl_eli_off *off)
+{
+	if (!xl_vcpu_ok(e, vcpu) || !state || !off)
+		return -EINVAL;
+	*state = e->vcpu[vcpu].sidt.state;
+	*off = e->vcpu[vcpu].eli_off;
+	return 0;
+}

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The per-VM engine, vCPU-context part: what runs before each VM entry and
+ * on each VM exit of one vCPU. Here the VMCS of @vcpu is current, so this
+ * is where the shadow IDT is (re)built and switched, ELI's defences run
+ * (#NP re-raise, LIDT, preemption-timer guard) and the posted-interrupt
+ * VMCS fields are set up.
+ */
+#include "engine_priv.h"
+#include "xl_pi.h"
+#include "hw/vmx.h"
+
+static int vmcs_rd(struct xl_engine *e, u32 vcpu, u32 f, u64 *val)
+{
+	return e->hw->ops->vmcs_read(e->hw->priv, vcpu, f, val);
+}
+
+static int vmcs_wr(struct xl_engine *e, u32 vcpu, u32 f, u64 val)
+{
+	return e->hw->ops->vmcs_write(e->hw->priv, vcpu, f, val);
+}
+
+/*
+ * The map the shadow IDT is built from: the assigned vectors, plus, for
+ * DID over ELI, each owned vector the guest has a handler for mapped to
+ * itself, so a guest-vector IPI lands on that handler with no exit.
+ */
+static void build_eff_map(struct xl_engine *e, u32 mode, u32 guest_gates,
+			  struct xl_sidt_map *eff)
+{
+	unsigned int v;
+
+	*eff = e->map;
+	if (mode != XL_MODE_DID || e->did_posted)
+		return;
+	for (v = XL_FIRST_EXTERNAL_VECTOR; v < XL_NR_VECTORS; v++) {
+		if (!xl_vec_test(e->owned, v) || xl_vec_test(eff->direct, v))
+			continue;
+		if (v >= guest_gates || !e->guest_idt[v].f.present)
+			continue;
+		xl_sidt_map_add(eff, v, v);
+	}
+}
+
+/* Read the guest IDT at @base/@limit, build the shadow and publish it. */
+static int build_shadow(struct xl_engine *e, u32 vcpu, u32 mode, u64 base,
+			u32 limit)
+{
+	struct xl_sidt_map eff;
+	u32 gen = __atomic_load_n(&e->shadow_gen, __ATOMIC_ACQUIRE);
+	int ret;
+
+	ret = xl_sidt_read_guest(e->hw, vcpu, base, limit, e->guest_idt);
+	if (ret)
+		return ret;
+	build_eff_map(e, mode, (limit + 1) / sizeof(union xl_idt_gate), &eff);
+	ret = xl_sidt_build(e->guest_idt, limit, &eff, e->shadow);
+	if (ret)
+		return ret;
+	ret = xl_sidt_write(e->hw, vcpu, e->shadow_gva, e->shadow);
+	if (ret)
+		return ret;
+	if (e->built)
+		xl_ctr_inc(&e->ctr.idt_rebuilds);
+	e->eff = eff;
+	e->built = true;
+	e->built_base = base;
+	e->built_limit = limit;
+	e->built_gen = gen;
+	return 0;
+}
+
+static int eli_disable(struct xl_engine *e, u32 vcpu, enum xl_eli_off why)
+{
+	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
+
+	v->eli_off = why;
+	v->strikes = 0;
+	return xl_sidt_restore(e->hw, vcpu, &v->sidt);
+}
+
+static int sidt_enter_direct(struct xl_engine *e, u32 vcpu)
+{
+	struct xl_sidt_params p = {
+		.shadow_gva = e->shadow_gva,
+		.timer_value = e->cfg.timer_value,
+		.exitless_eoi = true,
+	};
+	int ret;
+
+	ret = xl_sidt_enter_direct(e->hw, vcpu, &e->vcpu[vcpu].sidt, &p);
+	if (!ret) {
+		e->vcpu[vcpu].strikes = 0;
+		e->vcpu[vcpu].last_isr_top = -1;
+		xl_ctr_inc(&e->ctr.direct_switches);
+	}
+	return ret;
+}
+
+static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
+{
+	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
+	bool want = xl_uses_sidt(e, mode) && e->shadow_gva &&
+		    v->eli_off == XL_ELI_OFF_NONE;
+	bool req, busy;
+	u64 base, limit;
+	int ret;
+
+	if (!want)
+		return v->sidt.state == XL_SIDT_OFF ? 0 :
+		       xl_sidt_restore(e->hw, vcpu, &v->sidt);
+
+	req = __atomic_exchange_n(&v->inject_req, 0, __ATOMIC_ACQ_REL);
+	busy = req || !xl_bm_empty(v->inflight);
+
+	switch (v->sidt.state) {
+	case XL_SIDT_DIRECT:
+		if (busy) {
+			ret = xl_sidt_enter_inject(e->hw, vcpu, &v->sidt);
+			if (!ret)
+				xl_ctr_inc(&e->ctr.inject_switches);
+			return ret;
+		}
+		if (e->built_gen == __atomic_load_n(&e->shadow_gen,
+						     __ATOMIC_ACQUIRE))
+			return 0;
+		ret = build_shadow(e, vcpu, mode, v->sidt.saved.idtr_base,
+				   v->sidt.saved.idtr_limit);
+		return ret ? eli_disable(e, vcpu, XL_ELI_OFF_IDT) : 0;
+	case XL_SIDT_INJECT:
+	case XL_SIDT_OFF:
+		/* Back to direct mode only once every injection was EOIed. */
+		if (busy)
+			return 0;
+		ret = vmcs_rd(e, vcpu, VMCS_GUEST_IDTR_BASE, &base);
+		ret = ret ?: vmcs_rd(e, vcpu, VMCS_GUEST_IDTR_LIMIT, &limit);
+		if (ret)
+			return ret;
+		if (limit > 0xffff)
+			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+		if (!e->built || e->built_gen != __atomic_load_n(&e->shadow_gen,
+							__ATOMIC_ACQUIRE)) {
+			ret = build_shadow(e, vcpu, mode, base, limit);
+			if (ret)
+				return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+		} else if (base != e->built_base || limit != e->built_limit) {
+			/* One shadow IDT for all vCPUs, as in ELI. */
+			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+		}
+		return sidt_enter_direct(e, vcpu);
+	}
+	return -EINVAL;
+}
+
+static int pi_activate(struct xl_engine *e, u32 vcpu)
+{
+	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
+	struct xl_vcpu_loc loc;
+	u64 pa;
+	int ret;
+
+	if (!e->hw->ops->virt_to_phys || !e->hw->ops->vcpu_locate)
+		return -EOPNOTSUPP;
+	ret = e->hw->ops->virt_to_phys(e->hw->priv, v->pi, &pa);
+	ret = ret ?: e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_PIN_BASED_CTLS, &v->pi_saved_pin);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_POSTED_INTR_NV, &v->pi_saved_nv);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_POSTED_INTR_DESC_ADDR,
+			     &v->pi_saved_desc);
+	if (ret)
+		return ret;
+	ret = xl_pi_set_ndst(v->pi, loc.pcpu_apic_id, e->hw->x2apic);
+	ret = ret ?: xl_pi_set_nv(v->pi, e->cfg.notify_vector);
+	if (ret)
+		return ret;
+	xl_pi_clear_sn(v->pi);
+	/* SDM 29.6: NV and the descriptor address, then the control. */
+	ret = vmcs_wr(e, vcpu, VMCS_POSTED_INTR_NV, e->cfg.notify_vector);
+	ret = ret ?: vmcs_wr(e, vcpu, VMCS_POSTED_INTR_DESC_ADDR, pa);
+	ret = ret ?: vmcs_wr(e, vcpu, VMCS_PIN_BASED_CTLS,
+			     v->pi_saved_pin | PIN_POSTED_INTR);
+	if (ret) {
+		vmcs_wr(e, vcpu, VMCS_POSTED_INTR_NV, v->pi_saved_nv);
+		vmcs_wr(e, vcpu, VMCS_POSTED_INTR_DESC_ADDR, v->pi_saved_desc);
+		vmcs_wr(e, vcpu, VMCS_PIN_BASED_CTLS, v->pi_saved_pin);
+		return ret;
+	}
+	v->pi_active = true;
+	return 0;
+}
+
+static int pi_deactivate(struct xl_engine *e, u32 vcpu)
+{
+	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
+	u64 pin;
+	int ret, r;
+
+	ret = vmcs_rd(e, vcpu, VMCS_PIN_BASED_CTLS, &pin);
+	if (!ret)
+		ret = vmcs_wr(e, vcpu, VMCS_PIN_BASED_CTLS,
+			      (pin & ~PIN_POSTED_INTR) |
+			      (v->pi_saved_pin & PIN_POSTED_INTR));
+	r = vmcs_wr(e, vcpu, VMCS_POSTED_INTR_NV, v->pi_saved_nv);
+	ret = ret ?: r;
+	r = vmcs_wr(e, vcpu, VMCS_POSTED_INTR_DESC_ADDR, v->pi_saved_desc);
+	ret = ret ?: r;
+	v->pi_active = false;
+	return ret;
+}
+
+static int pi_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
+{
+	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
+	struct xl_vcpu_loc loc;
+	int ret;
+
+	if (!xl_uses_post(e, mode))
+		return v->pi_active ? pi_deactivate(e, vcpu) : 0;
+	if (!v->pi_active) {
+		ret = pi_activate(e, vcpu);
+		if (ret)
+			return ret;
+	}
+	if (xl_pi_pir_empty(v->pi))
+		return 0;
+	/*
+	 * Requests posted while the vCPU was out (SN set, or a notification
+	 * that hit root mode): a self-IPI of the notification vector stays
+	 * pending with interrupts off and is processed as a posted-interrupt
+	 * notification right after VM entry (SDM 29.6), so the guest gets
+	 * them with no exit and without software touching the virtual APIC.
+	 */
+	xl_pi_test_and_set_on(v->pi);
+	if (!e->hw->ops->send_ipi || !e->hw->ops->vcpu_locate)
+		return -EOPNOTSUPP;
+	ret = e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc);
+	ret = ret ?: e->hw->ops->send_ipi(e->hw->priv, loc.pcpu,
+					  e->cfg.notify_vector);
+	if (!ret)
+		xl_ctr_inc(&e->ctr.notifications);
+	return ret;
+}
+
+int xl_engine_before_entry(struct xl_engine *e, u32 vcpu)
+{
+	u32 mode;
+	int ret, r;
+
+	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
+	    !e->hw->ops->vmcs_write)
+		return -EINVAL;
+	mode = xl_engine_mode(e);
+	ret = sidt_before_entry(e, vcpu, mode);
+	r = pi_before_entry(e, vcpu, mode);
+	return ret ?: r;
+}
+
+static int highest_isr(const u64 isr[4])
+{
+	int i;
+
+	for (i = 3; i >= 0; i--)
+		if (isr[i])
+			return i * 64 + 63 - __builtin_clzll(isr[i]);
+	return -1;
+}
+
+static bool isr_top_direct(struct xl_engine *e, u32 vcpu, int *top)
+{
+	u64 isr[4] = { 0 };
+
+	*top = -1;
+	if (!e->hw->ops->apic_isr_read ||
+	    e->hw->ops->apic_isr_read(e->hw->priv, vcpu, isr))
+		return false;
+	*top = highest_isr(isr);
+	return *top >= 0 && xl_vec_test(e->eff.direct, *top);
+}
+
+/*
+ * Preemption-timer exit in direct mode: ELI's defence against a guest that
+ * keeps interrupts masked or never EOIs a directly delivered interrupt
+ * (the host vector then stays in service on the physical LAPIC and blocks
+ * every lower host vector). A strike is an expiry with RFLAGS.IF clear, or
+ * with the same directly delivered vector still on top of the physical ISR
+ * as at the previous expiry. guard_limit consecutive strikes: fall back to
+ * the hypervisor's own delivery for this vCPU and EOI the stuck vectors.
+ * Otherwise check the guest IDT for changes and re-arm.
+ */
+static int guard(struct xl_engine *e, u32 vcpu)
+{
+	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
+	u64 rflags;
+	u32 lim;
+	int top, i, ret;
+	bool strike;
+
+	ret = vmcs_rd(e, vcpu, VMCS_GUEST_RFLAGS, &rflags);
+	if (ret)
+		return ret;
+	strike = !(rflags & X86_RFLAGS_IF);
+	if (isr_top_direct(e, vcpu, &top) && top == v->last_isr_top)
+		strike = true;
+	v->last_isr_top = top;
+	if (strike) {
+		v->strikes++;
+		xl_ctr_inc(&e->ctr.guard_strikes);
+	} else {
+		v->strikes = 0;
+	}
+
+	if (v->strikes >= e->cfg.guard_limit) {
+		ret = eli_disable(e, vcpu, XL_ELI_OFF_GUARD);
+		xl_ctr_inc(&e->ctr.guard_fallbacks);
+		if (e->hw->ops->apic_eoi) {
+			for (i = 0; i < XL_NR_VECTORS; i++) {
+				if (!isr_top_direct(e, vcpu, &top))
+					break;
+				e->hw->ops->apic_eoi(e->hw->priv, vcpu);
+			}
+		}
+		return ret;
+	}
+
+	/* A guest that rewrote a gate in place needs a new shadow IDT. */
+	lim = v->sidt.saved.idtr_limit;
+	ret = xl_sidt_read_guest(e->hw, vcpu, v->sidt.saved.idtr_base, lim,
+				 e->scratch);
+	if (ret)
+		return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+	if (memcmp(e->scratch, e->guest_idt, XL_IDT_BYTES)) {
+		ret = build_shadow(e, vcpu, xl_engine_mode(e),
+				   v->sidt.saved.idtr_base, lim);
+		if (ret)
+			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+	}
+	return xl_sidt_rearm_timer(e->hw, vcpu, &v->sidt, e->cfg.timer_value);
+}
+
+static int handle_np(struct xl_engine *e, u32 vcpu)
+{
+	u64 info, err, vec_info;
+	int gv, ret;
+	u8 vec;
+
+	ret = vmcs_rd(e, vcpu, VMCS_EXIT_INTR_INFO, &info);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_EXIT_INTR_ERRCODE, &err);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_IDT_VECTORING_INFO, &vec_info);
+	if (ret)
+		return ret;
+	if (xl_sidt_np_decode(info, err, vec_info, &vec))
+		return XL_EXIT_NOT_HANDLED;
+
+	if (xl_vec_test(e->owned, vec)) {
+		/*
+		 * A vector of this VM with no direct gate (e.g. a DID IPI
+		 * that raced with a shadow rebuild): hand it to the guest
+		 * through injection rather than to a host handler.
+		 */
+		if (!e->hw->ops->inject)
+			return -EOPNOTSUPP;
+		gv = xl_sidt_map_lookup(&e->eff, vec);
+		if (gv < 0)
+			gv = vec;
+		xl_want_inject(e, vcpu, gv);
+		ret = e->hw->ops->inject(e->hw->priv, vcpu, gv);
+		if (ret)
+			return ret;
+		xl_ctr_inc(&e->ctr.np_injected);
+		xl_ctr_inc(&e->ctr.fallbacks);
+		return XL_EXIT_HANDLED;
+	}
+	/* ELI recreate_intr: the host's own interrupt, exactly once. */
+	if (!e->hw->ops->host_reraise)
+		return -EOPNOTSUPP;
+	ret = e->hw->ops->host_reraise(e->hw->priv, vec);
+	if (ret)
+		return ret;
+	xl_ctr_inc(&e->ctr.np_reraised);
+	return XL_EXIT_HANDLED;
+}
+
+int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
+{
+	struct xl_engine_vcpu *v;
+	bool theirs;
+	int ret;
+
+	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
+	    !e->hw->ops->vmcs_write)
+		return -EINVAL;
+	v = &e->vcpu[vcpu];
+	if (v->sidt.state == XL_SIDT_OFF)
+		return XL_EXIT_NOT_HANDLED;
+
+	switch (reason & 0xffff) {	/* SDM 24.9.1: basic exit reason */
+	case EXIT_REASON_EXCEPTION_NMI:
+		if (v->sidt.state != XL_SIDT_DIRECT)
+			return XL_EXIT_NOT_HANDLED;
+		return handle_np(e, vcpu);
+	case EXIT_REASON_GDTR_IDTR:
+		/*
+		 * ELI handle_gdtr_idtr: the guest touches its descriptor
+		 * tables; give it its own IDTR back for good and let the
+		 * hypervisor emulate the instruction on KVM's VMCS.
+		 */
+		ret = eli_disable(e, vcpu, XL_ELI_OFF_LIDT);
+		xl_ctr_inc(&e->ctr.lidt_disables);
+		return ret ?: XL_EXIT_NOT_HANDLED;
+	case EXIT_REASON_PREEMPTION_TIMER:
+		if (v->sidt.state != XL_SIDT_DIRECT)
+			return XL_EXIT_NOT_HANDLED;
+		/* If the hypervisor runs the timer too, it sees the exit. */
+		theirs = v->sidt.saved.pin & PIN_PREEMPTION_TIMER;
+		ret = guard(e, vcpu);
+		if (ret)
+			return ret;
+		return theirs ? XL_EXIT_NOT_HANDLED : XL_EXIT_HANDLED;
+	}
+	return XL_EXIT_NOT_HANDLED;
+}
+
+int xl_engine_eoi(struct xl_engine *e, u32 vcpu, unsigned int vector)
+{
+	struct xl_engine_vcpu *v;
+	unsigned int hv;
+
+	if (!xl_vcpu_ok(e, vcpu))
+		return -EINVAL;
+	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
+		return -EINVAL;
+	v = &e->vcpu[vcpu];
+	if (xl_test_and_clear_bit64(vector & 63, &v->inflight[vector >> 6]))
+		return 0;
+	/*
+	 * An intercepted EOI of a vector that was delivered directly (the
+	 * guest switched to injection mode inside its handler): the host
+	 * vector is in service on the physical LAPIC, not in the hypervisor's
+	 * virtual one, so the physical LAPIC gets the EOI.
+	 */
+	if (v->sidt.state == XL_SIDT_OFF || !e->hw->ops->apic_eoi)
+		return 0;
+	for (hv = XL_FIRST_EXTERNAL_VECTOR; hv < XL_NR_VECTORS; hv++) {
+		if (xl_vec_test(e->eff.direct, hv) &&
+		    e->eff.guest_vec[hv] == vector) {
+			int top;
+
+			if (isr_top_direct(e, vcpu, &top) && top == (int)hv)
+				return e->hw->ops->apic_eoi(e->hw->priv, vcpu) ?:
+				       1;
+		}
+	}
+	return 0;
+}
+
+int xl_engine_vcpu_release(struct xl_engine *e, u32 vcpu)
+{
+	struct xl_engine_vcpu *v;
+	int ret = 0, r;
+
+	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
+	    !e->hw->ops->vmcs_write)
+		return -EINVAL;
+	v = &e->vcpu[vcpu];
+	if (v->sidt.state != XL_SIDT_OFF)
+		ret = xl_sidt_restore(e->hw, vcpu, &v->sidt);
+	if (v->pi_active) {
+		r = pi_deactivate(e, vcpu);
+		ret = ret ?: r;
+	}
+	return ret;
+}

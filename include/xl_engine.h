@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The per-VM engine: ties shadow-idt/, posted/ and did-ipi/ together behind
+ * the few entry points a hypervisor calls. kmod/ calls them from its KVM
+ * hooks; model/ (the reference model's mini-hypervisor) calls them from its
+ * own. The engine touches the machine only through struct xl_hw.
+ *
+ * Storage: the caller allocates struct xl_engine (it is large: two IDTs and
+ * one PI descriptor per vCPU) and passes it to xl_engine_init(); nothing
+ * is allocated here.
+ *
+ * Contexts and locking:
+ *   - before_entry, handle_exit, eoi, vcpu_release: vCPU context for
+ *     @vcpu (xl_hw_ops.h), one caller per vCPU at a time.
+ *   - virtual_irq, vcpu_sched, pi_wakeup, counters: any context, any CPU,
+ *     concurrently with each other and with the vCPU-context calls; they
+ *     change only atomics and the PI descriptor.
+ *   - init, teardown, set_mode, own, assign, set_shadow_gva, set_pi_desc:
+ *     process context, serialised by the caller (kmod: the VM's mutex)
+ *     and not concurrent with virtual_irq for the same VM.
+ * Every function returns a negative errno on bad input and never crashes.
+ */
+#ifndef XL_ENGINE_H
+#define XL_ENGINE_H
+
+#include "xl_types.h"
+#include "xl_hw_ops.h"
+#include "xl_sidt.h"
+#include "hw/pi_desc.h"
+
+#define XL_ENGINE_MAX_VCPUS	64
+#define XL_ENGINE_MAX_IRQS	32
+
+enum xl_mode {
+	XL_MODE_BASELINE,
+	XL_MODE_ELI,
+	XL_MODE_PI,
+	XL_MODE_DID,
+	XL_NR_MODES,
+};
+
+/* Why set_mode refused (-EOPNOTSUPP), or XL_WHY_OK. */
+enum xl_why {
+	XL_WHY_OK,
+	XL_WHY_NO_POSTED_INTR,		/* CPU posted-interrupt processing */
+	XL_WHY_NO_VTD_POSTING,		/* IOMMU posted-format IRTEs */
+	XL_WHY_NO_PREEMPTION_TIMER,	/* VMX-preemption timer (ELI guard) */
+	XL_WHY_NO_X2APIC,		/* ELI exitless EOI needs x2APIC */
+	XL_WHY_IRTE,			/* an IRTE could not be posted */
+	XL_WHY_BAD_MODE,
+};
+
+enum xl_sched_event {
+	XL_SCHED_IN,		/* about to run on the pCPU vcpu_locate says */
+	XL_SCHED_PREEMPT,	/* descheduled while runnable */
+	XL_SCHED_BLOCK,		/* halted, waits for an interrupt */
+};
+
+/* xl_engine_handle_exit() */
+#define XL_EXIT_NOT_HANDLED	0
+#define XL_EXIT_HANDLED		1	/* caller skips its own handling */
+
+/* xl_engine_virtual_irq(): > 0 delivered by the engine, how. */
+enum xl_dlv {
+	XL_DLV_NONE,		/* baseline: the hypervisor injects itself */
+	XL_DLV_POSTED,		/* into PIR (+ notification if needed) */
+	XL_DLV_POSTED_WAKE,	/* into PIR of a blocked vCPU + wakeup */
+	XL_DLV_DIRECT_IPI,	/* physical IPI of the guest vector */
+	XL_DLV_INJECTED,	/* ops->inject (ELI injection mode/fallback) */
+};
+
+/* Why a vCPU runs without the shadow IDT although the mode wants it. */
+enum xl_eli_off {
+	XL_ELI_OFF_NONE,
+	XL_ELI_OFF_LIDT,	/* guest LIDT/SIDT/LGDT/SGDT (exit 46) */
+	XL_ELI_OFF_GUARD,	/* preemption-timer guard fell back */
+	XL_ELI_OFF_IDT,		/* guest IDT unusable (differs, unmapped) */
+};
+
+struct xl_engine_counters {
+	u64 direct_ipis;	/* DID: guest vector sent as physical IPI */
+	u64 np_reraised;	/* host vector hit the shadow IDT: re-raised */
+	u64 np_injected;	/* owned vector hit a not-present gate */
+	u64 inject_switches;	/* direct -> injection mode */
+	u64 direct_switches;	/* injection/off -> direct mode */
+	u64 injected;		/* ops->inject in ELI mode (its design) */
+	u64 posts;
+	u64 notifications;
+	u64 wakeups;
+	u64 fallbacks;		/* ops->inject where a direct path was wanted */
+	u64 refused;		/* unowned vector (-EPERM) */
+	u64 lidt_disables;
+	u64 guard_strikes;
+	u64 guard_fallbacks;
+	u64 idt_rebuilds;
+	u64 irte_posted;
+	u64 irte_unposted;
+};
+
+struct xl_engine_cfg {
+	u8 notify_vector;	/* PI notification, 0 -> 0xf2 (KVM's) */
+	u8 wakeup_vector;	/* PI wakeup, 0 -> 0xf1 (KVM's) */
+	u32 timer_value;	/* preemption timer in direct mode, 0 -> default */
+	u32 guard_limit;	/* consecutive strikes before fallback, 0 -> 4 */
+};
+
+struct xl_engine_irq {
+	bool used, posted;
+	u32 host_irq;
+	u8 host_vec, guest_vec;
+	u32 vcpu;
+};
+
+struct xl_engine_vcpu {
+	struct xl_sidt_vcpu sidt;
+	enum xl_eli_off eli_off;
+	u32 strikes;
+	int last_isr_top;
+	u64 inflight[4];	/* injected vectors not yet EOIed (atomic) */
+	u32 inject_req;		/* atomic: switch to injection mode */
+	struct xl_pi_desc *pi;	/* own descriptor or the hypervisor's */
+	bool pi_active;		/* VMCS posted-interrupt fields are ours */
+	bool pi_blocked;
+	u64 pi_saved_pin, pi_saved_nv, pi_saved_desc;
+};
+
+struct xl_engine {
+	struct xl_hw *hw;
+	struct xl_engine_cfg cfg;
+	u32 mode;		/* enum xl_mode, read atomically */
+	bool did_posted;	/* DID flavour: posted (true) or ELI IPI */
+	u64 owned[4];		/* physical vectors this VM may receive */
+	struct xl_sidt_map map;	/* assigned host -> guest vectors */
+	struct xl_sidt_map eff;	/* map + DID identity entries, as built */
+	struct xl_engine_irq irq[XL_ENGINE_MAX_IRQS];
+	u64 shadow_gva;
+	u32 shadow_gen;		/* bumped when the map changes */
+	u32 built_gen;
+	bool built;
+	u64 built_base;
+	u32 built_limit;
+	union xl_idt_gate guest_idt[XL_NR_VECTORS];
+	union xl_idt_gate shadow[XL_NR_VECTORS];
+	union xl_idt_gate scratch[XL_NR_VECTORS];
+	struct xl_engine_vcpu vcpu[XL_ENGINE_MAX_VCPUS];
+	struct xl_pi_desc pi_store[XL_ENGINE_MAX_VCPUS];
+	struct xl_engine_counters ctr;
+};
+
+const char *xl_mode_name(enum xl_mode mode);
+int xl_mode_parse(const char *name);		/* enum xl_mode or -EINVAL */
+const char *xl_why_str(enum xl_why why);
+
+int xl_engine_init(struct xl_engine *e, struct xl_hw *hw,
+		   const struct xl_engine_cfg *cfg);
+/* -EBUSY while a vCPU still runs with exitless VMCS values (release it). */
+int xl_engine_teardown(struct xl_engine *e);
+
+int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own);
+int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva);
+int xl_engine_assign(struct xl_engine *e, u32 host_irq,
+		     unsigned int host_vec, unsigned int guest_vec, u32 vcpu);
+int xl_engine_set_pi_desc(struct xl_engine *e, u32 vcpu,
+			  struct xl_pi_desc *pi);
+struct xl_pi_desc *xl_engine_pi_desc(struct xl_engine *e, u32 vcpu);
+
+/* -EOPNOTSUPP and *@why when a capability is missing; mode unchanged. */
+int xl_engine_set_mode(struct xl_engine *e, enum xl_mode mode,
+		       enum xl_why *why);
+
+int xl_engine_before_entry(struct xl_engine *e, u32 vcpu);
+int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason);
+int xl_engine_eoi(struct xl_engine *e, u32 vcpu, unsigned int vector);
+int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector);
+int xl_engine_vcpu_sched(struct xl_engine *e, u32 vcpu,
+			 enum xl_sched_event ev);
+int xl_engine_vcpu_release(struct xl_engine *e, u32 vcpu);
+int xl_engine_pi_wakeup(struct xl_engine *e);
+int xl_engine_pi_sync(struct xl_engine *e, u32 vcpu, u64 irr[4]);
+
+int xl_engine_counters(const struct xl_engine *e,
+		       struct xl_engine_counters *out);
+int xl_engine_vcpu_state(const struct xl_engine *e, u32 vcpu,
+			 enum xl_sidt_state *state, enum xl_eli_off *off);
+
+#endif /* XL_ENGINE_H */

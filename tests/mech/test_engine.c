@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * core/: the per-VM engine against the fake machine. Each test plays the
+ * hypervisor: it calls before_entry / handle_exit / eoi / virtual_irq /
+ * vcpu_sched as KVM or the model would, and asserts on what the engine
+ * asked the machine to do (VMCS values, IPIs, posts, injections).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+#include "xl_engine.h"
+#include "xl_pi.h"
+#include "hw/vmx.h"
+#include "fake_hw.h"
+
+#define IDT_GVA		FAKE_MEM_BASE
+#define SHADOW_GVA	(FAKE_MEM_BASE + 0x2000)
+#define HANDLER(v)	(0xffffffff81000000ULL + (v) * 0x10)
+
+static struct fake_hw *fk;
+static struct xl_engine *e;
+static u64 orig[2][8];
+
+static const u32 fields[] = {
+	VMCS_PIN_BASED_CTLS, VMCS_PROC_BASED_CTLS, VMCS_PROC_BASED_CTLS2,
+	VMCS_EXCEPTION_BITMAP, VMCS_GUEST_IDTR_BASE, VMCS_GUEST_IDTR_LIMIT,
+	VMCS_PREEMPTION_TIMER_VALUE, VMCS_POSTED_INTR_DESC_ADDR,
+};
+
+static void snapshot(u32 vcpu, u64 *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		out[i] = fake_vmcs_get(fk, vcpu, fields[i]);
+}
+
+static void assert_vmcs_original(u32 vcpu)
+{
+	u64 now[8];
+
+	snapshot(vcpu, now);
+	assert_memory_equal(now, orig[vcpu], sizeof(now));
+	assert_true(fk->v[vcpu].eoi_intercept);
+}
+
+static union xl_idt_gate *guest_gate(unsigned int v)
+{
+	return (union xl_idt_gate *)fake_mem(fk, IDT_GVA) + v;
+}
+
+static union xl_idt_gate *shadow_gate(unsigned int v)
+{
+	return (union xl_idt_gate *)fake_mem(fk, SHADOW_GVA) + v;
+}
+
+static int setup(void **state)
+{
+	unsigned int v;
+	u32 i;
+
+	fk = calloc(1, sizeof(*fk));
+	e = aligned_alloc(64, sizeof(*e));
+	if (!fk || !e)
+		return -1;
+	fake_hw_init(fk, 2);
+	for (i = 0; i < 2; i++) {
+		fake_vmcs_kvm_defaults(fk, i, IDT_GVA);
+		snapshot(i, orig[i]);
+	}
+	for (v = 0; v < 256; v++) {
+		union xl_idt_gate *g = guest_gate(v);
+
+		xl_idt_gate_set_offset(g, HANDLER(v));
+		g->f.selector = 0x10;
+		g->f.type = IDT_GATE_TYPE_INTERRUPT;
+		g->f.present = 1;
+	}
+	return xl_engine_init(e, &fk->hw, NULL);
+}
+
+static int teardown(void **state)
+{
+	free(fk);
+	free(e);
+	return 0;
+}
+
+static struct xl_engine_counters ctr(void)
+{
+	struct xl_engine_counters c;
+
+	assert_int_equal(xl_engine_counters(e, &c), 0);
+	return c;
+}
+
+static enum xl_sidt_state sidt_state(u32 vcpu, enum xl_eli_off *off)
+{
+	enum xl_sidt_state s;
+	enum xl_eli_off o;
+
+	assert_int_equal(xl_engine_vcpu_state(e, vcpu, &s, &o), 0);
+	if (off)
+		*off = o;
+	return s;
+}
+
+/* A host interrupt at @vec hits a not-present shadow gate: #NP exit. */
+static int np_exit(u32 vcpu, unsigned int vec)
+{
+	fake_vmcs_set(fk, vcpu, VMCS_EXIT_INTR_INFO,
+		      INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION |
+		      INTR_INFO_ERRCODE_VALID | XL_VEC_NP);
+	fake_vmcs_set(fk, vcpu, VMCS_EXIT_INTR_ERRCODE,
+		      (vec << 3) | XL_ERRCODE_IDT | XL_ERRCODE_EXT);
+	fake_vmcs_set(fk, vcpu, VMCS_IDT_VECTORING_INFO,
+		      INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vec);
+	return xl_engine_handle_exit(e, vcpu, EXIT_REASON_EXCEPTION_NMI);
+}
+
+static void eli_setup(void)
+{
+	enum xl_why why;
+
+	assert_int_equal(xl_engine_own(e, 0x41, true), 0);
+	assert_int_equal(xl_engine_assign(e, 5, 0x41, 0x30, 0), 0);
+	assert_int_equal(xl_engine_set_shadow_gva(e, SHADOW_GVA), 0);
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_ELI, &why), 0);
+	assert_int_equal(why, XL_WHY_OK);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+}
+
+static void test_caps_refused(void **state)
+{
+	enum xl_why why;
+
+	fk->hw.has_preemption_timer = false;
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_ELI, &why),
+			 -EOPNOTSUPP);
+	assert_int_equal(why, XL_WHY_NO_PREEMPTION_TIMER);
+	fk->hw.has_preemption_timer = true;
+	fk->hw.x2apic = false;
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_ELI, &why),
+			 -EOPNOTSUPP);
+	assert_int_equal(why, XL_WHY_NO_X2APIC);
+	fk->hw.has_posted_intr = false;
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_PI, &why),
+			 -EOPNOTSUPP);
+	assert_int_equal(why, XL_WHY_NO_POSTED_INTR);
+	/* DID without posting falls to its ELI form, which needs x2APIC. */
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_DID, &why),
+			 -EOPNOTSUPP);
+	assert_int_equal(why, XL_WHY_NO_X2APIC);
+	fk->hw.has_posted_intr = true;
+	fk->hw.has_vtd_posting = false;
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_PI, &why),
+			 -EOPNOTSUPP);
+	assert_int_equal(why, XL_WHY_NO_VTD_POSTING);
+	assert_int_equal(xl_engine_set_mode(e, (enum xl_mode)9, &why),
+			 -EINVAL);
+	assert_int_equal(why, XL_WHY_BAD_MODE);
+	assert_string_equal(xl_why_str(XL_WHY_NO_VTD_POSTING),
+			    "IOMMU has no posted-interrupt support");
+	/* Still baseline: the engine stays out of virtual interrupts. */
+	assert_int_equal(xl_engine_own(e, 0x41, true), 0);
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x41), XL_DLV_NONE);
+	assert_int_equal(fk->nr_inj + fk->nr_ipi, 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(fk->v[0].writes, 0);
+}
+
+static void test_eli_direct_mode_and_shadow(void **state)
+{
+	eli_setup();
+	/* Shadow IDT published: remapped gate, host vectors not present. */
+	assert_memory_equal(shadow_gate(0x41), guest_gate(0x30), 16);
+	assert_int_equal(shadow_gate(0x30)->f.present, 0);
+	assert_int_equal(shadow_gate(0xec)->f.present, 0);
+	assert_memory_equal(shadow_gate(14), guest_gate(14), 16);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_GUEST_IDTR_BASE),
+			 SHADOW_GVA);
+	assert_false(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS) &
+		     PIN_EXT_INTR_EXITING);
+	assert_false(fk->v[0].eoi_intercept);
+	assert_int_equal(ctr().direct_switches, 1);
+	/* vCPU 1 has not entered yet: untouched. */
+	assert_int_equal(fk->v[1].writes, 0);
+	/* Entering again changes nothing. */
+	fk->v[0].writes = 0;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(fk->v[0].writes, 0);
+}
+
+static void test_eli_np_reraise_exactly_once(void **state)
+{
+	int i;
+
+	eli_setup();
+	for (i = 0; i < 10; i++)
+		assert_int_equal(np_exit(0, 0xec), XL_EXIT_HANDLED);
+	assert_int_equal(fk->nr_reraise, 10);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(fk->reraise[i].b, 0xec);
+	assert_int_equal(ctr().np_reraised, 10);
+	assert_int_equal(fk->nr_inj, 0);
+	/* A #NP from the guest's own INT n is not the engine's. */
+	fake_vmcs_set(fk, 0, VMCS_EXIT_INTR_ERRCODE, (0x90 << 3) | 2);
+	fake_vmcs_set(fk, 0, VMCS_IDT_VECTORING_INFO, 0);
+	assert_int_equal(xl_engine_handle_exit(e, 0,
+					       EXIT_REASON_EXCEPTION_NMI),
+			 XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->nr_reraise, 10);
+	/* An owned vector without a gate goes to the guest, not the host. */
+	assert_int_equal(xl_engine_own(e, 0x42, true), 0);
+	assert_int_equal(np_exit(0, 0x42), XL_EXIT_HANDLED);
+	assert_int_equal(fake_injections(fk, 0, 0x42), 1);
+	assert_int_equal(fk->nr_reraise, 10);
+	assert_int_equal(ctr().np_injected, 1);
+}
+
+static void test_eli_injection_mode_until_eoi(void **state)
+{
+	eli_setup();
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x41), XL_DLV_INJECTED);
+	assert_int_equal(fake_injections(fk, 0, 0x41), 1);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_INJECT);
+	assert_vmcs_original(0);
+	/* Still in injection mode while the interrupt is in service. */
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_INJECT);
+	/* An unrelated EOI does not end it. */
+	assert_int_equal(xl_engine_eoi(e, 0, 0x77), 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_INJECT);
+	/* The EOI exit of the injected interrupt: back to direct mode. */
+	assert_int_equal(xl_engine_eoi(e, 0, 0x41), 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_GUEST_IDTR_BASE),
+			 SHADOW_GVA);
+	assert_int_equal(ctr().inject_switches, 1);
+	assert_int_equal(ctr().direct_switches, 2);
+	assert_int_equal(ctr().injected, 1);
+}
+
+static void test_unowned_vector_refused(void **state)
+{
+	enum xl_mode m;
+
+	eli_setup();
+	for (m = XL_MODE_ELI; m < XL_NR_MODES; m++) {
+		assert_int_equal(xl_engine_set_mode(e, m, NULL), 0);
+		assert_int_equal(xl_engine_virtual_irq(e, 0, 0x55), -EPERM);
+	}
+	assert_int_equal(ctr().refused, 3);
+	assert_int_equal(fk->nr_inj + fk->nr_ipi, 0);
+	assert_true(xl_pi_pir_empty(xl_engine_pi_desc(e, 0)));
+	/* Assigning a host vector the VM does not own is refused too. */
+	assert_int_equal(xl_engine_assign(e, 6, 0x66, 0x31, 0), -EPERM);
+	assert_int_equal(ctr().refused, 4);
+	/* Giving up ownership of an assigned vector is not allowed. */
+	assert_int_equal(xl_engine_own(e, 0x41, false), -EBUSY);
+	/* The PI vectors belong to the host. */
+	assert_int_equal(xl_engine_own(e, 0xf2, true), -EBUSY);
+}
+
+static void test_eli_lidt_disables(void **state)
+{
+	eli_setup();
+	assert_int_equal(xl_engine_handle_exit(e, 0, EXIT_REASON_GDTR_IDTR),
+			 XL_EXIT_NOT_HANDLED);
+	enum xl_eli_off off;
+
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_LIDT);
+	assert_vmcs_original(0);
+	assert_int_equal(ctr().lidt_disables, 1);
+	/* It stays off for this vCPU. */
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
+	/* The other vCPU still goes direct. */
+	assert_int_equal(xl_engine_before_entry(e, 1), 0);
+	assert_int_equal(sidt_state(1, NULL), XL_SIDT_DIRECT);
+}
+
+static int timer_exit(u32 vcpu)
+{
+	return xl_engine_handle_exit(e, vcpu, EXIT_REASON_PREEMPTION_TIMER);
+}
+
+static void test_guard_if_clear(void **state)
+{
+	enum xl_eli_off off;
+	u32 i;
+
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_GUEST_RFLAGS, 2);	/* IF = 0 */
+	for (i = 0; i + 1 < e->cfg.guard_limit; i++) {
+		assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+		assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	}
+	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_GUARD);
+	assert_vmcs_original(0);
+	assert_int_equal(ctr().guard_fallbacks, 1);
+	assert_int_equal(ctr().guard_strikes, e->cfg.guard_limit);
+}
+
+static void test_guard_progress_resets(void **state)
+{
+	int i;
+
+	eli_setup();
+	/* IF toggles: a strike never repeats guard_limit times in a row. */
+	for (i = 0; i < 40; i++) {
+		fake_vmcs_set(fk, 0, VMCS_GUEST_RFLAGS,
+			      i % 2 ? 2 : X86_RFLAGS_IF | 2);
+		assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	}
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(ctr().guard_fallbacks, 0);
+	/* Each expiry re-armed the timer. */
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_PREEMPTION_TIMER_VALUE),
+			 e->cfg.timer_value);
+}
+
+static void test_guard_never_eoi(void **state)
+{
+	enum xl_eli_off off;
+	u32 i;
+
+	eli_setup();
+	/* Host vector 0x41 (direct) stays in service: the guest never EOIs. */
+	fk->v[0].isr[1] = XL_BIT(0x41 - 64);
+	fk->v[0].isr[0] = XL_BIT(0x22);		/* lower, not ours */
+	for (i = 0; i < e->cfg.guard_limit; i++)
+		assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	/* The first sample only records the vector. */
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_GUARD);
+	/* Exactly the stuck direct vector was EOIed, the host's stays. */
+	assert_int_equal(fk->v[0].apic_eois, 1);
+	assert_int_equal(fk->v[0].isr[1], 0);
+	assert_int_equal(fk->v[0].isr[0], XL_BIT(0x22));
+}
+
+static void test_guest_idt_change_rebuilds(void **state)
+{
+	enum xl_eli_off off;
+
+	eli_setup();
+	xl_idt_gate_set_offset(guest_gate(0x30), 0xffffffff82000000ULL);
+	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	assert_int_equal(xl_idt_gate_offset(shadow_gate(0x41)),
+			 0xffffffff82000000ULL);
+	assert_int_equal(ctr().idt_rebuilds, 1);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	/* The handler of the mapped vector disappears: ELI off. */
+	guest_gate(0x30)->f.present = 0;
+	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_IDT);
+	assert_vmcs_original(0);
+}
+
+static void test_pi_flow(void **state)
+{
+	struct xl_pi_desc *pi;
+	enum xl_why why;
+	int r;
+
+	assert_int_equal(xl_engine_own(e, 0x41, true), 0);
+	assert_int_equal(xl_engine_own(e, 0x50, true), 0);
+	assert_int_equal(xl_engine_assign(e, 5, 0x41, 0x30, 0), 0);
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_PI, &why), 0);
+	pi = xl_engine_pi_desc(e, 0);
+	/* The IRTE points at vCPU 0's descriptor with the guest vector. */
+	assert_true(fk->posted[5]);
+	assert_int_equal(fk->post[0].b, 0x30);
+	assert_int_equal(fk->post[0].c, (u64)(uintptr_t)pi);
+	assert_int_equal(ctr().irte_posted, 1);
+
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS) &
+		    PIN_POSTED_INTR);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_POSTED_INTR_NV), 0xf2);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_POSTED_INTR_DESC_ADDR),
+			 (u64)(uintptr_t)pi);
+	assert_int_equal(xl_pi_ndst(pi), 0x10);		/* x2APIC ID */
+
+	/* Running: post + one notification to its pCPU. */
+	r = xl_engine_virtual_irq(e, 0, 0x50);
+	assert_int_equal(r, XL_DLV_POSTED);
+	assert_int_equal(fake_ipis_to(fk, 1, 0xf2), 1);
+	r = xl_engine_virtual_irq(e, 0, 0x41);
+	assert_int_equal(r, XL_DLV_POSTED);
+	assert_int_equal(fk->nr_ipi, 1);
+	assert_int_equal(fk->nr_inj, 0);
+	u64 irr[4] = { 0 };
+
+	assert_int_equal(xl_engine_pi_sync(e, 0, irr), 2);
+	assert_true(irr[1] & XL_BIT(0x50 - 64));
+
+	/* Preempted: SN set, no IPI; back on another pCPU: NDST moves. */
+	fk->v[0].loc.state = XL_VCPU_PREEMPTED;
+	assert_int_equal(xl_engine_vcpu_sched(e, 0, XL_SCHED_PREEMPT), 0);
+	assert_true(xl_pi_test_sn(pi));
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x50), XL_DLV_POSTED);
+	assert_int_equal(fk->nr_ipi, 1);
+	assert_false(xl_pi_test_on(pi));
+	fk->v[0].loc = (struct xl_vcpu_loc){ XL_VCPU_RUNNING, 3, 0x33 };
+	assert_int_equal(xl_engine_vcpu_sched(e, 0, XL_SCHED_IN), 0);
+	assert_false(xl_pi_test_sn(pi));
+	assert_int_equal(xl_pi_ndst(pi), 0x33);
+	assert_true(xl_pi_test_on(pi));
+	/* The entry sends the pending notification to the new pCPU. */
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(fake_ipis_to(fk, 3, 0xf2), 1);
+
+	/* Blocked: wakeup vector, a post wakes it. */
+	xl_pi_sync_irr(pi, irr);
+	fk->v[0].loc.state = XL_VCPU_BLOCKED;
+	assert_int_equal(xl_engine_vcpu_sched(e, 0, XL_SCHED_BLOCK), 0);
+	assert_int_equal(xl_pi_nv(pi), 0xf1);
+	assert_int_equal(fk->wakes[0], 0);
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x50),
+			 XL_DLV_POSTED_WAKE);
+	assert_int_equal(fk->wakes[0], 1);
+	/* A device post (IOMMU sets ON) is found by the wakeup handler. */
+	xl_pi_sync_irr(pi, irr);
+	assert_int_equal(xl_pi_post(pi, 0x30), XL_PI_NOTIFY);
+	assert_int_equal(xl_engine_pi_wakeup(e), 1);
+	assert_int_equal(fk->wakes[0], 2);
+	assert_int_equal(ctr().wakeups, 2);
+
+	/* Back to baseline: IRTE unposted, VMCS restored. */
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_BASELINE, &why), 0);
+	assert_false(fk->posted[5]);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_vmcs_original(0);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_POSTED_INTR_NV), 0);
+	assert_int_equal(xl_engine_teardown(e), 0);
+}
+
+static void test_pi_irte_failure_leaves_mode(void **state)
+{
+	enum xl_why why;
+
+	assert_int_equal(xl_engine_own(e, 0x41, true), 0);
+	assert_int_equal(xl_engine_own(e, 0x42, true), 0);
+	assert_int_equal(xl_engine_assign(e, 5, 0x41, 0x30, 0), 0);
+	assert_int_equal(xl_engine_assign(e, 6, 0x42, 0x31, 1), 0);
+	fk->fail_irq_post = true;
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_PI, &why), -EIO);
+	assert_int_equal(why, XL_WHY_IRTE);
+	assert_false(fk->posted[5] || fk->posted[6]);
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x41), XL_DLV_NONE);
+}
+
+static void test_did_eli_ipi(void **state)
+{
+	enum xl_why why;
+	int i;
+
+	fk->hw.has_posted_intr = false;		/* e.g. Bochs 2.7 */
+	assert_int_equal(xl_engine_own(e, 0x61, true), 0);
+	assert_int_equal(xl_engine_set_shadow_gva(e, SHADOW_GVA), 0);
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_DID, &why), 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	/* The virtual vector is mapped to itself in the shadow IDT. */
+	assert_memory_equal(shadow_gate(0x61), guest_gate(0x61), 16);
+
+	for (i = 0; i < 100; i++)
+		assert_int_equal(xl_engine_virtual_irq(e, 0, 0x61),
+				 XL_DLV_DIRECT_IPI);
+	assert_int_equal(fake_ipis_to(fk, 1, 0x61), 100);
+	assert_int_equal(fk->nr_inj, 0);
+	assert_int_equal(ctr().direct_ipis, 100);
+
+	/* Blocked: injected and woken; preempted: injected. */
+	fk->v[0].loc.state = XL_VCPU_BLOCKED;
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x61), XL_DLV_INJECTED);
+	assert_int_equal(fk->wakes[0], 1);
+	fk->v[0].loc.state = XL_VCPU_PREEMPTED;
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x61), XL_DLV_INJECTED);
+	assert_int_equal(fake_injections(fk, 0, 0x61), 2);
+	assert_int_equal(ctr().fallbacks, 2);
+	/* The injections need injection mode at the next entry. */
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_INJECT);
+	/* Running but in injection mode: no IPI, inject. */
+	fk->v[0].loc.state = XL_VCPU_RUNNING;
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x61), XL_DLV_INJECTED);
+	assert_int_equal(fake_ipis_to(fk, 1, 0x61), 100);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);	/* delivered */
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_INJECT);
+	assert_int_equal(xl_engine_eoi(e, 0, 0x61), 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x61),
+			 XL_DLV_DIRECT_IPI);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_vmcs_original(0);
+}
+
+static void test_did_posted(void **state)
+{
+	assert_int_equal(xl_engine_own(e, 0x61, true), 0);
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_DID, NULL), 0);
+	assert_int_equal(xl_engine_before_entry(e, 1), 0);
+	assert_int_equal(xl_engine_virtual_irq(e, 1, 0x61), XL_DLV_POSTED);
+	assert_int_equal(fake_ipis_to(fk, 2, 0xf2), 1);
+	assert_int_equal(sidt_state(1, NULL), XL_SIDT_OFF);
+	assert_int_equal(ctr().posts, 1);
+	assert_int_equal(ctr().notifications, 1);
+}
+
+static void test_teardown_needs_release(void **state)
+{
+	eli_setup();
+	assert_int_equal(xl_engine_teardown(e), -EBUSY);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_vmcs_original(0);
+	assert_int_equal(xl_engine_teardown(e), 0);
+}
+
+static void test_bad_input(void **state)
+{
+	struct xl_engine_counters c;
+	enum xl_sidt_state s;
+	enum xl_eli_off o;
+	u64 irr[4];
+	char buf[128] __attribute__((aligned(64)));
+	struct xl_hw bad = fk->hw;
+
+	assert_int_equal(xl_engine_init(NULL, &fk->hw, NULL), -EINVAL);
+	assert_int_equal(xl_engine_init(e, NULL, NULL), -EINVAL);
+	bad.nr_vcpus = XL_ENGINE_MAX_VCPUS + 1;
+	assert_int_equal(xl_engine_init(e, &bad, NULL), -EINVAL);
+	bad.nr_vcpus = 0;
+	assert_int_equal(xl_engine_init(e, &bad, NULL), -EINVAL);
+	struct xl_engine_cfg cfg = { .notify_vector = 0xf0,
+				     .wakeup_vector = 0xf0 };
+
+	assert_int_equal(xl_engine_init(e, &fk->hw, &cfg), -EINVAL);
+	cfg.wakeup_vector = 7;
+	assert_int_equal(xl_engine_init(e, &fk->hw, &cfg), -EINVAL);
+	assert_int_equal(xl_engine_init(e, &fk->hw, NULL), 0);
+
+	assert_int_equal(xl_engine_teardown(NULL), -EINVAL);
+	assert_int_equal(xl_engine_own(NULL, 0x41, true), -EINVAL);
+	assert_int_equal(xl_engine_own(e, 0x10, true), -EINVAL);
+	assert_int_equal(xl_engine_own(e, 256, true), -EINVAL);
+	assert_int_equal(xl_engine_set_shadow_gva(e, 0), -EINVAL);
+	assert_int_equal(xl_engine_set_shadow_gva(e, SHADOW_GVA + 8), -EINVAL);
+	assert_int_equal(xl_engine_set_shadow_gva(NULL, SHADOW_GVA), -EINVAL);
+	xl_engine_own(e, 0x41, true);
+	assert_int_equal(xl_engine_assign(e, 1, 0x41, 0x30, 2), -EINVAL);
+	assert_int_equal(xl_engine_assign(e, 1, 0x41, 0x05, 0), -EINVAL);
+	assert_int_equal(xl_engine_assign(e, 1, 300, 0x30, 0), -EINVAL);
+	assert_int_equal(xl_engine_assign(NULL, 1, 0x41, 0x30, 0), -EINVAL);
+	assert_int_equal(xl_engine_assign(e, 1, 0x41, 0x30, 0), 0);
+	assert_int_equal(xl_engine_assign(e, 1, 0x41, 0x30, 0), -EBUSY);
+	assert_int_equal(xl_engine_set_pi_desc(e, 0,
+				(struct xl_pi_desc *)(buf + 16)), -EINVAL);
+	assert_int_equal(xl_engine_set_pi_desc(e, 5, NULL), -EINVAL);
+	assert_int_equal(xl_engine_set_pi_desc(e, 0,
+				(struct xl_pi_desc *)buf), 0);
+	assert_ptr_equal(xl_engine_pi_desc(e, 0), buf);
+	assert_int_equal(xl_engine_set_pi_desc(e, 0, NULL), 0);
+	assert_null(xl_engine_pi_desc(e, 2));
+	assert_null(xl_engine_pi_desc(NULL, 0));
+	assert_int_equal(xl_engine_set_mode(NULL, XL_MODE_ELI, NULL), -EINVAL);
+
+	assert_int_equal(xl_engine_before_entry(e, 2), -EINVAL);
+	assert_int_equal(xl_engine_before_entry(NULL, 0), -EINVAL);
+	assert_int_equal(xl_engine_handle_exit(e, 2, 0), -EINVAL);
+	assert_int_equal(xl_engine_handle_exit(NULL, 0, 0), -EINVAL);
+	assert_int_equal(xl_engine_eoi(e, 0, 3), -EINVAL);
+	assert_int_equal(xl_engine_eoi(e, 9, 0x41), -EINVAL);
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 31), -EINVAL);
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 256), -EINVAL);
+	assert_int_equal(xl_engine_virtual_irq(e, 7, 0x41), -EINVAL);
+	assert_int_equal(xl_engine_virtual_irq(NULL, 0, 0x41), -EINVAL);
+	assert_int_equal(xl_engine_vcpu_sched(e, 0, (enum xl_sched_event)9),
+			 -EINVAL);
+	assert_int_equal(xl_engine_vcpu_sched(e, 3, XL_SCHED_IN), -EINVAL);
+	assert_int_equal(xl_engine_vcpu_release(e, 3), -EINVAL);
+	assert_int_equal(xl_engine_pi_wakeup(NULL), -EINVAL);
+	assert_int_equal(xl_engine_pi_sync(e, 0, NULL), -EINVAL);
+	assert_int_equal(xl_engine_pi_sync(e, 4, irr), -EINVAL);
+	assert_int_equal(xl_engine_counters(NULL, &c), -EINVAL);
+	assert_int_equal(xl_engine_counters(e, NULL), -EINVAL);
+	assert_int_equal(xl_engine_vcpu_state(e, 0, NULL, &o), -EINVAL);
+	assert_int_equal(xl_engine_vcpu_state(e, 2, &s, &o), -EINVAL);
+	assert_int_equal(xl_mode_parse(NULL), -EINVAL);
+	assert_int_equal(xl_mode_parse("elk"), -EINVAL);
+	assert_int_equal(xl_mode_parse("did"), XL_MODE_DID);
+	assert_string_equal(xl_mode_name(XL_MODE_PI), "pi");
+	assert_string_equal(xl_mode_name((enum xl_mode)77), "?");
+	/* Nothing reached the machine. */
+	assert_int_equal(fk->nr_ipi + fk->nr_inj + fk->nr_reraise, 0);
+	assert_int_equal(fk->v[0].writes + fk->v[1].writes, 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_caps_refused),
+		T(test_eli_direct_mode_and_shadow),
+		T(test_eli_np_reraise_exactly_once),
+		T(test_eli_injection_mode_until_eoi),
+		T(test_unowned_vector_refused),
+		T(test_eli_lidt_disables),
+		T(test_guard_if_clear),
+		T(test_guard_progress_resets),
+		T(test_guard_never_eoi),
+		T(test_guest_idt_change_rebuilds),
+		T(test_pi_flow),
+		T(test_pi_irte_failure_leaves_mode),
+		T(test_did_eli_ipi),
+		T(test_did_posted),
+		T(test_teardown_needs_release),
+		T(test_bad_input),
+	};
+
+	return cmocka_run_group_tests_name("mech_engine", tests, NULL, NULL);
+}

@@ -66,6 +66,16 @@ int xl_pi_post(struct xl_pi_desc *pi, unsigned int vector)
 	return XL_PI_NOTIFY;
 }
 
+/* No __builtin_popcountll: without -mpopcnt it calls libgcc, absent in-kernel. */
+static int popcount64(u64 w)
+{
+	int n = 0;
+
+	for (; w; w &= w - 1)
+		n++;
+	return n;
+}
+
 int xl_pi_sync_irr(struct xl_pi_desc *pi, u64 irr[4])
 {
 	int i, n = 0, ret = xl_pi_desc_check(pi);
@@ -82,7 +92,7 @@ int xl_pi_sync_irr(struct xl_pi_desc *pi, u64 irr[4])
 			continue;
 		w = xl_xchg64(&pi->pir[i], 0);
 		irr[i] |= w;
-		n += __builtin_popcountll(w);
+		n += popcount64(w);
 	}
 	return n;
 }

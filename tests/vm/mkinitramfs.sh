@@ -9,7 +9,8 @@
 #   /tests/*.sh  = tests/vm/guest/*.sh (lib.sh included)
 #   /lib/modules/$XL_KABI/: the modules in $XL_BASE_MODULES and --modules,
 #     with every dependency (modprobe --show-depends against the pinned
-#     kernel), plus kmod/exitless.ko as extra/exitless.ko when it is built;
+#     kernel), plus exitless.ko as extra/exitless.ko: build/kmod-pinned/
+#     (make -C kmod pinned) or kmod/, the first built for $XL_KABI;
 #     depmod is run so `modprobe exitless` pulls in kvm.
 #   /usr/bin/exitless = build/exitless when built, with its shared libraries
 #   /usr/bin/: every executable in build/vm/bin/ and each --bin FILE
@@ -72,9 +73,20 @@ for m in $mods; do
 	done
 done
 cp "$XL_KMODDIR"/modules.{order,builtin,builtin.modinfo} "$M/"
-if [ -f "$top/kmod/exitless.ko" ]; then
+# exitless.ko built for the pinned kernel: build/kmod-pinned/ (make -C kmod
+# pinned), else kmod/ when that one was built against the pinned headers.
+ko=
+for f in "$B/kmod-pinned/exitless.ko" "$top/kmod/exitless.ko"; do
+	if [ -f "$f" ] && [[ $(modinfo -F vermagic "$f") == "$XL_KABI "* ]]; then
+		ko=$f
+		break
+	fi
+done
+if [ -n "$ko" ]; then
 	mkdir -p "$M/extra"
-	cp "$top/kmod/exitless.ko" "$M/extra/"
+	cp "$ko" "$M/extra/"
+else
+	echo "mkinitramfs.sh: no exitless.ko for $XL_KABI (make -C kmod pinned): not included" >&2
 fi
 depmod -b "$R" "$XL_KABI"
 
@@ -106,4 +118,4 @@ for d in "${overlays[@]}"; do cp -a "$d/." "$R/"; done
 mkdir -p "$(dirname "$out")"
 (cd "$R" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out.tmp"
 mv "$out.tmp" "$out"
-echo "mkinitramfs.sh: $out ($(du -h "$out" | cut -f1)): modules: $mods$([ -f "$top/kmod/exitless.ko" ] && echo " exitless")"
+echo "mkinitramfs.sh: $out ($(du -h "$out" | cut -f1)): modules: $mods${ko:+ exitless ($ko)}"

@@ -6,7 +6,7 @@ KV=$(uname -r)
 D=/sys/kernel/debug/exitless
 
 if [ ! -f "/lib/modules/$KV/extra/exitless.ko" ]; then
-	xl_fail kmod-present "exitless.ko not in the initramfs (make -C kmod)"
+	xl_fail kmod-present "exitless.ko not in the initramfs (make -C kmod pinned)"
 	xl_done
 	exit 0
 fi

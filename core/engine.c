@@ -365,6 +365,13 @@ int xl_engine_set_mode(struct xl_engine *e, enum xl_mode mode,
 			return ret;
 		}
 	}
+	/* Choosing a shadow-IDT mode again retries vCPUs that fell back. */
+	if (mode != old && xl_uses_sidt(e, mode)) {
+		u32 i;
+
+		for (i = 0; i < e->hw->nr_vcpus; i++)
+			e->vcpu[i].eli_off = XL_ELI_OFF_NONE;
+	}
 	/* vCPUs pick the new mode up at their next VM entry. */
 	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&e->mode, mode, __ATOMIC_RELEASE);

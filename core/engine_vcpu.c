@@ -70,6 +70,13 @@ static int build_shadow(struct xl_engine *e, u32 vcpu, u32 mode, u64 base,
 	return 0;
 }
 
+static bool shadow_stale(struct xl_engine *e)
+{
+	return !e->built ||
+	       e->built_gen != __atomic_load_n(&e->shadow_gen,
+					       __ATOMIC_ACQUIRE);
+}
+
 static int eli_disable(struct xl_engine *e, u32 vcpu, enum xl_eli_off why)
 {
 	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
@@ -121,8 +128,7 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 				xl_ctr_inc(&e->ctr.inject_switches);
 			return ret;
 		}
-		if (e->built_gen == __atomic_load_n(&e->shadow_gen,
-						     __ATOMIC_ACQUIRE))
+		if (!shadow_stale(e))
 			return 0;
 		ret = build_shadow(e, vcpu, mode, v->sidt.saved.idtr_base,
 				   v->sidt.saved.idtr_limit);
@@ -138,8 +144,7 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 			return ret;
 		if (limit > 0xffff)
 			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
-		if (!e->built || e->built_gen != __atomic_load_n(&e->shadow_gen,
-							__ATOMIC_ACQUIRE)) {
+		if (shadow_stale(e)) {
 			ret = build_shadow(e, vcpu, mode, base, limit);
 			if (ret)
 				return eli_disable(e, vcpu, XL_ELI_OFF_IDT);

@@ -47,6 +47,7 @@ struct xl_irte_post_cfg {
 	u8 sq;			/* 0..3 */
 	u8 svt;			/* 0..2, 3 is reserved */
 };
+
 int xl_irte_post_encode(const struct xl_irte_post_cfg *c, union xl_irte *e);
 int xl_irte_post_decode(const union xl_irte *e, struct xl_irte_post_cfg *c);
 
@@ -64,6 +65,7 @@ struct xl_irte_remap_cfg {
 	u8 sq;
 	u8 svt;
 };
+
 int xl_irte_remap_encode(const struct xl_irte_remap_cfg *c, union xl_irte *e);
 int xl_irte_remap_decode(const union xl_irte *e, bool x2apic,
 			 struct xl_irte_remap_cfg *c);

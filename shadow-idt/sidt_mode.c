@@ -62,35 +62,35 @@ static int save(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_saved *s)
  * in direct mode, and those changes must survive. Keeps going past
  * errors and reports the first.
  */
+static int rmw(const struct xl_hw *hw, u32 vcpu, u32 field, u64 bits,
+	       u64 val)
+{
+	u64 cur;
+	int ret = rd(hw, vcpu, field, &cur);
+
+	return ret ?: wr(hw, vcpu, field, (cur & ~bits) | (val & bits));
+}
+
 static int write_saved(const struct xl_hw *hw, u32 vcpu,
 		       const struct xl_sidt_vcpu *s)
 {
 	const struct xl_sidt_saved *v = &s->saved;
-	int ret = 0, r;
-	u64 cur;
+	int r[8], i, ret = 0;
 
-#define W(f, val) do { r = wr(hw, vcpu, f, val); ret = ret ?: r; } while (0)
-#define RMW(f, bits, val) do {						\
-		r = rd(hw, vcpu, f, &cur);				\
-		if (!r)							\
-			r = wr(hw, vcpu, f, (cur & ~(u64)(bits)) |	\
-			       ((val) & (bits)));			\
-		ret = ret ?: r;						\
-	} while (0)
-	W(VMCS_GUEST_IDTR_BASE, v->idtr_base);
-	W(VMCS_GUEST_IDTR_LIMIT, v->idtr_limit);
-	RMW(VMCS_EXCEPTION_BITMAP, SIDT_EXC_BITS, v->exc_bitmap);
-	RMW(VMCS_PROC_BASED_CTLS2, SIDT_PROC2_BITS, v->proc2);
-	RMW(VMCS_PROC_BASED_CTLS, SIDT_PROC_BITS, v->proc);
-	W(VMCS_PREEMPTION_TIMER_VALUE, v->timer);
-	RMW(VMCS_PIN_BASED_CTLS, SIDT_PIN_BITS, v->pin);
-#undef RMW
-#undef W
-	if (s->eoi_passthrough && hw->ops->msr_write_intercept) {
-		r = hw->ops->msr_write_intercept(hw->priv, vcpu,
-						 MSR_X2APIC_EOI, true);
-		ret = ret ?: r;
-	}
+	r[0] = wr(hw, vcpu, VMCS_GUEST_IDTR_BASE, v->idtr_base);
+	r[1] = wr(hw, vcpu, VMCS_GUEST_IDTR_LIMIT, v->idtr_limit);
+	r[2] = rmw(hw, vcpu, VMCS_EXCEPTION_BITMAP, SIDT_EXC_BITS,
+		   v->exc_bitmap);
+	r[3] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS2, SIDT_PROC2_BITS, v->proc2);
+	r[4] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS, SIDT_PROC_BITS, v->proc);
+	r[5] = wr(hw, vcpu, VMCS_PREEMPTION_TIMER_VALUE, v->timer);
+	r[6] = rmw(hw, vcpu, VMCS_PIN_BASED_CTLS, SIDT_PIN_BITS, v->pin);
+	r[7] = 0;
+	if (s->eoi_passthrough && hw->ops->msr_write_intercept)
+		r[7] = hw->ops->msr_write_intercept(hw->priv, vcpu,
+						    MSR_X2APIC_EOI, true);
+	for (i = 0; i < 8; i++)
+		ret = ret ?: r[i];
 	return ret;
 }
 

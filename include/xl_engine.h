@@ -170,6 +170,11 @@ int xl_engine_set_mode(struct xl_engine *e, enum xl_mode mode,
 
 int xl_engine_before_entry(struct xl_engine *e, u32 vcpu);
 int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason);
+/*
+ * The hypervisor's virtual LAPIC retired @vector on an intercepted guest EOI.
+ * 0, or 1 when the EOI belonged to a directly delivered interrupt and was
+ * forwarded to the physical LAPIC (ops->apic_eoi).
+ */
 int xl_engine_eoi(struct xl_engine *e, u32 vcpu, unsigned int vector);
 int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector);
 int xl_engine_vcpu_sched(struct xl_engine *e, u32 vcpu,

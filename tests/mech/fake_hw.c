@@ -120,10 +120,15 @@ static int f_locate(void *hw, u32 vcpu, struct xl_vcpu_loc *loc)
 static int f_send_ipi(void *hw, u32 pcpu, u8 vector)
 {
 	struct fake_hw *f = hw;
+	int i;
 
-	if (f->nr_ipi == FAKE_LOG)
-		return -ENOSPC;
-	f->ipi[f->nr_ipi++] = (struct fake_ev){ pcpu, vector, 0 };
+	__atomic_fetch_add(&f->ipis_total, 1, __ATOMIC_RELAXED);
+	i = __atomic_fetch_add(&f->nr_ipi, 1, __ATOMIC_RELAXED);
+	if (i >= FAKE_LOG) {
+		__atomic_store_n(&f->nr_ipi, FAKE_LOG, __ATOMIC_RELAXED);
+		return 0;	/* log full; ipis_total still counts */
+	}
+	f->ipi[i] = (struct fake_ev){ pcpu, vector, 0 };
 	return 0;
 }
 

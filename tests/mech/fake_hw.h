@@ -37,6 +37,7 @@ struct fake_hw {
 	u8 mem[FAKE_MEM_SIZE];
 	struct fake_ev ipi[FAKE_LOG];		/* a = pcpu, b = vector */
 	int nr_ipi;
+	u64 ipis_total;				/* atomic, never capped */
 	struct fake_ev inj[FAKE_LOG];		/* a = vcpu, b = vector */
 	int nr_inj;
 	int wakes[FAKE_VCPUS];

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include "xl_engine.h"
 #include "xl_pi.h"
 #include "hw/vmx.h"
@@ -246,6 +247,27 @@ static void test_eli_injection_mode_until_eoi(void **state)
 	assert_int_equal(ctr().inject_switches, 1);
 	assert_int_equal(ctr().direct_switches, 2);
 	assert_int_equal(ctr().injected, 1);
+}
+
+static void test_eli_eoi_of_direct_vector_goes_physical(void **state)
+{
+	eli_setup();
+	/* 0x41 arrived directly (guest vector 0x30), then an injection. */
+	fk->v[0].isr[1] = XL_BIT(0x41 - 64);
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x41), XL_DLV_INJECTED);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_INJECT);
+	/* The guest's EOI of 0x30 now exits: it is the physical one's. */
+	assert_int_equal(xl_engine_eoi(e, 0, 0x30), 1);
+	assert_int_equal(fk->v[0].apic_eois, 1);
+	assert_int_equal(fk->v[0].isr[1], 0);
+	/* Nothing of ours in service: an EOI of 0x30 is not forwarded. */
+	assert_int_equal(xl_engine_eoi(e, 0, 0x30), 0);
+	assert_int_equal(fk->v[0].apic_eois, 1);
+	/* The injected one's EOI ends injection mode. */
+	assert_int_equal(xl_engine_eoi(e, 0, 0x41), 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
 }
 
 static void test_unowned_vector_refused(void **state)
@@ -524,6 +546,63 @@ static void test_did_posted(void **state)
 	assert_int_equal(ctr().notifications, 1);
 }
 
+/*
+ * Two senders (virtio backend threads, say) route interrupts to a running
+ * vCPU while a third thread plays the CPU: it harvests PIR whenever ON is
+ * set. Every call is counted exactly once and nothing stays in PIR.
+ */
+#define RACE_N	50000
+static int race_stop;
+
+static void *race_sender(void *arg)
+{
+	uintptr_t base = (uintptr_t)arg;
+	int i;
+
+	for (i = 0; i < RACE_N; i++)
+		if (xl_engine_virtual_irq(e, 0, base + i % 16) != XL_DLV_POSTED)
+			abort();
+	return NULL;
+}
+
+static void *race_cpu(void *arg)
+{
+	struct xl_pi_desc *pi = xl_engine_pi_desc(e, 0);
+	u64 irr[4];
+
+	while (!__atomic_load_n(&race_stop, __ATOMIC_ACQUIRE))
+		if (xl_pi_test_on(pi))
+			xl_pi_sync_irr(pi, irr);
+	while (xl_pi_test_on(pi))
+		xl_pi_sync_irr(pi, irr);
+	return NULL;
+}
+
+static void test_concurrent_virtual_irqs(void **state)
+{
+	pthread_t a, b, c;
+	unsigned int v;
+
+	for (v = 0x40; v < 0x60; v++)
+		assert_int_equal(xl_engine_own(e, v, true), 0);
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_PI, NULL), 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	race_stop = 0;
+	assert_int_equal(pthread_create(&c, NULL, race_cpu, NULL), 0);
+	assert_int_equal(pthread_create(&a, NULL, race_sender,
+					(void *)(uintptr_t)0x40), 0);
+	assert_int_equal(pthread_create(&b, NULL, race_sender,
+					(void *)(uintptr_t)0x50), 0);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	__atomic_store_n(&race_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(c, NULL);
+	assert_int_equal(ctr().posts, 2 * RACE_N);
+	assert_int_equal(ctr().notifications, fk->ipis_total);
+	assert_true(ctr().notifications >= 1);
+	assert_true(xl_pi_pir_empty(xl_engine_pi_desc(e, 0)));
+}
+
 static void test_teardown_needs_release(void **state)
 {
 	eli_setup();
@@ -620,6 +699,7 @@ int main(void)
 		T(test_eli_direct_mode_and_shadow),
 		T(test_eli_np_reraise_exactly_once),
 		T(test_eli_injection_mode_until_eoi),
+		T(test_eli_eoi_of_direct_vector_goes_physical),
 		T(test_unowned_vector_refused),
 		T(test_eli_lidt_disables),
 		T(test_guard_if_clear),
@@ -630,6 +710,7 @@ int main(void)
 		T(test_pi_irte_failure_leaves_mode),
 		T(test_did_eli_ipi),
 		T(test_did_posted),
+		T(test_concurrent_virtual_irqs),
 		T(test_teardown_needs_release),
 		T(test_bad_input),
 	};

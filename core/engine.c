@@ -63,6 +63,9 @@ int xl_engine_init(struct xl_engine *e, struct xl_hw *hw,
 	if (!e || !hw || !hw->ops || !hw->nr_vcpus ||
 	    hw->nr_vcpus > XL_ENGINE_MAX_VCPUS)
 		return -EINVAL;
+	/* The PI descriptors inside must be 64-byte aligned (SDM 29.6). */
+	if ((uintptr_t)e & (XL_PI_DESC_ALIGN - 1))
+		return -EINVAL;
 	if (cfg && ((cfg->notify_vector &&
 		     cfg->notify_vector < XL_FIRST_EXTERNAL_VECTOR) ||
 		    (cfg->wakeup_vector &&

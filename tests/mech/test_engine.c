@@ -631,6 +631,8 @@ static void test_bad_input(void **state)
 				     .wakeup_vector = 0xf0 };
 
 	assert_int_equal(xl_engine_init(e, &fk->hw, &cfg), -EINVAL);
+	assert_int_equal(xl_engine_init((struct xl_engine *)((char *)e + 8),
+					&fk->hw, NULL), -EINVAL);
 	cfg.wakeup_vector = 7;
 	assert_int_equal(xl_engine_init(e, &fk->hw, &cfg), -EINVAL);
 	assert_int_equal(xl_engine_init(e, &fk->hw, NULL), 0);

@@ -35,16 +35,16 @@ static DEFINE_MUTEX(xl_vms_lock);
 static unsigned int xl_nr_vms;
 static u64 xl_next_id = 1;
 
-static const char * const xl_mode_names[XL_NR_MODES] = {
-	[XL_MODE_BASELINE] = "baseline",
-	[XL_MODE_ELI] = "eli",
-	[XL_MODE_PI] = "pi",
-	[XL_MODE_DID] = "did",
+static const char * const xl_mode_names[XL_IOC_NR_MODES] = {
+	[XL_IOC_MODE_BASELINE] = "baseline",
+	[XL_IOC_MODE_ELI] = "eli",
+	[XL_IOC_MODE_PI] = "pi",
+	[XL_IOC_MODE_DID] = "did",
 };
 
-const char *xl_mode_name(u32 mode)
+const char *xl_ioc_mode_name(u32 mode)
 {
-	return mode < XL_NR_MODES ? xl_mode_names[mode] : "invalid";
+	return mode < XL_IOC_NR_MODES ? xl_mode_names[mode] : "invalid";
 }
 
 /*
@@ -54,7 +54,7 @@ const char *xl_mode_name(u32 mode)
  */
 u32 xl_modes_available(void)
 {
-	return BIT(XL_MODE_BASELINE);
+	return BIT(XL_IOC_MODE_BASELINE);
 }
 
 int xl_vm_attach(struct xl_session *s, int vm_fd, u64 *id)
@@ -99,7 +99,7 @@ int xl_vm_attach(struct xl_session *s, int vm_fd, u64 *id)
 	vm->kvm = kvm;
 	vm->id = xl_next_id++;
 	vm->owner_tgid = kvm->userspace_pid;
-	vm->mode = XL_MODE_BASELINE;
+	vm->mode = XL_IOC_MODE_BASELINE;
 	list_add_tail(&vm->node, &xl_vms);
 	xl_nr_vms++;
 	mutex_unlock(&xl_vms_lock);
@@ -139,7 +139,7 @@ void xl_vm_detach(struct xl_session *s, const char *why)
 		trace_irq_register(vm->id, vm->irqs[i], false);
 	atomic64_add(vm->nr_irqs, &xl_stats.irq_unregisters);
 	vm->nr_irqs = 0;
-	vm->mode = XL_MODE_BASELINE;
+	vm->mode = XL_IOC_MODE_BASELINE;
 	list_del(&vm->node);
 	xl_nr_vms--;
 	mutex_unlock(&xl_vms_lock);
@@ -159,7 +159,7 @@ int xl_vm_set_mode(struct xl_session *s, u32 mode)
 	u32 old;
 	int ret = 0;
 
-	if (mode >= XL_NR_MODES)
+	if (mode >= XL_IOC_NR_MODES)
 		return -EINVAL;
 	if (!vm)
 		return -ENOTCONN;
@@ -178,8 +178,8 @@ int xl_vm_set_mode(struct xl_session *s, u32 mode)
 	if (ret) {
 		atomic64_inc(&xl_stats.mode_rejected);
 		pr_info_ratelimited("vm %llu: mode '%s' is not available: it needs the VMX backend, which this exitless.ko does not have yet; VM stays in '%s'\n",
-				    vm->id, xl_mode_name(mode),
-				    xl_mode_name(old));
+				    vm->id, xl_ioc_mode_name(mode),
+				    xl_ioc_mode_name(old));
 		return ret;
 	}
 	atomic64_inc(&xl_stats.mode_changes);
@@ -322,7 +322,7 @@ void xl_vm_show_all(struct seq_file *m)
 	seq_puts(m, "id pid mode mode_changes mode_rejected irqs\n");
 	list_for_each_entry(vm, &xl_vms, node) {
 		seq_printf(m, "%llu %d %s %llu %llu", vm->id, vm->owner_tgid,
-			   xl_mode_name(vm->mode), vm->mode_changes,
+			   xl_ioc_mode_name(vm->mode), vm->mode_changes,
 			   vm->mode_rejected);
 		for (i = 0; i < vm->nr_irqs; i++)
 			seq_printf(m, "%c%u", i ? ',' : ' ', vm->irqs[i]);

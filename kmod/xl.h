@@ -70,7 +70,7 @@ int xl_vm_set_mode(struct xl_session *s, u32 mode);
 int xl_vm_register_irqs(struct xl_session *s, const u32 *irqs, u32 count);
 int xl_vm_unregister_irqs(struct xl_session *s, const u32 *irqs, u32 count);
 u32 xl_modes_available(void);
-const char *xl_mode_name(u32 mode);
+const char *xl_ioc_mode_name(u32 mode);
 unsigned int xl_vm_count(void);
 u64 xl_irqs_total(void);
 void xl_vm_counters(struct xl_session *s, struct xl_counters *c);

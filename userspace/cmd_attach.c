@@ -85,7 +85,7 @@ static void apply_mode_request(int dev, pid_t vm_pid)
 	    read_file(path, buf, sizeof(buf)))
 		return;
 	buf[strcspn(buf, "\n")] = '\0';
-	mode = xl_mode_parse(buf);
+	mode = xl_dev_mode_parse(buf);
 	ret = mode < 0 ? mode : xl_dev_set_mode(dev, mode);
 	printf("exitless attach: mode %s: %s\n", buf,
 	       ret ? strerror(-ret) : "ok");
@@ -101,7 +101,7 @@ static void print_counters(const struct xl_counters *c, int json)
 
 	if (!json) {
 		printf("vm %llu: mode %s, %u irqs, %llu mode changes, %llu rejected, %llu irq registers, %llu unregisters\n",
-		       (unsigned long long)c->vm_id, xl_mode_str(c->mode),
+		       (unsigned long long)c->vm_id, xl_dev_mode_name(c->mode),
 		       c->nr_irqs, (unsigned long long)c->mode_changes,
 		       (unsigned long long)c->mode_rejected,
 		       (unsigned long long)c->irq_registers,
@@ -111,7 +111,7 @@ static void print_counters(const struct xl_counters *c, int json)
 	o = json_object_new_object();
 	json_object_object_add(o, "vm_id", json_object_new_int64(c->vm_id));
 	json_object_object_add(o, "mode",
-			       json_object_new_string(xl_mode_str(c->mode)));
+			       json_object_new_string(xl_dev_mode_name(c->mode)));
 	json_object_object_add(o, "irqs", json_object_new_int(c->nr_irqs));
 	json_object_object_add(o, "mode_changes",
 			       json_object_new_int64(c->mode_changes));
@@ -188,7 +188,7 @@ static int cmd_attach(int argc, char **argv)
 	unsigned int nirqs = 0;
 	struct xl_counters c;
 	char path[128], buf[32];
-	int opt, dev, vmfd, ret, mode = XL_MODE_BASELINE, fd_hint = -1;
+	int opt, dev, vmfd, ret, mode = XL_IOC_MODE_BASELINE, fd_hint = -1;
 	int json = 0, rc = XL_EXIT_OK;
 	long pid = 0, seconds = 0;
 	uint64_t id;
@@ -207,7 +207,7 @@ static int cmd_attach(int argc, char **argv)
 				goto bad;
 			break;
 		case 'm':
-			mode = xl_mode_parse(optarg);
+			mode = xl_dev_mode_parse(optarg);
 			if (mode < 0) {
 				fprintf(stderr, "exitless attach: unknown mode '%s' (baseline, eli, pi, did)\n",
 					optarg);
@@ -264,11 +264,11 @@ static int cmd_attach(int argc, char **argv)
 			strerror(-ret));
 		return ret == -EBUSY ? XL_EXIT_FAIL : XL_EXIT_UNAVAILABLE;
 	}
-	if (mode != XL_MODE_BASELINE) {
+	if (mode != XL_IOC_MODE_BASELINE) {
 		ret = xl_dev_set_mode(dev, mode);
 		if (ret) {
 			fprintf(stderr, "exitless attach: mode %s: %s\n",
-				xl_mode_str(mode), ret == -EOPNOTSUPP ?
+				xl_dev_mode_name(mode), ret == -EOPNOTSUPP ?
 				"not available in this exitless.ko (needs the VMX backend); available: baseline" :
 				strerror(-ret));
 			return XL_EXIT_UNAVAILABLE;
@@ -291,7 +291,7 @@ static int cmd_attach(int argc, char **argv)
 		fprintf(stderr, "exitless attach: cannot write %s: `exitless detach/mode` will not find this session\n",
 			path);
 	printf("exitless attach: vm %llu (pid %ld) attached, mode %s, %u irqs; holding (Ctrl-C or `exitless detach --pid %ld`)\n",
-	       (unsigned long long)id, pid, xl_mode_str(mode), nirqs, pid);
+	       (unsigned long long)id, pid, xl_dev_mode_name(mode), nirqs, pid);
 	fflush(stdout);
 
 	hold(dev, pid, seconds);

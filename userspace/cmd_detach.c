@@ -153,7 +153,7 @@ static int cmd_mode(int argc, char **argv)
 		mode_usage(stderr);
 		return XL_EXIT_USAGE;
 	}
-	mode = xl_mode_parse(argv[optind]);
+	mode = xl_dev_mode_parse(argv[optind]);
 	if (mode < 0) {
 		fprintf(stderr, "exitless mode: unknown mode '%s' (baseline, eli, pi, did)\n",
 			argv[optind]);
@@ -170,7 +170,7 @@ static int cmd_mode(int argc, char **argv)
 	if (xl_run_path(path, sizeof(path), vm_pid, "mode"))
 		return XL_EXIT_FAIL;
 	f = fopen(path, "w");
-	if (!f || fprintf(f, "%s\n", xl_mode_str(mode)) < 0 || fclose(f)) {
+	if (!f || fprintf(f, "%s\n", xl_dev_mode_name(mode)) < 0 || fclose(f)) {
 		fprintf(stderr, "exitless mode: %s: %s\n", path, strerror(errno));
 		return XL_EXIT_FAIL;
 	}
@@ -184,11 +184,11 @@ static int cmd_mode(int argc, char **argv)
 			unlink(path);
 			if (!ret) {
 				printf("exitless mode: VM of pid %ld: %s\n",
-				       vm_pid, xl_mode_str(mode));
+				       vm_pid, xl_dev_mode_name(mode));
 				return XL_EXIT_OK;
 			}
 			fprintf(stderr, "exitless mode: %s: %s\n",
-				xl_mode_str(mode), ret == -EOPNOTSUPP ?
+				xl_dev_mode_name(mode), ret == -EOPNOTSUPP ?
 				"not available in this exitless.ko (needs the VMX backend)" :
 				strerror(-ret));
 			return ret == -EOPNOTSUPP ? XL_EXIT_UNAVAILABLE :

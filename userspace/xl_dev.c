@@ -21,26 +21,26 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-static const char *const mode_names[XL_NR_MODES] = {
-	[XL_MODE_BASELINE] = "baseline",
-	[XL_MODE_ELI] = "eli",
-	[XL_MODE_PI] = "pi",
-	[XL_MODE_DID] = "did",
+static const char *const mode_names[XL_IOC_NR_MODES] = {
+	[XL_IOC_MODE_BASELINE] = "baseline",
+	[XL_IOC_MODE_ELI] = "eli",
+	[XL_IOC_MODE_PI] = "pi",
+	[XL_IOC_MODE_DID] = "did",
 };
 
-int xl_mode_parse(const char *name)
+int xl_dev_mode_parse(const char *name)
 {
 	int i;
 
-	for (i = 0; i < XL_NR_MODES; i++)
+	for (i = 0; i < XL_IOC_NR_MODES; i++)
 		if (!strcmp(name, mode_names[i]))
 			return i;
 	return -EINVAL;
 }
 
-const char *xl_mode_str(uint32_t mode)
+const char *xl_dev_mode_name(uint32_t mode)
 {
-	return mode < XL_NR_MODES ? mode_names[mode] : "invalid";
+	return mode < XL_IOC_NR_MODES ? mode_names[mode] : "invalid";
 }
 
 static int xioctl(int fd, unsigned long cmd, void *arg)

@@ -24,9 +24,9 @@ int xl_dev_set_mode(int dev, uint32_t mode);
 int xl_dev_irqs(int dev, int reg, const uint32_t *irqs, uint32_t n);
 int xl_dev_counters(int dev, int global, struct xl_counters *c);
 
-/* "baseline" -> XL_MODE_BASELINE ...; -EINVAL for unknown names. */
-int xl_mode_parse(const char *name);
-const char *xl_mode_str(uint32_t mode);
+/* "baseline" -> XL_IOC_MODE_BASELINE ...; -EINVAL for unknown names. */
+int xl_dev_mode_parse(const char *name);
+const char *xl_dev_mode_name(uint32_t mode);
 
 /*
  * A duplicate, in this process, of @pid's KVM VM fd (the one whose

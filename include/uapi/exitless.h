@@ -34,13 +34,17 @@
 /* Upper bound of XL_IOC_REGISTER_IRQS; module parameter max_irqs <= this. */
 #define XL_MAX_IRQS		64
 
-/* Delivery modes, DESIGN.md "Delivery modes". */
-enum xl_mode {
-	XL_MODE_BASELINE = 0,	/* KVM's own paths: exits, KVM injects */
-	XL_MODE_ELI = 1,	/* shadow IDT, direct delivery */
-	XL_MODE_PI = 2,		/* VT-d posted interrupts */
-	XL_MODE_DID = 3,	/* virtual interrupts as physical IPIs */
-	XL_NR_MODES
+/*
+ * Delivery modes, DESIGN.md "Delivery modes". Same values as enum xl_mode
+ * of the engine (include/xl_engine.h); distinct names so that both headers
+ * can be included in one file.
+ */
+enum xl_ioc_mode {
+	XL_IOC_MODE_BASELINE = 0,	/* KVM's own paths: exits, KVM injects */
+	XL_IOC_MODE_ELI = 1,		/* shadow IDT, direct delivery */
+	XL_IOC_MODE_PI = 2,		/* VT-d posted interrupts */
+	XL_IOC_MODE_DID = 3,		/* virtual interrupts as physical IPIs */
+	XL_IOC_NR_MODES
 };
 
 /* XL_IOC_VERSION: what this module speaks. */
@@ -48,7 +52,7 @@ struct xl_version {
 	__u32 size;
 	__u32 flags;		/* none defined */
 	__u32 abi_version;	/* out: XL_ABI_VERSION */
-	__u32 modes;		/* out: bit (1 << XL_MODE_x) per available mode */
+	__u32 modes;		/* out: bit (1 << XL_IOC_MODE_x) per mode */
 	__u32 max_irqs;		/* out: IRQs per VM (module parameter) */
 	__u32 max_vms;		/* out: attached VMs (module parameter) */
 	__u64 reserved[4];
@@ -68,7 +72,7 @@ struct xl_attach {
 struct xl_set_mode {
 	__u32 size;
 	__u32 flags;		/* none defined */
-	__u32 mode;		/* in: enum xl_mode */
+	__u32 mode;		/* in: enum xl_ioc_mode */
 	__u32 reserved0;
 	__u64 reserved[4];
 };

@@ -155,7 +155,7 @@ static void test_abi(void)
 	expect("version", ret, 0);
 	report(v.abi_version == XL_ABI_VERSION, "version-abi: %u",
 	       v.abi_version);
-	report(v.modes == (1u << XL_MODE_BASELINE),
+	report(v.modes == (1u << XL_IOC_MODE_BASELINE),
 	       "version-modes-baseline-only: 0x%x", v.modes);
 	report(v.max_irqs >= 1 && v.max_irqs <= XL_MAX_IRQS &&
 	       v.max_vms >= 1, "version-limits: irqs %u vms %u",
@@ -199,11 +199,11 @@ static void test_abi(void)
 	       -ENOTCONN);
 	expect("detach-arg", ioctl(dev, XL_IOC_DETACH, 1UL) ? -errno : 0,
 	       -EINVAL);
-	expect("mode-not-attached", set_mode(dev, XL_MODE_BASELINE),
+	expect("mode-not-attached", set_mode(dev, XL_IOC_MODE_BASELINE),
 	       -ENOTCONN);
 	memset(&m, 0, sizeof(m));
 	m.size = sizeof(m);
-	m.mode = XL_NR_MODES;
+	m.mode = XL_IOC_NR_MODES;
 	expect("mode-out-of-range", xioctl(dev, XL_IOC_SET_MODE, &m), -EINVAL);
 	m.mode = 0;
 	m.reserved0 = 1;
@@ -298,10 +298,10 @@ static void test_attach(void)
 	report(id > 0, "id-nonzero: %llu", (unsigned long long)id);
 	expect("twice-same-session", attach(dev, vfd, NULL), -EBUSY);
 	expect("same-vm-other-session", attach(dev2, vfd, NULL), -EBUSY);
-	expect("mode-baseline", set_mode(dev, XL_MODE_BASELINE), 0);
-	expect("mode-eli-unsupported", set_mode(dev, XL_MODE_ELI), -EOPNOTSUPP);
-	expect("mode-pi-unsupported", set_mode(dev, XL_MODE_PI), -EOPNOTSUPP);
-	expect("mode-did-unsupported", set_mode(dev, XL_MODE_DID), -EOPNOTSUPP);
+	expect("mode-baseline", set_mode(dev, XL_IOC_MODE_BASELINE), 0);
+	expect("mode-eli-unsupported", set_mode(dev, XL_IOC_MODE_ELI), -EOPNOTSUPP);
+	expect("mode-pi-unsupported", set_mode(dev, XL_IOC_MODE_PI), -EOPNOTSUPP);
+	expect("mode-did-unsupported", set_mode(dev, XL_IOC_MODE_DID), -EOPNOTSUPP);
 	expect("mode-invalid", set_mode(dev, 0xffffffffu), -EINVAL);
 
 	if (some_irq(&irq0, 0) || some_irq(&irq1, 1)) {
@@ -324,7 +324,7 @@ static void test_attach(void)
 	expect("irq-too-many", irqs_op(dev, XL_IOC_REGISTER_IRQS, many,
 				       XL_MAX_IRQS), -E2BIG);
 	expect("counters", counters(dev, 0, &c), 0);
-	report(c.vm_id == id && c.mode == XL_MODE_BASELINE && c.nr_irqs == 2 &&
+	report(c.vm_id == id && c.mode == XL_IOC_MODE_BASELINE && c.nr_irqs == 2 &&
 	       c.mode_changes == 1 && c.mode_rejected == 3 &&
 	       c.irq_registers == 2,
 	       "counters-values: id %llu mode %u irqs %u changes %llu rejected %llu",
@@ -349,7 +349,7 @@ static void test_attach(void)
 	/* The VM's own fd goes away while attached: our reference keeps it. */
 	close(vfd);
 	expect("vm-fd-closed-counters", counters(dev, 0, &c), 0);
-	expect("vm-fd-closed-mode", set_mode(dev, XL_MODE_BASELINE), 0);
+	expect("vm-fd-closed-mode", set_mode(dev, XL_IOC_MODE_BASELINE), 0);
 	expect("vm-fd-closed-detach", xioctl(dev, XL_IOC_DETACH, NULL), 0);
 
 	/* A tool that dies while attached: close on exit detaches. */

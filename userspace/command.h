@@ -32,6 +32,9 @@ enum xl_exit {
 	XL_EXIT_USAGE = 2,	/* bad command line */
 	XL_EXIT_UNAVAILABLE = 3,/* missing device, capability or permission */
 	XL_EXIT_TIMEOUT = 4,	/* a guest or device stopped answering */
+	XL_EXIT_NOPROC = 5,	/* the process named on the command line is gone */
+	XL_EXIT_NOVM = 6,	/* that process has no KVM VM */
+	XL_EXIT_PERM = 7,	/* not allowed to look at it (ptrace access) */
 };
 
 #endif /* XL_COMMAND_H */

@@ -23,8 +23,8 @@ struct xl_platform {
 	bool flag_vmx, flag_svm, flag_hypervisor;
 	bool mod_intel, mod_amd, mod_pvm;
 	bool hardware;		/* KVM runs on VT-x or SVM */
-	char backend[48];	/* "kvm_intel (VT-x)", "kvm-pvm (software)" */
-	char line[256];		/* the one-line summary printed first */
+	char backend[64];	/* "kvm_intel (VT-x)", "kvm-pvm (software)" */
+	char line[384];		/* the one-line summary printed first */
 };
 
 void xl_platform_detect(struct xl_platform *p);
@@ -41,6 +41,12 @@ struct xl_stats {
 
 /* Open the stats of a VM or vCPU fd (KVM_GET_STATS_FD). */
 int xl_stats_open(struct xl_stats *s, int kvm_fd);
+/*
+ * Adopt an existing stats fd (e.g. one borrowed from another process with
+ * pidfd_getfd: reads work from any process, KVM ioctls do not). Takes
+ * ownership of @stats_fd, also on failure.
+ */
+int xl_stats_init(struct xl_stats *s, int stats_fd);
 void xl_stats_close(struct xl_stats *s);
 const struct kvm_stats_desc *xl_stats_desc(const struct xl_stats *s,
 					   unsigned int i);

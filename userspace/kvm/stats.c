@@ -15,16 +15,24 @@
 
 int xl_stats_open(struct xl_stats *s, int kvm_fd)
 {
+	int fd = ioctl(kvm_fd, KVM_GET_STATS_FD, NULL);
+
+	if (fd < 0) {
+		memset(s, 0, sizeof(*s));
+		s->fd = -1;
+		return -errno;
+	}
+	return xl_stats_init(s, fd);
+}
+
+int xl_stats_init(struct xl_stats *s, int stats_fd)
+{
 	size_t n, max = 0;
 	unsigned int i;
 	ssize_t r;
 
 	memset(s, 0, sizeof(*s));
-	s->fd = ioctl(kvm_fd, KVM_GET_STATS_FD, NULL);
-	if (s->fd < 0) {
-		s->fd = -1;
-		return -errno;
-	}
+	s->fd = stats_fd;
 	if (pread(s->fd, &s->hdr, sizeof(s->hdr), 0) != sizeof(s->hdr))
 		goto bad;
 	/* sanity limits: a corrupt header must not make us allocate GiBs */

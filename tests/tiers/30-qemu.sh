@@ -18,7 +18,8 @@ VM_TESTS=(
 	"boot"
 	"kmod --timeout 180 --smp 2"
 	"cli --timeout 120"
-	# D2: "vfio ..." and "dpdk --smp 2 ..." go here.
+	"vfio --timeout 90"	# tests/vm/prep-vfio.sh: initramfs with vfio-pci
+	# D2: "dpdk --smp 2 ..." goes here.
 )
 
 P=0 F=0 S=0

@@ -2,7 +2,7 @@
 TOOL_SRCS += userspace/main.c
 # Micro-VM host side and the KVM measurement commands (issue 3).
 TOOL_SRCS += userspace/kvm/platform.c userspace/kvm/stats.c \
-	     userspace/kvm/vm.c userspace/cmd_bench.c
+	     userspace/kvm/vm.c userspace/cmd_bench.c userspace/cmd_stat.c
 # VFIO assignment: exitless assign / release (issue 4).
 TOOL_SRCS += userspace/cmd_assign.c
 TOOL_SRCS += userspace/vfio/pci.c

@@ -5,7 +5,7 @@
 # Contract: scripts/check.sh. Exit 77 when qemu or the pinned kernel and
 # headers cannot be had on this machine.
 set -u
-cd "${XL_TOP:?run through scripts/check.sh}"
+cd "${XL_TOP:?run through scripts/check.sh}" || exit 1
 B=${XL_BUILD:-build}
 . scripts/pins.sh
 
@@ -18,6 +18,7 @@ VM_TESTS=(
 	"boot"
 	"kmod --timeout 180 --smp 2"
 	"cli --timeout 120"
+	"perf --timeout 120"	# tests/vm/prep-perf.sh: initramfs with perf
 	"vfio --timeout 90"	# tests/vm/prep-vfio.sh: initramfs with vfio-pci
 	# D2: "dpdk --smp 2 ..." goes here.
 )

@@ -22,3 +22,7 @@ $(BUILD)/vm/bin/xl-kmodtest: tests/vm/src/xl-kmodtest.c include/uapi/exitless.h
 # userspace/build.mk; each file is self-registering).
 TOOL_SRCS += userspace/xl_dev.c userspace/cmd_attach.c \
 	     userspace/cmd_detach.c userspace/cmd_counters.c
+
+# Host unit test of userspace/xl_dev.c (tier unit).
+UNIT_TESTS += xl_dev
+xl_dev_SRCS := tests/kmod/test_xl_dev.c userspace/xl_dev.c

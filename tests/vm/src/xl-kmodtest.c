@@ -13,6 +13,7 @@
  * Each fact is one line "XLTEST PASS|FAIL|SKIP name[: why]" (see
  * tests/vm/guest/lib.sh); the exit status is 1 if any fact failed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -270,6 +271,29 @@ static int some_irq(uint32_t *irq, int which)
 	return -1;
 }
 
+/*
+ * KVM's debugfs directories of the VMs created by process @pid
+ * ("PID-FD" in /sys/kernel/debug/kvm/): one exists from KVM_CREATE_VM
+ * until the VM is destroyed, i.e. until its last reference is dropped.
+ * -1 when KVM's debugfs is not there.
+ */
+static int kvm_vm_dirs(pid_t pid)
+{
+	char pfx[32];
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir("/sys/kernel/debug/kvm");
+
+	if (!d)
+		return -1;
+	snprintf(pfx, sizeof(pfx), "%d-", (int)pid);
+	while ((de = readdir(d)))
+		if (!strncmp(de->d_name, pfx, strlen(pfx)))
+			n++;
+	closedir(d);
+	return n;
+}
+
 /* ---- attach: needs /dev/kvm ---- */
 
 static void test_attach(void)
@@ -350,7 +374,16 @@ static void test_attach(void)
 	close(vfd);
 	expect("vm-fd-closed-counters", counters(dev, 0, &c), 0);
 	expect("vm-fd-closed-mode", set_mode(dev, XL_IOC_MODE_BASELINE), 0);
+	ret = kvm_vm_dirs(getpid());
+	if (ret < 0)
+		skip("vm-kept-alive", "no /sys/kernel/debug/kvm");
+	else
+		report(ret == 1, "vm-kept-alive-by-attachment: %d VM dirs", ret);
 	expect("vm-fd-closed-detach", xioctl(dev, XL_IOC_DETACH, NULL), 0);
+	/* our kvm_put_kvm was the last reference: KVM destroyed the VM */
+	if (ret >= 0)
+		report(kvm_vm_dirs(getpid()) == 0,
+		       "vm-destroyed-at-detach: %d VM dirs", kvm_vm_dirs(getpid()));
 
 	/* A tool that dies while attached: close on exit detaches. */
 	vfd2 = ioctl(kfd, KVM_CREATE_VM, 0);
@@ -377,8 +410,13 @@ static void test_attach(void)
 	       (unsigned long long)(g.detaches - g0.detaches));
 	ret = attach(dev, vfd2, NULL);
 	expect("vm-free-after-crash", ret, 0);
-	close(dev);
 	close(vfd2);
+	ret = kvm_vm_dirs(getpid());
+	close(dev);
+	if (ret >= 0)
+		report(ret == 1 && kvm_vm_dirs(getpid()) == 0,
+		       "close-drops-last-vm-reference: %d then %d VM dirs", ret,
+		       kvm_vm_dirs(getpid()));
 	close(kfd);
 }
 

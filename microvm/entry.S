@@ -153,6 +153,23 @@ exc_common:
 	hlt
 	jmp	3b
 
+/*
+ * void xl_mv_halt_until_cmd(void): sleep between interrupts until the host
+ * posts a new command. In assembly because on an emulating backend each
+ * instruction of this per-wakeup loop costs about a microsecond; STI's
+ * one-instruction shadow makes "check, then sleep" race-free.
+ */
+	.globl xl_mv_halt_until_cmd
+xl_mv_halt_until_cmd:
+1:	incq	SH(XL_MV_SH_HEARTBEAT)
+	sti
+	hlt
+	cli
+	mov	SH(XL_MV_SH_CMD_SEQ), %eax
+	cmp	SH(XL_MV_SH_ACK_SEQ), %eax
+	je	1b
+	ret
+
 /* void xl_mv_enter_user(void (*fn)(void), u64 user_rsp): does not return */
 	.globl xl_mv_enter_user
 xl_mv_enter_user:

@@ -35,6 +35,7 @@ void xl_mv_enter_user(void (*fn)(void), uint64_t rsp)
 	__attribute__((noreturn));
 void xl_mv_main(void) __attribute__((noreturn));
 void xl_mv_kernel_loop(void) __attribute__((noreturn));
+void xl_mv_halt_until_cmd(void);
 void xl_mv_exception(const uint64_t *frame) __attribute__((noreturn));
 
 static union xl_idt_gate idt[256] __attribute__((aligned(16)));
@@ -207,9 +208,7 @@ void xl_mv_kernel_loop(void)
 			for (;;)
 				asm volatile("cli; hlt");
 		default:
-			sh->heartbeat++;
-			/* STI's shadow makes the wakeup check race-free. */
-			asm volatile("sti; hlt; cli" : : : "memory");
+			xl_mv_halt_until_cmd();
 			break;
 		}
 	}

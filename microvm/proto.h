@@ -101,6 +101,7 @@
 #define XL_MV_SH_CMD_SEQ	0x14
 #define XL_MV_SH_ACK_SEQ	0x18
 #define XL_MV_SH_APIC_MODE	0x20
+#define XL_MV_SH_HEARTBEAT	0x30
 #define XL_MV_SH_COUNT		0x400	/* u32[256], one per vector */
 
 #ifndef __ASSEMBLER__
@@ -147,6 +148,8 @@ struct xl_mv_shared {
 _Static_assert(sizeof(struct xl_mv_shared) <= 0x1000, "one page");
 _Static_assert(__builtin_offsetof(struct xl_mv_shared, apic_mode) ==
 	       XL_MV_SH_APIC_MODE, "entry.S offset");
+_Static_assert(__builtin_offsetof(struct xl_mv_shared, heartbeat) ==
+	       XL_MV_SH_HEARTBEAT, "entry.S offset");
 _Static_assert(__builtin_offsetof(struct xl_mv_shared, cmd_seq) ==
 	       XL_MV_SH_CMD_SEQ, "entry.S offset");
 _Static_assert(__builtin_offsetof(struct xl_mv_shared, ack_seq) ==

@@ -672,9 +672,10 @@ static void print_table(struct bench *b, FILE *f)
 		fprintf(f, " %8.1f %8.1f %8.1f\n", r->p50 / 1e3, r->p99 / 1e3,
 			r->max / 1e3);
 	}
-	if (!b->plat.hardware)
-		fprintf(f, "\nNOTE: %s is a software KVM backend: guest CPL-0 code (the ISR) is emulated instruction by\ninstruction, so latencies measure the emulator. Exit and injection counts are still KVM's own.\n",
-			b->plat.backend);
+	if (b->plat.mod_pvm)
+		fprintf(f, "\nNOTE: kvm-pvm runs guest CPL-0 code (here: the ISR and the halt loop, column emul) through\nKVM's instruction emulator, so latencies measure the emulator, not interrupt delivery on VT-x/SVM.\nExit and injection counts are KVM's own.\n");
+	else if (!b->plat.hardware)
+		fprintf(f, "\nNOTE: no hardware virtualization detected: latencies are not representative of VT-x/SVM.\n");
 }
 
 static json_object *stats_obj(const struct xl_stats *s, const uint64_t *a,
@@ -815,7 +816,7 @@ static json_object *build_json(struct bench *b)
 
 static void save_result(struct bench *b, json_object *root)
 {
-	char path[PATH_MAX], ts[32], host[64];
+	char path[PATH_MAX], ts[32], host[sizeof(b->plat.host)];
 	time_t now = time(NULL);
 	const char *mode;
 	unsigned int i;

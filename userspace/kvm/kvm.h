@@ -18,7 +18,7 @@
 
 struct xl_platform {
 	char kernel[128];	/* uname -r */
-	char host[64];		/* uname -n */
+	char host[65];		/* uname -n (HOST_NAME_MAX + 1) */
 	char cpu_model[128];
 	bool flag_vmx, flag_svm, flag_hypervisor;
 	bool mod_intel, mod_amd, mod_pvm;

@@ -79,7 +79,7 @@ void xl_platform_detect(struct xl_platform *p)
 	p->mod_pvm = module_present("kvm_pvm");
 
 	if (p->mod_pvm) {
-		snprintf(p->backend, sizeof(p->backend), "kvm-pvm (software)");
+		snprintf(p->backend, sizeof(p->backend), "kvm-pvm");
 	} else if (p->mod_intel && p->flag_vmx) {
 		snprintf(p->backend, sizeof(p->backend), "kvm_intel (VT-x)");
 		p->hardware = true;
@@ -92,8 +92,7 @@ void xl_platform_detect(struct xl_platform *p)
 			 p->flag_vmx ? "VT-x" : "SVM");
 		p->hardware = true;
 	} else {
-		snprintf(p->backend, sizeof(p->backend),
-			 "unknown software backend");
+		snprintf(p->backend, sizeof(p->backend), "unknown");
 	}
 	if (p->hardware)
 		snprintf(p->line, sizeof(p->line),
@@ -101,6 +100,7 @@ void xl_platform_detect(struct xl_platform *p)
 			 p->backend, p->flag_vmx ? "vmx" : "svm");
 	else
 		snprintf(p->line, sizeof(p->line),
-			 "platform: SOFTWARE KVM backend %s, no vmx/svm CPU flag%s: timings are NOT representative of hardware VT-x/SVM",
-			 p->backend, p->flag_hypervisor ? " (nested, hypervisor flag)" : "");
+			 "platform: SOFTWARE KVM backend (%s%s, no vmx/svm CPU flag%s): timings are NOT representative of hardware VT-x/SVM",
+			 p->backend, p->mod_pvm ? " module" : "",
+			 p->flag_hypervisor ? ", host is itself a VM" : "");
 }

@@ -7,3 +7,5 @@ TOOL_SRCS += userspace/kvm/platform.c userspace/kvm/stats.c \
 TOOL_SRCS += userspace/cmd_assign.c
 TOOL_SRCS += userspace/vfio/pci.c
 TOOL_SRCS += userspace/vfio/probe.c
+UNIT_TESTS += kvm_stats
+kvm_stats_SRCS := tests/kvm/test_stats.c userspace/kvm/stats.c

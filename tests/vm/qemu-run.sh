@@ -4,6 +4,11 @@
 #
 # usage: tests/vm/qemu-run.sh TEST [--smp N] [--mem MB] [--timeout S]
 #                             [--initrd FILE] [--append "ARGS"] [--bzimage]
+#                             [--qemu-args "ARGS"] [--interactive]
+#
+# --qemu-args adds raw qemu options (more devices ...); --interactive runs
+# with the serial console on this terminal and no grading (use TEST=shell
+# for a busybox shell in the VM; quit with Ctrl-A X).
 #
 # TEST names /tests/TEST.sh in the initramfs (tests/vm/guest/TEST.sh).
 # Without --initrd a fresh one is built with tests/vm/mkinitramfs.sh.
@@ -26,6 +31,8 @@ tmo=120
 initrd=
 append=
 kernel_kind=vmlinux
+qemu_args=
+interactive=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smp) smp=$2; shift 2 ;;
@@ -34,6 +41,8 @@ while [ $# -gt 0 ]; do
 	--initrd) initrd=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--bzimage) kernel_kind=bzimage; shift ;;
+	--qemu-args) qemu_args=$2; shift 2 ;;
+	--interactive) interactive=1; shift ;;
 	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
 	-*) echo "qemu-run.sh: unknown option $1" >&2; exit 2 ;;
 	*) [ -z "$test" ] || { echo "qemu-run.sh: one TEST only" >&2; exit 2; }
@@ -59,23 +68,30 @@ if [ -z "$initrd" ]; then
 fi
 [ -r "$initrd" ] || { echo "qemu-run.sh: no initrd $initrd" >&2; exit 2; }
 
+# shellcheck disable=SC2206 # word splitting of --qemu-args is the point
+extra=($qemu_args)
+# shellcheck disable=SC2054 # the commas are qemu syntax
+machine=(-accel tcg -cpu max -machine q35,kernel-irqchip=split
+	-m "$mem" -smp "$smp" -nodefaults -no-reboot
+	-device intel-iommu,intremap=on,caching-mode=on
+	-device e1000e,netdev=n0,addr=03.0 -netdev user,id=n0
+	"${extra[@]}" -kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyS0 panic=-1 quiet intel_iommu=on xltest=$test $append")
+if [ $interactive = 1 ]; then
+	exec "$qemu" "${machine[@]}" -nographic -serial mon:stdio
+fi
+
 log=$B/logs/qemu-$test.log
 start=$(date +%s)
 # -no-reboot + panic=-1: a guest panic ends qemu instead of looping.
 # timeout -k: qemu stays paused after some internal errors, never hang.
-timeout -k 5 "$tmo" "$qemu" -accel tcg -cpu max \
-	-machine q35,kernel-irqchip=split -m "$mem" -smp "$smp" \
-	-nodefaults -display none -no-reboot -monitor none \
-	-serial "file:$log.serial" \
-	-device intel-iommu,intremap=on,caching-mode=on \
-	-device e1000e,netdev=n0,addr=03.0 -netdev user,id=n0 \
-	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 quiet intel_iommu=on xltest=$test $append" \
+timeout -k 5 "$tmo" "$qemu" "${machine[@]}" \
+	-display none -monitor none -serial "file:$log.serial" \
 	</dev/null >"$log.qemu" 2>&1
 qrc=$?
 secs=$(( $(date +%s) - start ))
 {
-	echo "# qemu-run.sh $test: qemu exit $qrc after $secs s, smp=$smp mem=$mem initrd=$initrd append=$append"
+	echo "# qemu-run.sh $test: qemu exit $qrc after $secs s, smp=$smp mem=$mem initrd=$initrd append=$append qemu-args=$qemu_args"
 	tr -d '\r' <"$log.serial"
 	[ -s "$log.qemu" ] && { echo "# qemu stderr:"; cat "$log.qemu"; }
 } >"$log"

@@ -19,6 +19,11 @@ elif [ "$rc" != 0 ] || [ ! -x "$ov/usr/bin/dpdk-testpmd" ]; then
 	echo "bench/dpdk/mkoverlay.sh failed ($rc)" >&2
 	exit 1
 fi
+# the user-facing scripts, run as they are (bench/dpdk/README.md)
+sc=$B/vm/dpdk-scripts
+rm -rf "$sc"
+mkdir -p "$sc/usr/bin"
+install -m 755 "$top/bench/dpdk/run-testpmd.sh" "$top/bench/dpdk/preflight.sh" "$sc/usr/bin/"
 "$top/tests/vm/mkinitramfs.sh" "$out" --modules "vfio-pci vfio_iommu_type1" \
-	--overlay "$ov" >&2 || exit 1
+	--overlay "$ov" --overlay "$sc" >&2 || exit 1
 echo "--initrd $out"

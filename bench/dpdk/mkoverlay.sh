@@ -4,6 +4,7 @@
 # (tests/vm/prep-dpdk.sh) or any busybox initramfs.
 #
 # usage: bench/dpdk/mkoverlay.sh [--cache DIR] [--pmds "net_e1000 ..."]
+#                                [--no-l3fwd-power]
 #
 # Packages come from the configured apt sources through `apt-get download`
 # (no root needed, nothing is installed) and are unpacked with `dpkg -x`
@@ -14,7 +15,10 @@
 # the closure is ONE apt-get call. The overlay (DIR/overlay) is:
 #   /usr/bin/dpdk-testpmd, /usr/lib/x86_64-linux-gnu/*.so* (ldd closure),
 #   /usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0/<pmd>.so.23.0 plugins,
-#   libgcc_s.so.1, /lib64/ld-linux-x86-64.so.2.
+#   libgcc_s.so.1, /lib64/ld-linux-x86-64.so.2,
+#   /usr/bin/dpdk-l3fwd-power: Debian ships l3fwd-power only as example
+#   source (dpdk-doc); it is compiled here against libdpdk-dev's headers
+#   and the staged libraries (skip with --no-l3fwd-power).
 # A finished overlay is reused (DIR/overlay/.complete lists its inputs).
 # Prints the overlay path as its last line. Exit 77 when apt cannot
 # provide the packages (no network, no dpdk-dev in the sources).
@@ -25,18 +29,20 @@ cache=$top/tests/vm/cache/dpdk
 # e1000e (8086:10d3 is driven by net_e1000 "em"), its mbuf pool and the
 # PCI/vdev buses.
 pmds="net_e1000 mempool_ring bus_pci bus_vdev"
+l3fwd=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cache) cache=$2; shift 2 ;;
 	--pmds) pmds=$2; shift 2 ;;
-	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+	--no-l3fwd-power) l3fwd=0; shift ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	*) echo "mkoverlay.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
 debs=$cache/debs stage=$cache/stage ov=$cache/overlay
 lib=usr/lib/x86_64-linux-gnu
 pmddir=$lib/dpdk/pmds-23.0
-key="pmds=$pmds"
+key="pmds=$pmds l3fwd-power=$l3fwd"
 if [ -f "$ov/.complete" ] && [ "$(cat "$ov/.complete")" = "$key" ]; then
 	echo "$ov"
 	exit 0
@@ -81,6 +87,14 @@ for so in $(readelf -d "$stage/usr/bin/dpdk-testpmd" | sed -n 's/.*(NEEDED).*\[\
 	want+=("$(soname2pkg "$so")")
 done
 for p in $pmds; do want+=("$(soname2pkg "librte_$p.so.23")"); done
+# l3fwd-power: its runtime libraries join the closure; its build inputs
+# (example source, headers) do not.
+if [ $l3fwd = 1 ]; then
+	want+=(librte-power23 librte-lpm23)
+	bdeps=()
+	for p in dpdk-doc libdpdk-dev libbsd-dev libmd-dev; do have_deb "$p" || bdeps+=("$p"); done
+	fetch "${bdeps[@]}" || exit 77
+fi
 done_pkgs=" "
 for round in 1 2 3 4 5 6 7 8 9 10; do
 	new=()
@@ -110,6 +124,25 @@ for f in "$debs"/*.deb; do
 	[ -e "$m" ] || { dpkg -x "$f" "$stage" && touch "$m"; }
 done
 
+# l3fwd-power from the example source. Linked against the exact runtime
+# sonames (-l:librte_X.so.23): libdpdk-dev's unversioned links point at
+# every DPDK library, most of which are not staged.
+if [ $l3fwd = 1 ] && [ ! -x "$cache/dpdk-l3fwd-power" ]; then
+	ex=$stage/usr/share/dpdk/examples/l3fwd-power
+	[ -f "$ex/main.c" ] || { echo "mkoverlay.sh: no l3fwd-power source in dpdk-doc" >&2; exit 1; }
+	rtelibs=()
+	for f in "$stage/$lib"/librte_*.so.23; do rtelibs+=("-l:$(basename "$f")"); done
+	# -march=corei7 and rte_config.h: libdpdk.pc's Cflags
+	gcc -O2 -DALLOW_EXPERIMENTAL_API -march=corei7 -include rte_config.h \
+		-I"$stage/usr/include/x86_64-linux-gnu/dpdk" -I"$stage/usr/include/dpdk" \
+		-isystem "$stage/usr/include" "$ex/main.c" "$ex/perf_core.c" \
+		-o "$cache/dpdk-l3fwd-power.tmp" -L"$stage/$lib" \
+		-Wl,-rpath-link="$stage/$lib" -Wl,--as-needed "${rtelibs[@]}" -l:libbsd.so.0 -lm -pthread \
+		>"$cache/l3fwd-build.log" 2>&1 ||
+		{ tail -20 "$cache/l3fwd-build.log" >&2; echo "mkoverlay.sh: building l3fwd-power failed" >&2; exit 1; }
+	mv "$cache/dpdk-l3fwd-power.tmp" "$cache/dpdk-l3fwd-power"
+fi
+
 # The overlay: testpmd, its ldd closure (stage first, then the host), the
 # PMD plugins and what glibc dlopen()s behind the program's back.
 rm -rf "$ov"
@@ -117,6 +150,10 @@ mkdir -p "$ov/usr/bin" "$ov/$pmddir" "$ov/lib64"
 cp "$stage/usr/bin/dpdk-testpmd" "$ov/usr/bin/"
 LP=$stage/$lib:$stage/lib/x86_64-linux-gnu
 objs=("$stage/usr/bin/dpdk-testpmd")
+if [ $l3fwd = 1 ]; then
+	cp "$cache/dpdk-l3fwd-power" "$ov/usr/bin/"
+	objs+=("$cache/dpdk-l3fwd-power")
+fi
 for p in $pmds; do
 	f=$stage/$pmddir/librte_$p.so.23
 	[ -e "$f" ] || f=$stage/$lib/librte_$p.so.23

@@ -20,7 +20,7 @@ VM_TESTS=(
 	"cli --timeout 120"
 	"perf --timeout 120"	# tests/vm/prep-perf.sh: initramfs with perf
 	"vfio --timeout 90"	# tests/vm/prep-vfio.sh: initramfs with vfio-pci
-	"dpdk --smp 2 --timeout 120"	# tests/vm/prep-dpdk.sh: testpmd overlay
+	"dpdk --smp 2 --timeout 120 --append iomem=relaxed"	# prep-dpdk.sh: testpmd overlay; /dev/mem for ICS kicks
 )
 
 P=0 F=0 S=0

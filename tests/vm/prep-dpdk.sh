@@ -23,7 +23,8 @@ fi
 sc=$B/vm/dpdk-scripts
 rm -rf "$sc"
 mkdir -p "$sc/usr/bin"
-install -m 755 "$top/bench/dpdk/run-testpmd.sh" "$top/bench/dpdk/preflight.sh" "$sc/usr/bin/"
+install -m 755 "$top/bench/dpdk/run-testpmd.sh" "$top/bench/dpdk/run-l3fwd-power.sh" \
+	"$top/bench/dpdk/preflight.sh" "$sc/usr/bin/"
 "$top/tests/vm/mkinitramfs.sh" "$out" --modules "vfio-pci vfio_iommu_type1" \
 	--overlay "$ov" --overlay "$sc" >&2 || exit 1
 echo "--initrd $out"

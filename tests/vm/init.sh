@@ -41,8 +41,9 @@ else
 	echo "XLTEST PASS dmesg"
 fi
 echo "XLVM-END uptime=$(cut -d' ' -f1 /proc/uptime)"
-# xlsettle=S: wait S seconds so a slow UART (Bochs) drains the last lines;
+# xlsettle=S: wait S seconds (fractions allowed) so a slow UART (Bochs)
+# drains the last lines;
 # poweroff -f does not wait for the tty buffer.
-settle=$(sed -n 's/.*xlsettle=\([0-9]*\).*/\1/p' /proc/cmdline)
+settle=$(sed -n 's/.*xlsettle=\([0-9.]*\).*/\1/p' /proc/cmdline)
 [ -n "$settle" ] && sleep "$settle"
 poweroff -f

@@ -15,7 +15,7 @@ declare -A PKGS=(
 	[unit]="libcmocka-dev"
 	[kvm]="gcc binutils jq"
 	[qemu]="qemu-system-x86 busybox-static cpio kmod linux-headers-$XL_KABI sparse linux-source-$XL_KSRC_VER"
-	[bochs]="bochs bochsbios vgabios busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI"
+	[bochs]="bochs bochsbios vgabios busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI gcc libc6-dev make binutils python3"
 	[bench]="gnuplot-nox jq"
 )
 tiers=("$@")

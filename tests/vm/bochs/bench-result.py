@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Turn the `exitless bench --json` output of a Bochs boot into a result
+file and checks (tests/vm/README.md, Bochs rig).
+
+usage: bench-result.py LOG OUT.json
+
+LOG is build/logs/bochs-TEST.log: the guest printed the benchmark's JSON
+between XLBENCH-JSON-BEGIN/END lines and the facts of the machine as
+XLINFO lines (vmx flags, kvm_intel parameters, command line).  OUT.json
+gets the benchmark's JSON plus a "rig" object saying where it ran.
+
+Prints one "XLTEST PASS|FAIL|SKIP name[: why]" line per check:
+  bench-json                the JSON is there and parses
+  bench-GUEST-PATH-nothing-lost   sent == handled, lost == 0, per run
+  bench-msi-exits-per-irq   on the KVM_SIGNAL_MSI path every guest mode
+                            costs >= 1 VM exit per interrupt (baseline:
+                            nothing bypasses KVM yet)
+then a table of exits per interrupt.  Exit 0 unless a check failed.
+"""
+import datetime
+import json
+import re
+import sys
+
+LABEL = "bochs-2.7 emulated VMX (corei7_skylake_x)"
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+    lines = log.splitlines()
+    fails = 0
+
+    def res(kind, name, why=""):
+        nonlocal fails
+        fails += kind == "FAIL"
+        print("XLTEST %s %s%s" % (kind, name, ": " + why if why else ""))
+
+    m = re.search(r"^XLBENCH-JSON-BEGIN\n(.*?)^XLBENCH-JSON-END", log,
+                  re.S | re.M)
+    if not m:
+        res("SKIP", "bench-json", "no XLBENCH-JSON block in the log "
+            "(the guest skipped the benchmark)")
+        return 0
+    try:
+        data = json.loads(m.group(1))
+    except ValueError as e:
+        res("FAIL", "bench-json", "not JSON: %s" % e)
+        return 1
+    res("PASS", "bench-json")
+
+    info = {}
+    for ln in lines:
+        mm = re.match(r"^XLINFO ([A-Za-z0-9_.-]+)=(.*)$", ln)
+        if mm:
+            info[mm.group(1)] = mm.group(2).strip()
+    head = lines[0] if lines and lines[0].startswith("# bochs-run.sh") else ""
+    cmdline = info.get("boot-warnings", "")
+    cmdline = cmdline.split("cmdline=", 1)[1] if "cmdline=" in cmdline else ""
+    data["rig"] = {
+        "label": LABEL,
+        "emulator": "bochs 2.7 (Debian 2.7+dfsg-4+deb12u1), cpu model "
+                    "corei7_skylake_x",
+        "rig_command": "tests/vm/bochs-run.sh (tests/tiers/50-bochs.sh)",
+        "bochs_run": head.lstrip("# "),
+        "l1_kernel_cmdline": cmdline,
+        "l1_cpus": (info.get("cpus") or "?").split()[0],
+        "vmx_flags": info.get("vmx-flags"),
+        "kvm_intel_params": {k[len("kvm_intel."):]: v for k, v in info.items()
+                             if k.startswith("kvm_intel.")},
+        "bench_cmd": info.get("bench-cmd"),
+        "saved": datetime.datetime.now(datetime.timezone.utc)
+                 .strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "note": "exit counts are KVM's own vCPU stats under emulated VMX; "
+                "times are Bochs times, not hardware times",
+    }
+    with open(sys.argv[2], "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")
+
+    runs = data.get("runs", [])
+    if not runs:
+        res("FAIL", "bench-runs", "the JSON has no runs")
+    msi_seen = False
+    print("    %-8s %-8s %6s %7s %6s %8s %8s %8s %8s" %
+          ("guest", "path", "sent", "handled", "lost", "exits/i",
+           "irq_ex/i", "irqwin/i", "halt/i"))
+    for r in runs:
+        g, p = r.get("guest", "?"), r.get("path", "?")
+        if r.get("skipped"):
+            res("SKIP", "bench-%s-%s" % (g, p),
+                r.get("skip_why", "skipped by the tool"))
+            continue
+        sent, handled = r.get("sent", 0), r.get("handled", -1)
+        lost = r.get("lost", 0)
+        name = "bench-%s-%s-nothing-lost" % (g, p)
+        if sent > 0 and sent == handled and lost == 0:
+            res("PASS", name)
+        else:
+            res("FAIL", name, "sent %s handled %s lost %s" %
+                (sent, handled, lost))
+        pi = r.get("per_irq", {})
+        print("    %-8s %-8s %6s %7s %6s %8s %8s %8s %8s" %
+              (g, p, sent, handled, lost, pi.get("exits"),
+               pi.get("irq_exits"), pi.get("irq_window_exits"),
+               pi.get("halt_exits")))
+        if p == "msi":
+            msi_seen = True
+            ex = pi.get("exits")
+            if not isinstance(ex, (int, float)) or ex < 1:
+                res("FAIL", "bench-msi-exits-per-irq",
+                    "guest %s: %s exits per interrupt, baseline must be "
+                    ">= 1" % (g, ex))
+    if msi_seen:
+        bad = [r for r in runs if r.get("path") == "msi" and
+               not r.get("skipped") and
+               not (r.get("per_irq", {}).get("exits", 0) >= 1)]
+        if not bad:
+            res("PASS", "bench-msi-exits-per-irq")
+    else:
+        res("FAIL", "bench-msi-exits-per-irq", "no msi run in the result")
+    print("    result: %s" % sys.argv[2])
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

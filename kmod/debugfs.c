@@ -7,6 +7,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
+#include "pi.h"
 #include "xl.h"
 
 static struct dentry *xl_debugfs_dir;
@@ -44,6 +45,7 @@ void xl_debugfs_init(void)
 	debugfs_create_file("counters", 0444, xl_debugfs_dir, NULL,
 			    &counters_fops);
 	debugfs_create_file("vms", 0444, xl_debugfs_dir, NULL, &vms_fops);
+	xl_pi_debugfs_init(xl_debugfs_dir);
 }
 
 /* debugfs_remove waits for readers still inside a show function. */

@@ -21,6 +21,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "pi.h"
 #include "xl.h"
 #include "xl_trace.h"
 
@@ -134,6 +135,7 @@ void xl_vm_detach(struct xl_session *s, const char *why)
 
 	if (!vm)
 		return;
+	xl_pi_vm_gone(vm);	/* posted IRTEs back to remapped first */
 	mutex_lock(&xl_vms_lock);
 	for (i = 0; i < vm->nr_irqs; i++)
 		trace_irq_register(vm->id, vm->irqs[i], false);
@@ -156,6 +158,7 @@ void xl_vm_detach(struct xl_session *s, const char *why)
 int xl_vm_set_mode(struct xl_session *s, u32 mode)
 {
 	struct xl_vm *vm = s->vm;
+	bool pi_said = false;
 	u32 old;
 	int ret = 0;
 
@@ -164,22 +167,31 @@ int xl_vm_set_mode(struct xl_session *s, u32 mode)
 	if (!vm)
 		return -ENOTCONN;
 	old = vm->mode;
+	/* pi.c checks and posts, or refuses naming what is missing */
+	if (mode == XL_IOC_MODE_PI && old != mode) {
+		ret = xl_pi_enter(vm);
+		pi_said = ret;
+	}
 	mutex_lock(&xl_vms_lock);
-	if (!(xl_modes_available() & BIT(mode))) {
+	if (ret || (mode != XL_IOC_MODE_PI &&
+		    !(xl_modes_available() & BIT(mode)))) {
 		vm->mode_rejected++;
-		ret = -EOPNOTSUPP;
+		ret = ret ?: -EOPNOTSUPP;
 	} else {
 		vm->mode = mode;
 		vm->mode_changes++;
 	}
 	mutex_unlock(&xl_vms_lock);
+	if (!ret && old == XL_IOC_MODE_PI && mode != old)
+		xl_pi_leave(vm);
 
 	trace_mode_change(vm->id, old, mode, ret);
 	if (ret) {
 		atomic64_inc(&xl_stats.mode_rejected);
-		pr_info_ratelimited("vm %llu: mode '%s' is not available: it needs the VMX backend, which this exitless.ko does not have yet; VM stays in '%s'\n",
-				    vm->id, xl_ioc_mode_name(mode),
-				    xl_ioc_mode_name(old));
+		if (!pi_said)
+			pr_info_ratelimited("vm %llu: mode '%s' is not available: it needs the VMX backend, which this exitless.ko does not have yet; VM stays in '%s'\n",
+					    vm->id, xl_ioc_mode_name(mode),
+					    xl_ioc_mode_name(old));
 		return ret;
 	}
 	atomic64_inc(&xl_stats.mode_changes);
@@ -217,6 +229,7 @@ int xl_vm_register_irqs(struct xl_session *s, const u32 *irqs, u32 count)
 {
 	struct xl_vm *vm = s->vm;
 	u32 i;
+	int ret;
 
 	if (!count)
 		return -EINVAL;
@@ -232,6 +245,9 @@ int xl_vm_register_irqs(struct xl_session *s, const u32 *irqs, u32 count)
 		if (xl_vm_has_irq(vm, irqs[i]) || xl_irq_in(irqs, i, irqs[i]))
 			return -EEXIST;
 	}
+	ret = xl_pi_irqs_add(vm, irqs, count);
+	if (ret)
+		return ret;
 	mutex_lock(&xl_vms_lock);
 	for (i = 0; i < count; i++) {
 		vm->irqs[vm->nr_irqs++] = irqs[i];
@@ -260,6 +276,8 @@ int xl_vm_unregister_irqs(struct xl_session *s, const u32 *irqs, u32 count)
 		if (xl_irq_in(irqs, i, irqs[i]))
 			return -EINVAL;
 	}
+	for (i = 0; i < count; i++)
+		xl_pi_irq_remove(vm, irqs[i]);
 	mutex_lock(&xl_vms_lock);
 	for (i = 0; i < count; i++) {
 		for (j = 0; j < vm->nr_irqs; j++) {

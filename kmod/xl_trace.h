@@ -60,6 +60,45 @@ TRACE_EVENT(irq_register,
 		      __entry->registered ? "registered" : "unregistered")
 );
 
+TRACE_EVENT(pi_irte,
+	    TP_PROTO(u64 vm_id, u32 irq, u32 gsi, u32 vcpu_id, u8 vector,
+		     u64 pda, bool posted, int ret),
+	    TP_ARGS(vm_id, irq, gsi, vcpu_id, vector, pda, posted, ret),
+	    TP_STRUCT__entry(__field(u64, vm_id)
+			     __field(u64, pda)
+			     __field(u32, irq)
+			     __field(u32, gsi)
+			     __field(u32, vcpu_id)
+			     __field(int, ret)
+			     __field(u8, vector)
+			     __field(bool, posted)),
+	    TP_fast_assign(__entry->vm_id = vm_id;
+			   __entry->pda = pda;
+			   __entry->irq = irq;
+			   __entry->gsi = gsi;
+			   __entry->vcpu_id = vcpu_id;
+			   __entry->ret = ret;
+			   __entry->vector = vector;
+			   __entry->posted = posted;),
+	    TP_printk("vm=%llu irq=%u gsi=%u vcpu=%u vector=0x%02x pda=0x%llx %s ret=%d",
+		      __entry->vm_id, __entry->irq, __entry->gsi,
+		      __entry->vcpu_id, __entry->vector, __entry->pda,
+		      __entry->posted ? "posted" : "remapped", __entry->ret)
+);
+
+TRACE_EVENT(pi_refused,
+	    TP_PROTO(u64 vm_id, const char *what, const char *why),
+	    TP_ARGS(vm_id, what, why),
+	    TP_STRUCT__entry(__field(u64, vm_id)
+			     __string(what, what)
+			     __string(why, why)),
+	    TP_fast_assign(__entry->vm_id = vm_id;
+			   __assign_str(what, what);
+			   __assign_str(why, why);),
+	    TP_printk("vm=%llu %s: %s", __entry->vm_id, __get_str(what),
+		      __get_str(why))
+);
+
 #endif /* XL_TRACE_H */
 
 /* This part must be outside the include guard. */

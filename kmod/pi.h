@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `pi` mode: the registered host IRQs of a VM's assigned device get
+ * posted-format IRTEs (VT-d 9.11) pointing at the target vCPU's
+ * posted-interrupt descriptor, through irq_set_vcpu_affinity() as KVM's
+ * vmx_pi_update_irte() does. Called from vm.c under the session's lock.
+ */
+#ifndef XL_KMOD_PI_H
+#define XL_KMOD_PI_H
+
+#include <linux/types.h>
+
+struct dentry;
+struct kvm_vcpu;
+struct xl_vm;
+
+/*
+ * Where a vCPU's posted-interrupt descriptor is. Given by the VMX backend
+ * (it reads VMCS POSTED_INTR_DESC_ADDR in vCPU context, which with APICv is
+ * KVM's own descriptor, kept in step by KVM on sched-in/out and block:
+ * NDST, SN, wakeup NV). @desc_pa returns 0 and a 64-byte-aligned physical
+ * address, or a negative errno when it does not know it (yet).
+ */
+struct xl_pi_desc_source {
+	int (*desc_pa)(struct kvm_vcpu *vcpu, u64 *pa);
+};
+
+/* @src NULL removes it; `pi` is then refused (XL_MISS_DESC). */
+void xl_pi_set_desc_source(const struct xl_pi_desc_source *src);
+
+/* Check everything, then post every registered IRQ; all or nothing. */
+int xl_pi_enter(struct xl_vm *vm);
+/* Every IRTE this VM has in posted format back to remapped format. */
+void xl_pi_leave(struct xl_vm *vm);
+/* In `pi` mode: post @irqs too (all or nothing), else refuse them. */
+int xl_pi_irqs_add(struct xl_vm *vm, const u32 *irqs, u32 count);
+/* Unpost @irq if it is posted (it is being unregistered). */
+void xl_pi_irq_remove(struct xl_vm *vm, u32 irq);
+/* Detach: leave and forget the VM (its last refusal text too). */
+void xl_pi_vm_gone(struct xl_vm *vm);
+
+/* At load: reads the host's capabilities, adds debugfs caps and pi. */
+void xl_pi_debugfs_init(struct dentry *dir);
+
+#endif /* XL_KMOD_PI_H */

@@ -26,3 +26,8 @@ TOOL_SRCS += userspace/xl_dev.c userspace/cmd_attach.c \
 # Host unit test of userspace/xl_dev.c (tier unit).
 UNIT_TESTS += xl_dev
 xl_dev_SRCS := tests/kmod/test_xl_dev.c userspace/xl_dev.c
+
+# `pi` mode (kmod/pi.c) replayed through the engine + fake hw with VT-d
+# posting and SDM 29.6 processing simulated (tests/pi/, tier unit).
+UNIT_TESTS += pi_replay
+pi_replay_SRCS := tests/pi/test_pi_replay.c tests/mech/fake_hw.c

@@ -31,3 +31,10 @@ xl_dev_SRCS := tests/kmod/test_xl_dev.c userspace/xl_dev.c
 # posting and SDM 29.6 processing simulated (tests/pi/, tier unit).
 UNIT_TESTS += pi_replay
 pi_replay_SRCS := tests/pi/test_pi_replay.c tests/mech/fake_hw.c
+
+# `exitless caps` and the `pi` VM test helper (tests/vm/guest/pi.sh).
+TOOL_SRCS += userspace/cmd_caps.c
+ALL_EXTRA += $(BUILD)/vm/bin/xl-pitest
+$(BUILD)/vm/bin/xl-pitest: tests/vm/src/xl-pitest.c include/uapi/exitless.h
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $<

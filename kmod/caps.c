@@ -150,7 +150,7 @@ void xl_caps_explain(const struct xl_caps *c, struct kvm *kvm, u32 missing,
 		xl_cat(buf, len, &at, "APICv is off in kvm_intel (enable_apicv=N)");
 	if (missing & XL_MISS_VTD_PI)
 		xl_cat(buf, len, &at,
-		       "IOMMU lacks posted interrupts (no interrupt remapping unit with VT-d CAP.PI, bit 59; or intremap=nopost)");
+		       "IOMMU lacks posted interrupts (needs VT-d CAP.PI, bit 59, on every remapping unit and CMPXCHG16B; off with intremap=nopost)");
 	if ((missing & XL_MISS_VM_APICV) && kvm)
 		xl_cat(buf, len, &at,
 		       "APICv is inhibited for this VM (apicv_inhibit_reasons 0x%lx)",

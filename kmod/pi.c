@@ -49,7 +49,7 @@
 #include "xl.h"
 #include "xl_trace.h"
 
-#define XL_PI_WHY_LEN	512
+#define XL_PI_WHY_LEN	1024
 
 struct xl_pi_irq {
 	u32 irq;
@@ -154,10 +154,10 @@ static bool xl_pi_irq_can_post(u32 irq)
 
 /*
  * Is @irq's guest MSI postable, and where to? 0 and @q filled, or
- * -EOPNOTSUPP / -ENOENT with the reason appended to @why.
+ * -EOPNOTSUPP and *@reason.
  */
 static int xl_pi_resolve(struct kvm *kvm, u32 irq, struct xl_pi_irq *q,
-			 char *why, size_t len, size_t *at)
+			 const char **reason)
 {
 	struct kvm_kernel_irq_routing_entry e;
 	struct kvm_lapic_irq li;
@@ -166,32 +166,29 @@ static int xl_pi_resolve(struct kvm *kvm, u32 irq, struct xl_pi_irq *q,
 	u32 gsi;
 
 	if (!irq_get_irq_data(irq)) {
-		bad = "no longer exists";
+		bad = "no longer exist(s)";
 	} else if (!xl_pi_irq_can_post(irq)) {
-		bad = "is not behind an interrupt-remapping IOMMU (no chip takes a vCPU affinity)";
+		bad = "not behind an interrupt-remapping IOMMU (no chip takes a vCPU affinity)";
 	} else if (xl_pi_route(kvm, irq, &e, &gsi)) {
-		bad = "is not bound to this VM (no KVM irqfd has it as IRQ-bypass producer)";
+		bad = "not bound to this VM (no KVM irqfd has it as IRQ-bypass producer)";
 	} else if (e.type != KVM_IRQ_ROUTING_MSI) {
-		bad = "is routed to a non-MSI guest interrupt";
+		bad = "routed to a non-MSI guest interrupt";
 	} else {
 		kvm_set_msi_irq(kvm, &e, &li);
 		if (li.dest_mode != APIC_DEST_PHYSICAL)
-			bad = "guest MSI is logical-destination (multicast)";
+			bad = "guest MSI: logical destination (multicast)";
 		/* KVM's APIC_DEST_NOSHORT is 0 */
 		else if (li.shorthand ||
 			 li.dest_id == 0xff || li.dest_id == 0xffffffff)
-			bad = "guest MSI is a broadcast";
+			bad = "guest MSI: broadcast";
 		else if (!kvm_irq_is_postable(&li))
-			bad = "guest MSI delivery mode is not fixed or lowest-priority";
+			bad = "guest MSI: delivery mode not fixed/lowest-priority";
 		else if (!kvm_intr_is_single_vcpu(kvm, &li, &vcpu))
-			bad = "guest MSI does not target exactly one vCPU";
+			bad = "guest MSI: not exactly one target vCPU";
 	}
-	if (bad) {
-		if (*at < len)
-			*at += scnprintf(why + *at, len - *at, "%shost IRQ %u %s",
-					 *at ? "; " : "", irq, bad);
+	*reason = bad;
+	if (bad)
 		return -EOPNOTSUPP;
-	}
 	q->irq = irq;
 	q->gsi = gsi;
 	q->vcpu_id = vcpu->vcpu_id;
@@ -273,15 +270,17 @@ static int xl_pi_post_irqs(struct xl_pi_vm *p, const struct xl_vm *vm,
 			   const u32 *irqs, u32 count, const char *what)
 {
 	const struct xl_caps *c = xl_caps_get();
+	const char **reason;
 	struct xl_pi_irq *q;
 	size_t at;
-	u32 i, miss, base = p->nr;
+	u32 i, j, miss, base = p->nr;
 	char *why;
 	int ret = 0;
 
 	q = kcalloc(XL_MAX_IRQS, sizeof(*q), GFP_KERNEL);
+	reason = kcalloc(XL_MAX_IRQS, sizeof(*reason), GFP_KERNEL);
 	why = kzalloc(XL_PI_WHY_LEN, GFP_KERNEL);
-	if (!q || !why) {
+	if (!q || !reason || !why) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -291,9 +290,24 @@ static int xl_pi_post_irqs(struct xl_pi_vm *p, const struct xl_vm *vm,
 	xl_caps_explain(c, vm->kvm, miss, why, XL_PI_WHY_LEN);
 	at = strlen(why);
 	for (i = 0; i < count && i < XL_MAX_IRQS; i++)
-		if (xl_pi_resolve(vm->kvm, irqs[i], &q[i], why, XL_PI_WHY_LEN,
-				  &at))
+		if (xl_pi_resolve(vm->kvm, irqs[i], &q[i], &reason[i]))
 			ret = -EOPNOTSUPP;
+	/* one clause per reason: "host IRQs 25,26 are not bound ..." */
+	for (i = 0; i < count && i < XL_MAX_IRQS; i++) {
+		if (!reason[i])
+			continue;
+		at += scnprintf(why + at, XL_PI_WHY_LEN - at, "%shost IRQ %u",
+				at ? "; " : "", irqs[i]);
+		for (j = i + 1; j < count && j < XL_MAX_IRQS; j++) {
+			if (reason[j] != reason[i])
+				continue;
+			at += scnprintf(why + at, XL_PI_WHY_LEN - at, ",%u",
+					irqs[j]);
+			reason[j] = NULL;
+		}
+		at += scnprintf(why + at, XL_PI_WHY_LEN - at, " %s",
+				reason[i]);
+	}
 	if (miss)
 		ret = -EOPNOTSUPP;
 	if (ret) {
@@ -314,6 +328,7 @@ static int xl_pi_post_irqs(struct xl_pi_vm *p, const struct xl_vm *vm,
 	}
 out:
 	kfree(why);
+	kfree(reason);
 	kfree(q);
 	return ret;
 }

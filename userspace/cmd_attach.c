@@ -268,7 +268,10 @@ static int cmd_attach(int argc, char **argv)
 		ret = xl_dev_set_mode(dev, mode);
 		if (ret) {
 			fprintf(stderr, "exitless attach: mode %s: %s\n",
-				xl_dev_mode_name(mode), ret == -EOPNOTSUPP ?
+				xl_dev_mode_name(mode),
+				ret == -EOPNOTSUPP && mode == XL_IOC_MODE_PI ?
+				"refused, the VM keeps its mode; `exitless caps` (pi_missing, last_refusal) and dmesg say what is missing" :
+				ret == -EOPNOTSUPP ?
 				"not available in this exitless.ko (needs the VMX backend); available: baseline" :
 				strerror(-ret));
 			return XL_EXIT_UNAVAILABLE;

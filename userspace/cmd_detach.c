@@ -188,7 +188,10 @@ static int cmd_mode(int argc, char **argv)
 				return XL_EXIT_OK;
 			}
 			fprintf(stderr, "exitless mode: %s: %s\n",
-				xl_dev_mode_name(mode), ret == -EOPNOTSUPP ?
+				xl_dev_mode_name(mode),
+				ret == -EOPNOTSUPP && mode == XL_IOC_MODE_PI ?
+				"refused, the VM keeps its mode; `exitless caps` (pi_missing, last_refusal) and dmesg say what is missing" :
+				ret == -EOPNOTSUPP ?
 				"not available in this exitless.ko (needs the VMX backend)" :
 				strerror(-ret));
 			return ret == -EOPNOTSUPP ? XL_EXIT_UNAVAILABLE :

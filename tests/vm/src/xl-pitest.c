@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xl-pitest BDF: VM test helper for `pi` mode (tests/vm/guest/pi.sh).
+ *
+ * Opens the vfio-pci device BDF (already bound, see `exitless assign`),
+ * enables all its MSI-X vectors with eventfds so that the host has its
+ * vfio-msix IRQs, creates a KVM VM, attaches it to /dev/exitless and
+ * registers those host IRQs. Then asks for mode `pi` and checks that the
+ * refusal is clean: -EOPNOTSUPP, mode still baseline, IRQs still
+ * registered, only mode_rejected moved, the refusal text in debugfs names
+ * the IOMMU, and the device's interrupt still reaches the host IRQ and the
+ * eventfd (remapped delivery untouched). Prints XLTEST lines.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <linux/vfio.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "uapi/exitless.h"
+
+#define E1000_ICR	0x00c0
+#define E1000_ITR	0x00c4
+#define E1000_ICS	0x00c8
+#define E1000_IMS	0x00d0
+#define E1000_IMC	0x00d8
+#define E1000_IVAR	0x00e4
+#define E1000_EITR(n)	(0x000e8 + 4 * (n))
+#define E1000_ICR_OTHER	(1u << 24)
+#define E1000_ICR_LSC	(1u << 2)
+#define IVAR_ALL0	0x80088888u	/* rx/tx/other causes -> vector 0 */
+#define MAXV		8
+
+static int failures;
+static int dev = -1;
+static uint64_t bar0_off;
+
+static void report(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("XLTEST %s pi-", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	failures += !ok;
+}
+
+static void die(const char *what)
+{
+	report(0, "%s: %s", what, strerror(errno));
+	exit(1);
+}
+
+static void bar_write(uint32_t reg, uint32_t val)
+{
+	if (pwrite(dev, &val, 4, bar0_off + reg) != 4)
+		die("bar0 write");
+}
+
+static uint32_t bar_read(uint32_t reg)
+{
+	uint32_t v = 0;
+
+	if (pread(dev, &v, 4, bar0_off + reg) != 4)
+		die("bar0 read");
+	return v;
+}
+
+/* Host IRQ numbers of "vfio-msix[N](BDF)" lines, and their counts. */
+static int host_irqs(const char *bdf, uint32_t *irq, uint64_t *cnt, int max)
+{
+	char line[1024], tag[64];
+	FILE *f = fopen("/proc/interrupts", "r");
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	snprintf(tag, sizeof(tag), "(%s)", bdf);
+	while (fgets(line, sizeof(line), f) && n < max) {
+		char *p = line, *end;
+		unsigned long v;
+		uint64_t sum = 0;
+
+		if (!strstr(line, "vfio-msix[") || !strstr(line, tag))
+			continue;
+		v = strtoul(p, &end, 10);
+		if (end == p || *end != ':')
+			continue;
+		p = end + 1;
+		for (;;) {
+			unsigned long long c = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			sum += c;
+			p = end;
+		}
+		irq[n] = v;
+		cnt[n++] = sum;
+	}
+	fclose(f);
+	return n;
+}
+
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static int counters(int xl, struct xl_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = sizeof(*c);
+	return xioctl(xl, XL_IOC_COUNTERS, c);
+}
+
+static int set_mode(int xl, uint32_t mode)
+{
+	struct xl_set_mode m = { .size = sizeof(m), .mode = mode };
+
+	return xioctl(xl, XL_IOC_SET_MODE, &m);
+}
+
+static int grep_file(const char *path, const char *needle, char *out,
+		     size_t len)
+{
+	char line[2048];
+	FILE *f = fopen(path, "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (strstr(line, needle)) {
+			found = 1;
+			snprintf(out, len, "%s", line);
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	char raw[sizeof(struct vfio_irq_set) + MAXV * sizeof(int)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)raw;
+	struct vfio_irq_info ii = { .argsz = sizeof(ii) };
+	struct vfio_region_info ri = { .argsz = sizeof(ri) };
+	struct xl_attach at = { .size = sizeof(at) };
+	struct xl_counters c0, c1;
+	struct xl_irqs r = { .size = sizeof(r) };
+	uint32_t irq[MAXV], irq2[MAXV];
+	uint64_t cnt[MAXV], cnt2[MAXV], ev = 0;
+	int efd[MAXV], container, group, kvm, vm, xl, i, n, n2, ret;
+	char path[64], buf[2048];
+	struct pollfd pfd;
+	uint16_t cmd;
+	const char *bdf;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: xl-pitest BDF IOMMU_GROUP\n");
+		return 2;
+	}
+	bdf = argv[1];
+	container = open("/dev/vfio/vfio", O_RDWR);
+	snprintf(path, sizeof(path), "/dev/vfio/%s", argv[2]);
+	group = open(path, O_RDWR);
+	if (container < 0 || group < 0)
+		die("open vfio");
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
+	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die("vfio container");
+	dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	if (dev < 0)
+		die("VFIO_GROUP_GET_DEVICE_FD");
+	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		die("config region");
+	if (pread(dev, &cmd, 2, ri.offset + 4) != 2)
+		die("config read");
+	cmd |= 0x6;	/* memory space + bus master: MSI is a DMA write */
+	if (pwrite(dev, &cmd, 2, ri.offset + 4) != 2)
+		die("config write");
+	ri.index = VFIO_PCI_BAR0_REGION_INDEX;
+	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		die("bar0 region");
+	bar0_off = ri.offset;
+
+	ii.index = VFIO_PCI_MSIX_IRQ_INDEX;
+	if (ioctl(dev, VFIO_DEVICE_GET_IRQ_INFO, &ii) || !ii.count)
+		die("MSI-X info");
+	n = ii.count > MAXV ? MAXV : ii.count;
+	memset(raw, 0, sizeof(raw));
+	set->argsz = sizeof(*set) + n * sizeof(int);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
+	set->count = n;
+	for (i = 0; i < n; i++) {
+		efd[i] = eventfd(0, EFD_NONBLOCK);
+		memcpy(set->data + i * sizeof(int), &efd[i], sizeof(int));
+	}
+	if (ioctl(dev, VFIO_DEVICE_SET_IRQS, set))
+		die("VFIO_DEVICE_SET_IRQS MSI-X");
+	n = host_irqs(bdf, irq, cnt, MAXV);
+	report(n > 0, "msix-host-irqs: %d vfio-msix IRQs of %s (first %u)", n,
+	       bdf, n > 0 ? irq[0] : 0);
+	if (n <= 0)
+		return 1;
+
+	kvm = open("/dev/kvm", O_RDWR);
+	vm = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
+	xl = open(XL_DEVICE_PATH, O_RDWR);
+	if (vm < 0 || xl < 0)
+		die("KVM VM / /dev/exitless");
+	at.vm_fd = vm;
+	report(!xioctl(xl, XL_IOC_ATTACH, &at), "attach");
+	r.count = n;
+	memcpy(r.irqs, irq, n * sizeof(irq[0]));
+	report(!xioctl(xl, XL_IOC_REGISTER_IRQS, &r), "register-msix-irqs");
+	report(!counters(xl, &c0) && c0.nr_irqs == (uint32_t)n &&
+	       c0.mode == XL_IOC_MODE_BASELINE, "counters-before");
+
+	ret = set_mode(xl, XL_IOC_MODE_PI);
+	report(ret == -EOPNOTSUPP, "mode-pi-refused: %d (%s)", ret,
+	       strerror(-ret));
+	report(!counters(xl, &c1), "counters-after");
+	report(c1.mode == XL_IOC_MODE_BASELINE, "mode-stays-baseline: %u",
+	       c1.mode);
+	report(c1.nr_irqs == c0.nr_irqs && c1.irq_registers == c0.irq_registers
+	       && c1.irq_unregisters == c0.irq_unregisters,
+	       "irqs-unchanged: %u registered", c1.nr_irqs);
+	report(c1.mode_rejected == c0.mode_rejected + 1 &&
+	       c1.mode_changes == c0.mode_changes,
+	       "only-mode-rejected-moved: rejected %llu -> %llu",
+	       (unsigned long long)c0.mode_rejected,
+	       (unsigned long long)c1.mode_rejected);
+	if (grep_file("/sys/kernel/debug/exitless/pi", "last_refusal", buf,
+		      sizeof(buf))) {
+		printf("    %s", buf);
+		report(strstr(buf, "IOMMU lacks posted interrupts") != NULL,
+		       "refusal-names-iommu");
+	} else {
+		report(0, "refusal-names-iommu: no last_refusal in debugfs pi");
+	}
+	report(grep_file("/sys/kernel/debug/exitless/pi", "irte_posted_now 0",
+			 buf, sizeof(buf)), "no-irte-posted");
+	/* the same IRQs are still there and still count */
+	n2 = host_irqs(bdf, irq2, cnt2, MAXV);
+	report(n2 == n && !memcmp(irq, irq2, n * sizeof(irq[0])),
+	       "host-irqs-intact");
+
+	/* e1000e: all causes to vector 0, then raise one (probe.c) */
+	bar_write(E1000_ITR, 0);
+	for (i = 0; i < 5; i++)
+		bar_write(E1000_EITR(i), 0);
+	bar_write(E1000_IVAR, IVAR_ALL0);
+	(void)bar_read(E1000_ICR);
+	bar_write(E1000_IMS, E1000_ICR_LSC | E1000_ICR_OTHER);
+	bar_write(E1000_ICS, E1000_ICR_LSC | E1000_ICR_OTHER);
+	pfd = (struct pollfd){ .fd = efd[0], .events = POLLIN };
+	ret = poll(&pfd, 1, 2000);
+	ret = ret > 0 && read(efd[0], &ev, 8) == 8 && ev > 0;
+	report(ret, "irq-still-delivered: eventfd count %llu",
+	       (unsigned long long)ev);
+	host_irqs(bdf, irq2, cnt2, MAXV);
+	report(cnt2[0] > cnt[0],
+	       "host-irq-still-counts: /proc/interrupts IRQ %u %llu -> %llu",
+	       irq[0], (unsigned long long)cnt[0],
+	       (unsigned long long)cnt2[0]);
+	bar_write(E1000_IMC, ~0u);
+	(void)bar_read(E1000_ICR);
+	usleep(100 * 1000);
+
+	/* baseline still settable; detach leaves nothing behind */
+	report(set_mode(xl, XL_IOC_MODE_BASELINE) == 0, "mode-baseline-after");
+	report(!xioctl(xl, XL_IOC_DETACH, NULL), "detach");
+	report(grep_file("/sys/kernel/debug/exitless/vms", "id pid", buf,
+			 sizeof(buf)) &&
+	       !grep_file("/sys/kernel/debug/exitless/pi", "vm ", buf,
+			  sizeof(buf)), "detach-forgets-vm");
+
+	set->argsz = sizeof(*set);
+	set->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->count = 0;
+	report(!ioctl(dev, VFIO_DEVICE_SET_IRQS, set), "msix-disabled");
+	close(xl);
+	close(vm);
+	close(kvm);
+	close(dev);
+	close(group);
+	close(container);
+	return failures ? 1 : 0;
+}

@@ -80,7 +80,6 @@ module_param(np_handled_rip, ulong, 0444);
 
 #define NP_VECTOR	11
 
-
 /* VMREAD: CF or ZF set on failure (SDM vol.3 31.2, "VMfail"). */
 static int xlp_vmread(unsigned long field, unsigned long *val)
 {

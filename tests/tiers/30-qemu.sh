@@ -20,6 +20,7 @@ VM_TESTS=(
 	"cli --timeout 120"
 	"perf --timeout 120"	# tests/vm/prep-perf.sh: initramfs with perf
 	"vfio --timeout 90"	# tests/vm/prep-vfio.sh: initramfs with vfio-pci
+	"pi --timeout 90"	# tests/vm/prep-pi.sh: vfio initramfs + xl-pitest
 	"dpdk --smp 2 --timeout 120 --append iomem=relaxed"	# prep-dpdk.sh: testpmd overlay; /dev/mem for ICS kicks
 )
 

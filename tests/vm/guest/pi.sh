@@ -52,6 +52,19 @@ n=$(diff /tmp/dmesg.before /tmp/dmesg.after | grep -ciE 'warn|error|bug' )
 grep -q '^irte_posts 0$' $D/pi && grep -q '^irte_posted_now 0$' $D/pi &&
 	grep -q '^refusals 1$' $D/pi && xl_pass debugfs-pi-counters ||
 	xl_fail debugfs-pi-counters "$(cat $D/pi)"
+# the tool's words for it: attach --mode pi on a KVM VM
+xl-kmodtest vm >/tmp/pivm.log 2>&1 &
+V=$!
+i=0
+while ! grep -q '^vm:' /tmp/pivm.log && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+out=$($X attach --pid $V --mode pi --for 1 2>&1)
+rc=$?
+[ $rc = 3 ] && echo "$out" | grep -q 'refused, the VM keeps its mode' &&
+	xl_pass attach-mode-pi-refused || xl_fail attach-mode-pi-refused "rc $rc: $out"
+grep -q '^attached 0$' $D/counters && xl_pass refused-attach-cleaned-up ||
+	xl_fail refused-attach-cleaned-up "$(cat $D/counters)"
+kill $V
+wait $V 2>/dev/null
 xl_check release $X release $BDF
 xl_check rmmod rmmod exitless
 xl_done

@@ -138,7 +138,7 @@ void xl_caps_explain(const struct xl_caps *c, struct kvm *kvm, u32 missing,
 		return;
 	buf[0] = '\0';
 	if (missing & XL_MISS_VMX)
-		xl_cat(buf, len, &at, "CPU has no Intel VT-x (VMX) posted interrupts");
+		xl_cat(buf, len, &at, "CPU has no Intel VT-x (VMX), so no posted interrupts");
 	if (missing & XL_MISS_CPU_PI)
 		xl_cat(buf, len, &at,
 		       "CPU lacks posted-interrupt processing (%s allowed-1 bit 7 clear, SDM A.3.1)",

@@ -38,6 +38,9 @@ if [ ! -c /dev/kvm ]; then
 fi
 xl_check assign $X assign $BDF
 G=$(basename "$(readlink /sys/bus/pci/devices/$BDF/iommu_group)")
+TR=/sys/kernel/tracing
+echo 1 >$TR/events/exitless/pi_refused/enable
+echo 1 >$TR/events/exitless/pi_irte/enable
 dmesg >/tmp/dmesg.before
 /usr/bin/xl-pitest $BDF "$G"
 rc=$?
@@ -49,6 +52,11 @@ echo "$msg" | grep -q "VM stays in 'baseline': .*IOMMU lacks posted interrupts" 
 	xl_pass dmesg-refusal-names-iommu || xl_fail dmesg-refusal-names-iommu "no such dmesg line"
 n=$(diff /tmp/dmesg.before /tmp/dmesg.after | grep -ciE 'warn|error|bug' )
 [ "$n" = 0 ] && xl_pass dmesg-quiet || xl_fail dmesg-quiet "$n warning/error lines"
+grep "pi_refused:" $TR/trace | grep -q "mode 'pi': .*IOMMU lacks posted interrupts" &&
+	xl_pass trace-pi-refused || xl_fail trace-pi-refused "$(grep exitless $TR/trace | tail -3)"
+grep -q "pi_irte:" $TR/trace && xl_fail trace-no-irte-change "an IRTE was touched" ||
+	xl_pass trace-no-irte-change
+echo 0 >$TR/events/exitless/enable
 grep -q '^irte_posts 0$' $D/pi && grep -q '^irte_posted_now 0$' $D/pi &&
 	grep -q '^refusals 1$' $D/pi && xl_pass debugfs-pi-counters ||
 	xl_fail debugfs-pi-counters "$(cat $D/pi)"

@@ -60,6 +60,11 @@ echo 0 >$TR/events/exitless/enable
 grep -q '^irte_posts 0$' $D/pi && grep -q '^irte_posted_now 0$' $D/pi &&
 	grep -q '^refusals 1$' $D/pi && xl_pass debugfs-pi-counters ||
 	xl_fail debugfs-pi-counters "$(cat $D/pi)"
+# per-IRQ checks with real KVM routes + irqfds bound to VFIO's producers
+/usr/bin/xl-pitest $BDF "$G" routes
+rc=$?
+[ $rc = 0 ] && xl_pass pitest-routes-exit || xl_fail pitest-routes-exit "xl-pitest routes exited $rc"
+
 # the tool's words for it: attach --mode pi on a KVM VM
 xl-kmodtest vm >/tmp/pivm.log 2>&1 &
 V=$!

@@ -152,6 +152,130 @@ static int grep_file(const char *path, const char *needle, char *out,
 	return found;
 }
 
+/*
+ * xl-pitest BDF GROUP routes: the per-IRQ checks of kmod/pi.c for real.
+ * A VM with an in-kernel irqchip and 2 vCPUs gets three MSI routes bound
+ * by KVM irqfds to the device's MSI-X vectors 0-2 (VFIO's IRQ-bypass
+ * producers connect to them, so KVM counts an assigned device): vector 0
+ * physical to APIC 1 (postable), vector 1 logical to 0x3 (multicast),
+ * vector 2 to 0xff (broadcast). `pi` must be refused naming IRQs 1 and 2
+ * for exactly those reasons, and not IRQ 0, nor a missing irqchip or
+ * assigned device.
+ */
+static int set_routes(int vm)
+{
+	static const struct { uint32_t dest, logical, vec; } r[3] = {
+		{ 1, 0, 0x41 }, { 3, 1, 0x42 }, { 0xff, 0, 0x43 },
+	};
+	char raw[sizeof(struct kvm_irq_routing) +
+		 3 * sizeof(struct kvm_irq_routing_entry)];
+	struct kvm_irq_routing *rt = (struct kvm_irq_routing *)raw;
+	int i;
+
+	memset(raw, 0, sizeof(raw));
+	rt->nr = 3;
+	for (i = 0; i < 3; i++) {
+		rt->entries[i].gsi = 24 + i;
+		rt->entries[i].type = KVM_IRQ_ROUTING_MSI;
+		rt->entries[i].u.msi.address_lo = 0xfee00000u |
+			r[i].dest << 12 | (r[i].logical ? 1u << 2 : 0);
+		rt->entries[i].u.msi.data = r[i].vec;
+	}
+	return ioctl(vm, KVM_SET_GSI_ROUTING, rt) ? -errno : 0;
+}
+
+/* Host IRQ of "vfio-msix[@idx](@bdf)", or 0. */
+static uint32_t msix_irq(const char *bdf, int idx)
+{
+	char line[1024], tag[96];
+	FILE *f = fopen("/proc/interrupts", "r");
+	uint32_t irq = 0;
+
+	if (!f)
+		return 0;
+	snprintf(tag, sizeof(tag), "vfio-msix[%d](%s)", idx, bdf);
+	while (!irq && fgets(line, sizeof(line), f))
+		if (strstr(line, tag))
+			irq = strtoul(line, NULL, 10);
+	fclose(f);
+	return irq;
+}
+
+static int routes_test(const char *bdf)
+{
+	char raw[sizeof(struct vfio_irq_set) + 3 * sizeof(int)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)raw;
+	struct xl_attach at = { .size = sizeof(at) };
+	struct xl_irqs r = { .size = sizeof(r) };
+	struct xl_counters c;
+	uint32_t irq[3];
+	int kvm, vm, xl, efd[3], i, ret;
+	char buf[2048], want[160];
+
+	kvm = open("/dev/kvm", O_RDWR);
+	vm = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0)
+		die("KVM_CREATE_VM");
+	report(!ioctl(vm, KVM_CREATE_IRQCHIP, 0), "routes-irqchip");
+	report(ioctl(vm, KVM_CREATE_VCPU, 0) >= 0 &&
+	       ioctl(vm, KVM_CREATE_VCPU, 1) >= 0, "routes-2-vcpus");
+	report(!set_routes(vm), "routes-gsi-routing");
+	memset(raw, 0, sizeof(raw));
+	set->argsz = sizeof(raw);
+	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
+	set->count = 3;
+	for (i = 0; i < 3; i++) {
+		struct kvm_irqfd fd = { .gsi = 24 + i };
+
+		efd[i] = eventfd(0, EFD_NONBLOCK);
+		fd.fd = efd[i];
+		if (ioctl(vm, KVM_IRQFD, &fd))
+			die("KVM_IRQFD");
+		memcpy(set->data + i * sizeof(int), &efd[i], sizeof(int));
+	}
+	if (ioctl(dev, VFIO_DEVICE_SET_IRQS, set))
+		die("VFIO_DEVICE_SET_IRQS MSI-X x3");
+	for (i = 0; i < 3; i++)
+		irq[i] = msix_irq(bdf, i);
+	report(irq[0] && irq[1] && irq[2], "routes-host-irqs: %u %u %u",
+	       irq[0], irq[1], irq[2]);
+	xl = open(XL_DEVICE_PATH, O_RDWR);
+	at.vm_fd = vm;
+	report(xl >= 0 && !xioctl(xl, XL_IOC_ATTACH, &at), "routes-attach");
+	r.count = 3;
+	memcpy(r.irqs, irq, sizeof(irq));
+	report(!xioctl(xl, XL_IOC_REGISTER_IRQS, &r), "routes-register");
+	ret = set_mode(xl, XL_IOC_MODE_PI);
+	report(ret == -EOPNOTSUPP, "routes-pi-refused: %d", ret);
+	report(!counters(xl, &c) && c.mode == XL_IOC_MODE_BASELINE &&
+	       c.nr_irqs == 3, "routes-mode-stays-baseline");
+	if (!grep_file("/sys/kernel/debug/exitless/pi", "last_refusal", buf,
+		       sizeof(buf)))
+		snprintf(buf, sizeof(buf), "(none)");
+	printf("    %s", buf);
+	snprintf(want, sizeof(want), "host IRQ %u guest MSI: logical destination (multicast)",
+		 irq[1]);
+	report(strstr(buf, want) != NULL, "routes-multicast-named");
+	snprintf(want, sizeof(want), "host IRQ %u guest MSI: broadcast", irq[2]);
+	report(strstr(buf, want) != NULL, "routes-broadcast-named");
+	snprintf(want, sizeof(want), "host IRQ %u ", irq[0]);
+	report(!strstr(buf, want) && !strstr(buf, "not bound"),
+	       "routes-postable-irq-not-blamed");
+	report(!strstr(buf, "no device is assigned") &&
+	       !strstr(buf, "no in-kernel LAPIC"),
+	       "routes-vm-level-ok: irqchip + assigned device seen");
+	report(!xioctl(xl, XL_IOC_DETACH, NULL), "routes-detach");
+	set->argsz = sizeof(*set);
+	set->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->count = 0;
+	report(!ioctl(dev, VFIO_DEVICE_SET_IRQS, set), "routes-msix-disabled");
+	close(xl);
+	close(vm);
+	close(kvm);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	char raw[sizeof(struct vfio_irq_set) + MAXV * sizeof(int)];
@@ -169,8 +293,8 @@ int main(int argc, char **argv)
 	uint16_t cmd;
 	const char *bdf;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: xl-pitest BDF IOMMU_GROUP\n");
+	if (argc != 3 && !(argc == 4 && !strcmp(argv[3], "routes"))) {
+		fprintf(stderr, "usage: xl-pitest BDF IOMMU_GROUP [routes]\n");
 		return 2;
 	}
 	bdf = argv[1];
@@ -197,6 +321,8 @@ int main(int argc, char **argv)
 	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri))
 		die("bar0 region");
 	bar0_off = ri.offset;
+	if (argc == 4)
+		return routes_test(bdf);
 
 	ii.index = VFIO_PCI_MSIX_IRQ_INDEX;
 	if (ioctl(dev, VFIO_DEVICE_GET_IRQ_INFO, &ii) || !ii.count)

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,17 +49,29 @@ static void attach_usage(FILE *f)
 		"Needs /dev/exitless (modprobe exitless) and ptrace rights over PID.\n");
 }
 
+/*
+ * Write to PATH.tmp and rename: `exitless mode` polls for the result file
+ * and must never open it empty, between our fopen and fputs.
+ */
 static int write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
+	char tmp[PATH_MAX];
+	FILE *f;
 	int ret = 0;
 
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
 	if (fputs(text, f) < 0)
 		ret = -EIO;
-	if (fclose(f))
+	if (fclose(f) && !ret)
 		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
 	return ret;
 }
 

@@ -92,6 +92,16 @@ void xl_pi_set_desc_source(const struct xl_pi_desc_source *src)
 	mutex_unlock(&xl_pi_lock);
 }
 
+bool xl_pi_host_ok(void)
+{
+	bool ok;
+
+	mutex_lock(&xl_pi_lock);
+	ok = xl_pi_src && !xl_caps_missing(xl_caps_get(), NULL);
+	mutex_unlock(&xl_pi_lock);
+	return ok;
+}
+
 static struct xl_pi_vm *xl_pi_find(const struct xl_vm *vm, bool create)
 {
 	struct xl_pi_vm *p;

@@ -28,6 +28,12 @@ struct xl_pi_desc_source {
 /* @src NULL removes it; `pi` is then refused (XL_MISS_DESC). */
 void xl_pi_set_desc_source(const struct xl_pi_desc_source *src);
 
+/*
+ * The host has everything `pi` needs (CPU, kvm_intel APICv, IOMMU, a
+ * descriptor source); per-VM and per-IRQ conditions come at mode set.
+ * For XL_IOC_VERSION.modes.
+ */
+bool xl_pi_host_ok(void);
 /* Check everything, then post every registered IRQ; all or nothing. */
 int xl_pi_enter(struct xl_vm *vm);
 /* Every IRTE this VM has in posted format back to remapped format. */

@@ -302,7 +302,7 @@ static int check_caps(const struct xl_engine *e, enum xl_mode mode,
 	case XL_MODE_ELI:
 		if (!hw->has_preemption_timer)
 			*why = XL_WHY_NO_PREEMPTION_TIMER;
-		else if (!hw->x2apic)
+		else if (!hw->x2apic && !e->cfg.eoi_exits_ok)
 			*why = XL_WHY_NO_X2APIC;
 		break;
 	case XL_MODE_PI:
@@ -321,7 +321,7 @@ static int check_caps(const struct xl_engine *e, enum xl_mode mode,
 			*did_posted = true;
 		else if (!hw->has_preemption_timer)
 			*why = XL_WHY_NO_PREEMPTION_TIMER;
-		else if (!hw->x2apic)
+		else if (!hw->x2apic && !e->cfg.eoi_exits_ok)
 			*why = XL_WHY_NO_X2APIC;
 		break;
 	default:
@@ -423,8 +423,9 @@ int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector)
 	t.state = loc.state;
 	t.owned = true;
 	t.posting = xl_uses_post(e, mode);
-	t.sidt_direct = __atomic_load_n(&v->sidt.state, __ATOMIC_ACQUIRE) ==
-			XL_SIDT_DIRECT;
+	/* through u32: sparse rejects __atomic builtins on an enum */
+	t.sidt_direct = __atomic_load_n((const u32 *)&v->sidt.state,
+					__ATOMIC_ACQUIRE) == XL_SIDT_DIRECT;
 	t.vector_direct = xl_sidt_map_lookup(&e->eff, vector) == (int)vector;
 	action = xl_did_route(&t, vector);
 	if (action < 0)

@@ -102,6 +102,12 @@ struct xl_engine_cfg {
 	u8 wakeup_vector;	/* PI wakeup, 0 -> 0xf1 (KVM's) */
 	u32 timer_value;	/* preemption timer in direct mode, 0 -> default */
 	u32 guard_limit;	/* consecutive strikes before fallback, 0 -> 4 */
+	/*
+	 * ELI without x2APIC on the host: the guest's EOI stays intercepted
+	 * (one exit per interrupt, the paper's "ELI delivery only") instead
+	 * of refusing the mode with XL_WHY_NO_X2APIC. Default false.
+	 */
+	bool eoi_exits_ok;
 };
 
 struct xl_engine_irq {

@@ -38,3 +38,10 @@ ALL_EXTRA += $(BUILD)/vm/bin/xl-pitest
 $(BUILD)/vm/bin/xl-pitest: tests/vm/src/xl-pitest.c include/uapi/exitless.h
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $<
+
+# The Bochs rig's end-to-end test of the VMX backend (tests/vm/guest/
+# bochs-eli.sh); static, with its guest code in a .rodata section.
+ALL_EXTRA += $(BUILD)/vm/bin/xl-elitest
+$(BUILD)/vm/bin/xl-elitest: tests/vm/src/xl-elitest.c include/uapi/exitless.h
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $< -lpthread

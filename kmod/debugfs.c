@@ -7,6 +7,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
+#include "kvm_hooks.h"
 #include "pi.h"
 #include "xl.h"
 
@@ -39,12 +40,22 @@ static int vms_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vms);
 
+static int hooks_show(struct seq_file *m, void *unused)
+{
+	xl_hooks_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hooks);
+
 void xl_debugfs_init(void)
 {
 	xl_debugfs_dir = debugfs_create_dir("exitless", NULL);
 	debugfs_create_file("counters", 0444, xl_debugfs_dir, NULL,
 			    &counters_fops);
 	debugfs_create_file("vms", 0444, xl_debugfs_dir, NULL, &vms_fops);
+	debugfs_create_file("hooks", 0444, xl_debugfs_dir, NULL,
+			    &hooks_fops);
+	xl_hooks_debugfs_init(xl_debugfs_dir);
 	xl_pi_debugfs_init(xl_debugfs_dir);
 }
 

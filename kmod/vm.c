@@ -21,6 +21,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "kvm_hooks.h"
 #include "pi.h"
 #include "xl.h"
 #include "xl_trace.h"
@@ -107,6 +108,7 @@ int xl_vm_attach(struct xl_session *s, int vm_fd, u64 *id)
 
 	s->vm = vm;
 	*id = vm->id;
+	xl_hooks_attach(vm);
 	atomic64_inc(&xl_stats.attaches);
 	trace_attach(vm->id, vm->owner_tgid);
 	if (xl_verbose)
@@ -136,6 +138,7 @@ void xl_vm_detach(struct xl_session *s, const char *why)
 	if (!vm)
 		return;
 	xl_pi_vm_gone(vm);	/* posted IRTEs back to remapped first */
+	xl_hooks_detach(vm);	/* KVM's VMCS values back, hooks off */
 	mutex_lock(&xl_vms_lock);
 	for (i = 0; i < vm->nr_irqs; i++)
 		trace_irq_register(vm->id, vm->irqs[i], false);
@@ -172,8 +175,14 @@ int xl_vm_set_mode(struct xl_session *s, u32 mode)
 		ret = xl_pi_enter(vm);
 		pi_said = ret;
 	}
+	/* eli/did: kvm_hooks.c drives the engine, or refuses and says why */
+	if (!ret && mode != old) {
+		ret = xl_hooks_set_mode(vm, mode);
+		pi_said = pi_said || ret;
+	}
 	mutex_lock(&xl_vms_lock);
-	if (ret || (mode != XL_IOC_MODE_PI &&
+	if (ret || (mode != XL_IOC_MODE_PI && mode != XL_IOC_MODE_ELI &&
+		    mode != XL_IOC_MODE_DID &&
 		    !(xl_modes_available() & BIT(mode)))) {
 		vm->mode_rejected++;
 		ret = ret ?: -EOPNOTSUPP;

@@ -14,6 +14,7 @@
 
 struct kvm;
 struct seq_file;
+struct xl_hvm;
 
 /* Module parameters (main.c), fixed after load. */
 extern unsigned int xl_max_vms;
@@ -39,6 +40,7 @@ struct xl_vm {
 	u64 mode_rejected;
 	u64 irq_registers;
 	u64 irq_unregisters;
+	struct xl_hvm *hooks;		/* kvm_hooks.c, NULL when not hooked */
 };
 
 /*

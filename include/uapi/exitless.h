@@ -112,6 +112,15 @@ struct xl_counters {
 	__u64 reserved[8];
 };
 
+/*
+ * Guest ABI (not an ioctl): a guest of an attached VM offers the page for
+ * its shadow IDT (modes eli, did) with VMCALL, RAX = XL_HC_SHADOW_IDT,
+ * RBX = the page's guest-virtual address (4 KiB aligned, mapped while the
+ * guest runs); RAX = 0 on return, or a negative errno. Without exitless
+ * attached, KVM answers unknown hypercalls with RAX = -KVM_ENOSYS (-1000).
+ */
+#define XL_HC_SHADOW_IDT	0x584c0001U
+
 #define XL_IOC_VERSION		_IOWR(XL_IOCTL_MAGIC, 0x00, struct xl_version)
 #define XL_IOC_ATTACH		_IOWR(XL_IOCTL_MAGIC, 0x01, struct xl_attach)
 #define XL_IOC_DETACH		_IO(XL_IOCTL_MAGIC, 0x02)

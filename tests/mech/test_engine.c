@@ -148,6 +148,11 @@ static void test_caps_refused(void **state)
 	assert_int_equal(xl_engine_set_mode(e, XL_MODE_ELI, &why),
 			 -EOPNOTSUPP);
 	assert_int_equal(why, XL_WHY_NO_X2APIC);
+	/* "ELI delivery only": allowed by cfg, EOI stays intercepted. */
+	e->cfg.eoi_exits_ok = true;
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_ELI, &why), 0);
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_BASELINE, &why), 0);
+	e->cfg.eoi_exits_ok = false;
 	fk->hw.has_posted_intr = false;
 	assert_int_equal(xl_engine_set_mode(e, XL_MODE_PI, &why),
 			 -EOPNOTSUPP);

@@ -1,0 +1,953 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hooks around VM entry and exit of an UNMODIFIED kvm_intel (Debian 6.1),
+ * and the glue that drives the engine (core/) from them. All of the hook
+ * mechanism is in this file; kmod/README.md "VMX backend" says why it is
+ * built this way.
+ *
+ * Why ftrace: KVM calls vendor code through static calls, and kvm_x86_ops
+ * is not exported, so swapping function pointers does nothing. The
+ * kvm_intel functions below begin with an ftrace call site, so an
+ * ftrace_ops filtered on one of them runs our callback first, on the
+ * vCPU's thread, with KVM's arguments in the saved registers; with
+ * FTRACE_OPS_FL_IPMODIFY the callback may redirect the call (livepatch's
+ * mechanism), which is how an exit the engine handled is kept from KVM.
+ * kallsyms_lookup_name is not exported: a kprobe on it yields its address.
+ *
+ *   vmx_vcpu_run(vcpu)           entry: IRQs off, VMCS loaded, after KVM
+ *                                chose what to inject and right before
+ *                                vmx_vcpu_enter_exit (noinstr): where our
+ *                                VMWRITEs go, so nothing of KVM's runs
+ *                                between them and VM entry.
+ *   vmx_handle_exit_irqoff(vcpu) exit: IRQs still off, on the exit's CPU:
+ *                                where the engine handles the exit (a host
+ *                                vector is re-raised on this very CPU).
+ *   vmx_handle_exit(vcpu, fp)    IPMODIFY: skipped for exits the engine
+ *                                handled (xl_skip_exit returns 1, "resume").
+ *   vmx_inject_irq(vcpu, ...)    KVM injects a virtual interrupt: the
+ *                                engine must leave direct mode first.
+ *   tracepoint kvm_eoi           KVM's LAPIC retired a guest EOI.
+ *
+ * Only vCPUs of attached VMs are touched: each callback looks the vCPU's
+ * struct kvm up in an RCU list of hooked VMs and returns at once for any
+ * other VM. The hooks are registered while at least one VM is attached
+ * (module parameter "hooks") and unregistered with the last one.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/ftrace.h>
+#include <linux/kprobes.h>
+#include <linux/kvm_host.h>
+#include <linux/mutex.h>
+#include <linux/rculist.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/tracepoint.h>
+#include <linux/uaccess.h>
+
+#include "xl.h"
+#include "xl_engine.h"
+#include "vmx_hw.h"
+#include "kvm_hooks.h"
+#include "core/engine_priv.h"
+
+/* VMCS encodings (SDM vol.3 App. B) and basic exit reasons (App. C). */
+#define XLV_EXIT_REASON		0x4402
+#define XLV_EXIT_INTR_INFO	0x4404
+#define XLV_EXIT_INTR_ERR	0x4406
+#define XLV_IDT_VECTORING_INFO	0x4408
+#define XLV_GUEST_IDTR_BASE	0x6818
+#define XLV_EXIT_INSN_LEN	0x440c
+#define XLV_GUEST_RIP		0x681e
+#define XLV_EXIT_VMCALL		18
+#define XLV_EXIT_PREEMPT_TIMER	52
+#define XLV_INFO_VALID		BIT(31)
+#define XLV_INFO_TYPE_MASK	(7u << 8)
+
+static bool xl_hooks_param = true;
+module_param_named(hooks, xl_hooks_param, bool, 0444);
+MODULE_PARM_DESC(hooks, "hook kvm_intel's VM entry/exit while a VM is attached (default on)");
+
+static bool xl_experimental;
+module_param_named(experimental, xl_experimental, bool, 0444);
+MODULE_PARM_DESC(experimental, "allow modes eli/did (VMX backend not validated end to end yet)");
+
+#define XL_HOOK_VCPUS	XL_ENGINE_MAX_VCPUS
+
+struct xl_hvcpu {
+	bool skip_exit;		/* the engine handled this exit */
+	bool prefault;		/* a new shadow page: fault it in */
+	bool exit_seen;		/* exit hook ran since the last entry */
+};
+
+/* One hooked VM. Freed after an RCU grace period. */
+struct xl_hvm {
+	struct list_head node;
+	struct kvm *kvm;
+	u64 vm_id;
+	struct xl_engine *eng;	/* set while in eli/did, else NULL */
+	struct xl_hw hw;
+	struct xl_hvcpu vcpu[XL_HOOK_VCPUS];
+	atomic64_t entries, exits, exits_handled, injections, eois;
+	atomic64_t vmread_fail, engine_errors;
+	u64 last_idtr_base;
+	u64 shadow_gva;		/* registered by the guest (XL_HC_SHADOW_IDT) */
+	u64 last_exc[3];	/* last exception exit the engine left to KVM */
+	int last_inj, last_eoi;	/* vectors, for debugfs */
+	u32 last_reason;	/* last exit reason */
+	atomic64_t hypercalls, vectoring_reraised, vectoring_assigned;
+	struct rcu_head rcu;
+};
+
+static LIST_HEAD(xl_hvms);		/* RCU readers: the hooks */
+static DEFINE_MUTEX(xl_hooks_lock);	/* writers, registration */
+static unsigned int xl_nr_hvms;
+static bool xl_hooks_on;
+
+static unsigned long (*xl_kallsyms)(const char *name);
+static unsigned long xl_addr_run, xl_addr_exit_irqoff, xl_addr_exit;
+static unsigned long xl_addr_inject;
+static struct tracepoint *xl_tp_eoi;
+
+static struct xl_hvm *xl_hvm_find(struct kvm *kvm)
+{
+	struct xl_hvm *h;
+
+	list_for_each_entry_rcu(h, &xl_hvms, node)
+		if (h->kvm == kvm)
+			return h;
+	return NULL;
+}
+
+static u32 xl_idx(struct xl_hvm *h, struct kvm_vcpu *vcpu)
+{
+	return vcpu->vcpu_idx < XL_HOOK_VCPUS ? vcpu->vcpu_idx : U32_MAX;
+}
+
+static void xl_engine_err(struct xl_hvm *h, const char *where, int ret)
+{
+	atomic64_inc(&h->engine_errors);
+	pr_warn_ratelimited("vm %llu: engine %s: %d\n", h->vm_id, where, ret);
+}
+
+/* Right before VM entry: vmx_vcpu_run(vcpu). IRQs off. */
+static void xl_on_entry(struct kvm_vcpu *vcpu)
+{
+	struct xl_hvm *h;
+	struct xl_engine *e;
+	u64 base, reason;
+	u32 i;
+	int ret;
+
+	rcu_read_lock();
+	h = xl_hvm_find(vcpu->kvm);
+	if (!h)
+		goto out;
+	i = xl_idx(h, vcpu);
+	atomic64_inc(&h->entries);
+	if (xl_vmx_read(XLV_GUEST_IDTR_BASE, &base))
+		atomic64_inc(&h->vmread_fail);
+	else
+		WRITE_ONCE(h->last_idtr_base, base);
+	e = READ_ONCE(h->eng);
+	if (i == U32_MAX)
+		goto out;
+	if (!e) {
+		h->vcpu[i].exit_seen = false;
+		goto out;
+	}
+	/*
+	 * KVM's fastpath re-enters after a preemption-timer exit without
+	 * vmx_handle_exit_irqoff (kvm_lapic_expired_hv_timer does nothing
+	 * when KVM itself does not use the timer): run the guard here.
+	 */
+	if (!h->vcpu[i].exit_seen && !h->vcpu[i].skip_exit &&
+	    !xl_vmx_read(XLV_EXIT_REASON, &reason) &&
+	    (reason & 0xffff) == XLV_EXIT_PREEMPT_TIMER &&
+	    atomic64_read(&h->exits)) {
+		ret = xl_engine_handle_exit(e, i, (u32)reason);
+		if (ret < 0)
+			xl_engine_err(h, "guard", ret);
+	}
+	h->vcpu[i].exit_seen = false;
+	ret = xl_engine_before_entry(e, i);
+	if (ret < 0)
+		xl_engine_err(h, "before_entry", ret);
+out:
+	rcu_read_unlock();
+}
+
+/*
+ * The guest's shadow-IDT page (ELI's DI_INITIALIZE, notes/anchors.md 1.2):
+ * VMCALL with RAX = XL_HC_SHADOW_IDT, RBX = the page's guest-virtual
+ * address; RAX = 0 on return, or -EINVAL (bad address). KVM's register
+ * cache holds the GPRs after every exit; RIP goes through it (available +
+ * dirty), so vmx_vcpu_run writes GUEST_RIP itself before the next entry.
+ * Returns true when the exit was ours.
+ */
+static bool xl_hypercall(struct xl_hvm *h, struct kvm_vcpu *vcpu, u64 reason)
+{
+	struct xl_engine *e;
+	u64 rip, len, gva;
+	long ret = 0;
+
+	if ((reason & 0xffff) != XLV_EXIT_VMCALL ||
+	    (u32)vcpu->arch.regs[VCPU_REGS_RAX] != XL_HC_SHADOW_IDT)
+		return false;
+	if (xl_vmx_read(XLV_GUEST_RIP, &rip) ||
+	    xl_vmx_read(XLV_EXIT_INSN_LEN, &len))
+		return false;
+	gva = vcpu->arch.regs[VCPU_REGS_RBX];
+	if (!gva || gva & ~PAGE_MASK) {
+		ret = -EINVAL;
+	} else {
+		WRITE_ONCE(h->shadow_gva, gva);
+		e = READ_ONCE(h->eng);
+		if (e)
+			ret = xl_engine_set_shadow_gva(e, gva);
+	}
+	vcpu->arch.regs[VCPU_REGS_RAX] = ret;
+	vcpu->arch.regs[VCPU_REGS_RIP] = rip + len;
+	__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_avail);
+	__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_dirty);
+	atomic64_inc(&h->hypercalls);
+	return true;
+}
+
+/*
+ * Any exit while a physical interrupt was being delivered through the
+ * shadow IDT (an EPT violation on the shadow page, a fault on the guest's
+ * stack...): the IDT-vectoring information names it as an external
+ * interrupt (SDM vol.3 28.2.4) and KVM's vmx_complete_interrupts requeued
+ * it for injection as if it were one of KVM's own. In direct mode KVM
+ * injects nothing (vmx_inject_irq switches to injection mode first), so
+ * it is physical: a host vector is run on the host right here (the CPU
+ * acknowledged it, its ISR bit waits for the host handler's EOI) and
+ * taken back from KVM; an assigned host vector is injected as its guest
+ * vector instead, and retired on the physical LAPIC at the guest's EOI.
+ * Returns true when it did either.
+ */
+static bool xl_vectoring_fixup(struct xl_hvm *h, struct xl_engine *e,
+			       struct kvm_vcpu *vcpu, u32 i)
+{
+	enum xl_sidt_state st;
+	enum xl_eli_off off;
+	u64 vinfo;
+	int gv;
+	u8 vec;
+
+	if (xl_engine_vcpu_state(e, i, &st, &off) || st != XL_SIDT_DIRECT ||
+	    xl_vmx_read(XLV_IDT_VECTORING_INFO, &vinfo) ||
+	    !(vinfo & XLV_INFO_VALID) || (vinfo & XLV_INFO_TYPE_MASK))
+		return false;
+	vec = vinfo & 0xff;
+	if (!vcpu->arch.interrupt.injected || vcpu->arch.interrupt.nr != vec)
+		return false;
+	gv = xl_sidt_map_lookup(&e->eff, vec);
+	if (gv >= 0) {
+		vcpu->arch.interrupt.nr = gv;
+		atomic64_inc(&h->vectoring_assigned);
+		return true;
+	}
+	vcpu->arch.interrupt.injected = false;
+	if (h->hw.ops->host_reraise(h->hw.priv, vec))
+		return false;
+	atomic64_inc(&h->vectoring_reraised);
+	return true;
+}
+
+/*
+ * Right after VM exit: vmx_handle_exit_irqoff(vcpu). IRQs off, and KVM's
+ * vmx_complete_interrupts already requeued whatever the IDT-vectoring
+ * information said was being delivered (SDM vol.3 28.2.4).
+ */
+static void xl_on_exit(struct kvm_vcpu *vcpu)
+{
+	struct xl_hvm *h;
+	struct xl_engine *e;
+	u64 reason, vinfo;
+	u32 i;
+	int ret;
+
+	rcu_read_lock();
+	h = xl_hvm_find(vcpu->kvm);
+	if (!h)
+		goto out;
+	i = xl_idx(h, vcpu);
+	atomic64_inc(&h->exits);
+	if (i == U32_MAX)
+		goto out;
+	h->vcpu[i].exit_seen = true;
+	if (xl_vmx_read(XLV_EXIT_REASON, &reason)) {
+		atomic64_inc(&h->vmread_fail);
+		goto out;
+	}
+	WRITE_ONCE(h->last_reason, (u32)reason);
+	if (xl_hypercall(h, vcpu, reason)) {
+		h->vcpu[i].skip_exit = true;
+		h->vcpu[i].prefault = !vcpu->arch.regs[VCPU_REGS_RAX];
+		goto out;
+	}
+	e = READ_ONCE(h->eng);
+	if (!e)
+		goto out;
+	ret = xl_engine_handle_exit(e, i, (u32)reason);
+	if (ret < 0) {
+		xl_engine_err(h, "handle_exit", ret);
+		goto out;
+	}
+	if (ret != XL_EXIT_HANDLED && xl_vectoring_fixup(h, e, vcpu, i))
+		goto out;
+	if (ret != XL_EXIT_HANDLED) {
+		/* for debugfs: intr info, error code, IDT-vectoring info */
+		if (!(reason & 0xffff) &&
+		    !xl_vmx_read(XLV_EXIT_INTR_INFO, &h->last_exc[0]) &&
+		    !xl_vmx_read(XLV_EXIT_INTR_ERR, &h->last_exc[1]))
+			xl_vmx_read(XLV_IDT_VECTORING_INFO, &h->last_exc[2]);
+		goto out;
+	}
+	atomic64_inc(&h->exits_handled);
+	h->vcpu[i].skip_exit = true;
+	/*
+	 * A host vector that hit a not-present gate was recorded by the CPU
+	 * as an external interrupt being delivered, and KVM requeued it for
+	 * injection into the guest; the engine delivered it (re-raise or
+	 * injection of the guest vector), so KVM must not.
+	 */
+	if (!xl_vmx_read(XLV_IDT_VECTORING_INFO, &vinfo) &&
+	    (vinfo & XLV_INFO_VALID) && !(vinfo & XLV_INFO_TYPE_MASK) &&
+	    vcpu->arch.interrupt.injected &&
+	    vcpu->arch.interrupt.nr == (u8)vinfo)
+		vcpu->arch.interrupt.injected = false;
+out:
+	rcu_read_unlock();
+}
+
+/* Takes the place of vmx_handle_exit() for an exit the engine handled. */
+static int xl_skip_exit(struct kvm_vcpu *vcpu, int fastpath)
+{
+	return 1;	/* resume the guest */
+}
+
+/*
+ * The same after XL_HC_SHADOW_IDT, with one more job: the hooks that
+ * build the shadow IDT run with IRQs off, where a guest page that is not
+ * in the host's page tables yet cannot be faulted in. Here (KVM's exit
+ * handler: preemptible, may sleep) the registered page is written once,
+ * with zeros, which maps it.
+ */
+static int xl_skip_exit_prefault(struct kvm_vcpu *vcpu, int fastpath)
+{
+	struct xl_x86_exception_buf {
+		u64 space[8];
+	} ex;
+	struct xl_hvm *h;
+	u64 gva = 0;
+	int idx;
+
+	rcu_read_lock();
+	h = xl_hvm_find(vcpu->kvm);
+	if (h)
+		gva = READ_ONCE(h->shadow_gva);
+	rcu_read_unlock();
+	if (gva) {
+		idx = srcu_read_lock(&vcpu->kvm->srcu);
+		if (kvm_write_guest_virt_system(vcpu, gva,
+						page_address(ZERO_PAGE(0)),
+						PAGE_SIZE, &ex))
+			pr_warn_ratelimited("shadow IDT page 0x%llx is not writable by the host\n",
+					    gva);
+		srcu_read_unlock(&vcpu->kvm->srcu, idx);
+	}
+	return 1;
+}
+
+/*
+ * vmx_handle_exit(vcpu, fastpath), IPMODIFY: divert handled exits.
+ * Returns the replacement, or NULL for KVM's own handler.
+ */
+static void *xl_on_handle_exit(struct kvm_vcpu *vcpu)
+{
+	struct xl_hvm *h;
+	void *to = NULL;
+	u32 i;
+
+	rcu_read_lock();
+	h = xl_hvm_find(vcpu->kvm);
+	if (h) {
+		i = xl_idx(h, vcpu);
+		if (i != U32_MAX && h->vcpu[i].skip_exit) {
+			h->vcpu[i].skip_exit = false;
+			to = h->vcpu[i].prefault ? xl_skip_exit_prefault :
+			     xl_skip_exit;
+			h->vcpu[i].prefault = false;
+		}
+	}
+	rcu_read_unlock();
+	return to;
+}
+
+/*
+ * vmx_inject_irq(vcpu, reinjected): KVM is about to inject
+ * vcpu->arch.interrupt.nr. In direct mode that vector would meet the shadow
+ * IDT, so the engine switches this vCPU to injection mode (the guest's own
+ * IDT) at the entry that follows, until the guest EOIs it (ELI's
+ * eli_set_inject_mode, notes/anchors.md 1.2).
+ */
+static void xl_on_inject(struct kvm_vcpu *vcpu)
+{
+	struct xl_hvm *h;
+	struct xl_engine *e;
+	u32 i;
+
+	rcu_read_lock();
+	h = xl_hvm_find(vcpu->kvm);
+	e = h ? READ_ONCE(h->eng) : NULL;
+	i = h ? xl_idx(h, vcpu) : U32_MAX;
+	if (e && i != U32_MAX) {
+		xl_want_inject(e, i, vcpu->arch.interrupt.nr);
+		WRITE_ONCE(h->last_inj, vcpu->arch.interrupt.nr);
+		atomic64_inc(&h->injections);
+	}
+	rcu_read_unlock();
+}
+
+/* trace_kvm_eoi(apic, vector) from KVM's apic_set_eoi: vCPU thread. */
+static void xl_on_eoi(void *data, void *apic, int vector)
+{
+	struct kvm_vcpu *vcpu;
+	struct xl_hvm *h;
+	struct xl_engine *e;
+	u64 isr[4] = { 0 };
+	int top = -1, k, ret = 0;
+	u32 i;
+
+	preempt_disable();
+	vcpu = kvm_get_running_vcpu();
+	if (!vcpu)
+		goto out_preempt;
+	rcu_read_lock();
+	h = xl_hvm_find(vcpu->kvm);
+	e = h ? READ_ONCE(h->eng) : NULL;
+	i = h ? xl_idx(h, vcpu) : U32_MAX;
+	if (!e || i == U32_MAX)
+		goto out;
+	atomic64_inc(&h->eois);
+	WRITE_ONCE(h->last_eoi, vector);
+	if (vector >= 0) {
+		ret = xl_engine_eoi(e, i, vector);
+	} else if (h->hw.ops->apic_isr_read &&
+		   !h->hw.ops->apic_isr_read(h->hw.priv, i, isr)) {
+		/*
+		 * Nothing in service in KVM's virtual LAPIC: the guest EOIs a
+		 * directly delivered interrupt, whose host vector is in
+		 * service on the physical LAPIC of this CPU.
+		 */
+		for (k = 3; k >= 0 && top < 0; k--)
+			if (isr[k])
+				top = k * 64 + __fls(isr[k]);
+		/*
+		 * A second call when the first only retired an injection of
+		 * the same guest vector (an assigned interrupt re-injected
+		 * after an exit during its delivery, xl_vectoring_fixup).
+		 */
+		if (top >= 0 && xl_vec_test(e->eff.direct, top)) {
+			ret = xl_engine_eoi(e, i, e->eff.guest_vec[top]);
+			if (!ret)
+				ret = xl_engine_eoi(e, i,
+						    e->eff.guest_vec[top]);
+		}
+	}
+	if (ret < 0)
+		xl_engine_err(h, "eoi", ret);
+out:
+	rcu_read_unlock();
+out_preempt:
+	preempt_enable();
+}
+
+static void notrace xl_ft_entry(unsigned long ip, unsigned long parent_ip,
+				struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs)
+		xl_on_entry((struct kvm_vcpu *)regs->di);
+}
+
+static void notrace xl_ft_exit(unsigned long ip, unsigned long parent_ip,
+			       struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs)
+		xl_on_exit((struct kvm_vcpu *)regs->di);
+}
+
+static void notrace xl_ft_take(unsigned long ip, unsigned long parent_ip,
+			       struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	void *to;
+
+	if (!regs)
+		return;
+	to = xl_on_handle_exit((struct kvm_vcpu *)regs->di);
+	if (to)
+		regs->ip = (unsigned long)to;
+}
+
+static void notrace xl_ft_inject(unsigned long ip, unsigned long parent_ip,
+				 struct ftrace_ops *op,
+				 struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs)
+		xl_on_inject((struct kvm_vcpu *)regs->di);
+}
+
+static struct ftrace_ops xl_ops_entry = {
+	.func = xl_ft_entry,
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+};
+
+static struct ftrace_ops xl_ops_exit = {
+	.func = xl_ft_exit,
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+};
+
+static struct ftrace_ops xl_ops_take = {
+	.func = xl_ft_take,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+};
+
+static struct ftrace_ops xl_ops_inject = {
+	.func = xl_ft_inject,
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+};
+
+static int xl_find_kallsyms(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	int ret;
+
+	if (xl_kallsyms)
+		return 0;
+	ret = register_kprobe(&kp);
+	if (ret)
+		return ret;
+	xl_kallsyms = (void *)kp.addr;
+	unregister_kprobe(&kp);
+	return xl_kallsyms ? 0 : -ENOENT;
+}
+
+static int xl_ft_on(struct ftrace_ops *ops, unsigned long addr)
+{
+	int ret = ftrace_set_filter_ip(ops, addr, 0, 0);
+
+	if (ret)
+		return ret;
+	ret = register_ftrace_function(ops);
+	if (ret)
+		ftrace_set_filter_ip(ops, addr, 1, 0);
+	return ret;
+}
+
+static void xl_ft_off(struct ftrace_ops *ops, unsigned long addr)
+{
+	unregister_ftrace_function(ops);
+	ftrace_set_filter_ip(ops, addr, 1, 0);
+}
+
+/* Resolve kvm_intel's functions; -ENOENT when kvm_intel is not loaded. */
+static int xl_resolve(void)
+{
+	unsigned long irqoff;
+	int ret = xl_find_kallsyms();
+
+	if (ret)
+		return ret;
+	xl_addr_run = xl_kallsyms("vmx_vcpu_run");
+	xl_addr_exit_irqoff = xl_kallsyms("vmx_handle_exit_irqoff");
+	xl_addr_exit = xl_kallsyms("vmx_handle_exit");
+	xl_addr_inject = xl_kallsyms("vmx_inject_irq");
+	irqoff = xl_kallsyms("vmx_do_interrupt_nmi_irqoff");
+	xl_tp_eoi = (struct tracepoint *)xl_kallsyms("__tracepoint_kvm_eoi");
+	if (!xl_addr_run)
+		return -ENOENT;		/* kvm_intel not loaded */
+	if (!xl_addr_exit_irqoff || !xl_addr_exit || !xl_addr_inject ||
+	    !irqoff || !xl_tp_eoi) {
+		pr_warn("kvm_intel without the expected symbols (exit_irqoff %d handle_exit %d inject_irq %d do_interrupt %d tracepoint kvm_eoi %d)\n",
+			!!xl_addr_exit_irqoff, !!xl_addr_exit,
+			!!xl_addr_inject, !!irqoff, !!xl_tp_eoi);
+		return -ENXIO;
+	}
+	xl_vmx_set_reraise((void (*)(unsigned long))irqoff);
+	return 0;
+}
+
+static int xl_hooks_register(void)
+{
+	int ret;
+
+	ret = xl_resolve();
+	if (ret)
+		return ret;
+	ret = xl_ft_on(&xl_ops_entry, xl_addr_run);
+	if (ret)
+		return ret;
+	ret = xl_ft_on(&xl_ops_exit, xl_addr_exit_irqoff);
+	if (ret)
+		goto out_entry;
+	ret = xl_ft_on(&xl_ops_take, xl_addr_exit);
+	if (ret)
+		goto out_exit;
+	ret = xl_ft_on(&xl_ops_inject, xl_addr_inject);
+	if (ret)
+		goto out_take;
+	ret = tracepoint_probe_register(xl_tp_eoi, (void *)xl_on_eoi, NULL);
+	if (ret)
+		goto out_inject;
+	pr_info("hooks on kvm_intel: %pS %pS %pS %pS, tracepoint kvm_eoi\n",
+		(void *)xl_addr_run, (void *)xl_addr_exit_irqoff,
+		(void *)xl_addr_exit, (void *)xl_addr_inject);
+	return 0;
+out_inject:
+	xl_ft_off(&xl_ops_inject, xl_addr_inject);
+out_take:
+	xl_ft_off(&xl_ops_take, xl_addr_exit);
+out_exit:
+	xl_ft_off(&xl_ops_exit, xl_addr_exit_irqoff);
+out_entry:
+	xl_ft_off(&xl_ops_entry, xl_addr_run);
+	return ret;
+}
+
+/* After this no callback runs or is about to run (ftrace and RCU sync). */
+static void xl_hooks_unregister(void)
+{
+	tracepoint_probe_unregister(xl_tp_eoi, (void *)xl_on_eoi, NULL);
+	xl_ft_off(&xl_ops_inject, xl_addr_inject);
+	xl_ft_off(&xl_ops_take, xl_addr_exit);
+	xl_ft_off(&xl_ops_exit, xl_addr_exit_irqoff);
+	xl_ft_off(&xl_ops_entry, xl_addr_run);
+	tracepoint_synchronize_unregister();
+	pr_info("hooks on kvm_intel removed\n");
+}
+
+/*
+ * Attach: hook the VM when kvm_intel is there. Never fails the attach:
+ * without hooks (kvm_amd, kvm_intel absent, hooks=0) the VM runs in
+ * baseline and eli/did are refused.
+ */
+void xl_hooks_attach(struct xl_vm *vm)
+{
+	struct xl_hvm *h;
+	int ret = 0;
+
+	if (!xl_hooks_param)
+		return;
+	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	if (!h)
+		return;
+	h->kvm = vm->kvm;
+	h->vm_id = vm->id;
+	mutex_lock(&xl_hooks_lock);
+	if (!xl_hooks_on) {
+		ret = xl_hooks_register();
+		xl_hooks_on = !ret;
+	}
+	if (ret) {
+		mutex_unlock(&xl_hooks_lock);
+		if (ret == -ENOENT)
+			pr_info_once("kvm_intel is not loaded: no VM entry/exit hooks, modes eli/did unavailable\n");
+		else
+			pr_warn("vm %llu: hooks not registered: %d\n",
+				vm->id, ret);
+		kfree(h);
+		return;
+	}
+	list_add_tail_rcu(&h->node, &xl_hvms);
+	xl_nr_hvms++;
+	vm->hooks = h;
+	mutex_unlock(&xl_hooks_lock);
+}
+
+/*
+ * Leave eli/did: baseline in the engine, then every vCPU restores KVM's
+ * VMCS values at its next entry. Wait (bounded) for that; a vCPU that
+ * does not enter again (halted with nothing to wake it, or a VM being
+ * destroyed) keeps the engine until detach.
+ */
+static void xl_engine_stop(struct xl_hvm *h)
+{
+	struct xl_engine *e = h->eng;
+	enum xl_why why;
+	unsigned long i;
+	struct kvm_vcpu *vcpu;
+	int tries;
+
+	if (!e)
+		return;
+	xl_engine_set_mode(e, XL_MODE_BASELINE, &why);
+	for (tries = 0; tries < 100; tries++) {
+		if (!xl_engine_teardown(e))
+			break;
+		kvm_for_each_vcpu(i, vcpu, h->kvm)
+			kvm_vcpu_kick(vcpu);
+		usleep_range(10000, 20000);
+	}
+	if (tries == 100)
+		pr_warn("vm %llu: a vCPU did not enter again after leaving eli/did; its VMCS is restored when it does (hooks stay until detach)\n",
+			h->vm_id);
+}
+
+void xl_hooks_detach(struct xl_vm *vm)
+{
+	struct xl_hvm *h = vm->hooks;
+	struct xl_engine *e;
+
+	if (!h)
+		return;
+	xl_engine_stop(h);
+	mutex_lock(&xl_hooks_lock);
+	list_del_rcu(&h->node);
+	vm->hooks = NULL;
+	if (!--xl_nr_hvms && xl_hooks_on) {
+		xl_hooks_unregister();
+		xl_hooks_on = false;
+	}
+	mutex_unlock(&xl_hooks_lock);
+	synchronize_rcu();
+	e = h->eng;
+	h->eng = NULL;
+	kfree(e);
+	kfree(h);
+}
+
+/* kzalloc: physically contiguous (the engine's PI descriptors). */
+static struct xl_engine *xl_engine_new(struct xl_hvm *h)
+{
+	u32 n = atomic_read(&h->kvm->online_vcpus);
+	struct xl_engine_cfg cfg = { 0 };
+	struct xl_engine *e;
+	int ret;
+
+	if (!n || n > XL_HOOK_VCPUS)
+		return ERR_PTR(-E2BIG);
+	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return ERR_PTR(-ENOMEM);
+	xl_vmx_fill_hw(&h->hw, h->kvm, n);
+	/*
+	 * An xAPIC host cannot pass the guest's x2APIC EOI through (a WRMSR
+	 * of 0x80b would #GP on the physical LAPIC): ELI then runs with the
+	 * EOI intercepted, one exit per interrupt. Only with experimental=1,
+	 * which is the only way to get here.
+	 */
+	cfg.eoi_exits_ok = !h->hw.x2apic;
+	ret = xl_engine_init(e, &h->hw, &cfg);
+	if (!ret && READ_ONCE(h->shadow_gva))
+		ret = xl_engine_set_shadow_gva(e, READ_ONCE(h->shadow_gva));
+	if (ret) {
+		kfree(e);
+		return ERR_PTR(ret);
+	}
+	return e;
+}
+
+/*
+ * XL_IOC_SET_MODE for eli and did (and leaving them). 0, or -EOPNOTSUPP
+ * with the reason in the kernel log.
+ */
+static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm,
+				u32 mode);
+
+int xl_hooks_set_mode(struct xl_vm *vm, u32 mode)
+{
+	struct xl_hvm *h = vm->hooks;
+	enum xl_why why = XL_WHY_OK;
+	int ret;
+
+	if (mode != XL_IOC_MODE_ELI && mode != XL_IOC_MODE_DID) {
+		mutex_lock(&xl_hooks_lock);
+		if (h && h->eng)
+			xl_engine_set_mode(h->eng, XL_MODE_BASELINE, &why);
+		mutex_unlock(&xl_hooks_lock);
+		return 0;
+	}
+	if (!h) {
+		pr_info_ratelimited("vm %llu: mode '%s' is not available: it needs the VMX entry/exit hooks, which are not active (kvm_intel not loaded, or hooks=0)\n",
+				    vm->id, xl_ioc_mode_name(mode));
+		return -EOPNOTSUPP;
+	}
+	if (!xl_experimental) {
+		pr_info_ratelimited("vm %llu: mode '%s' is not available: the VMX backend is not validated end to end yet (load exitless.ko with experimental=1 to try it)\n",
+				    vm->id, xl_ioc_mode_name(mode));
+		return -EOPNOTSUPP;
+	}
+	mutex_lock(&xl_hooks_lock);
+	ret = xl_hooks_engine_mode(h, vm, mode);
+	mutex_unlock(&xl_hooks_lock);
+	return ret;
+}
+
+static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
+{
+	struct xl_engine *e = h->eng;
+	enum xl_why why = XL_WHY_OK;
+	int ret;
+
+	if (!e) {
+		e = xl_engine_new(h);
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+	}
+	/* XL_IOC_MODE_* and enum xl_mode share their values. */
+	ret = xl_engine_set_mode(e, (enum xl_mode)mode, &why);
+	if (ret) {
+		pr_info_ratelimited("vm %llu: mode '%s' is not available here: %s\n",
+				    vm->id, xl_ioc_mode_name(mode),
+				    xl_why_str(why));
+		if (!h->eng)
+			kfree(e);
+		return ret == -EOPNOTSUPP ? ret : -EOPNOTSUPP;
+	}
+	WRITE_ONCE(h->eng, e);
+	return 0;
+}
+
+void xl_hooks_show(struct seq_file *m)
+{
+	struct xl_engine_counters c;
+	enum xl_sidt_state st;
+	enum xl_eli_off off;
+	struct xl_hvm *h;
+	u32 i;
+
+	mutex_lock(&xl_hooks_lock);
+	seq_printf(m, "registered %d hooked_vms %u experimental %d\n",
+		   xl_hooks_on, xl_nr_hvms, xl_experimental);
+	list_for_each_entry(h, &xl_hvms, node) {
+		seq_printf(m, "vm %llu entries %lld exits %lld exits_handled %lld injections %lld eois %lld hypercalls %lld vmread_fail %lld engine_errors %lld guest_idtr_base 0x%llx shadow_gva 0x%llx engine %s\n",
+			   h->vm_id, atomic64_read(&h->entries),
+			   atomic64_read(&h->exits),
+			   atomic64_read(&h->exits_handled),
+			   atomic64_read(&h->injections),
+			   atomic64_read(&h->eois),
+			   atomic64_read(&h->hypercalls),
+			   atomic64_read(&h->vmread_fail),
+			   atomic64_read(&h->engine_errors),
+			   READ_ONCE(h->last_idtr_base),
+			   READ_ONCE(h->shadow_gva),
+			   h->eng ? xl_mode_name(READ_ONCE(h->eng->mode)) : "-");
+		seq_printf(m, "  vectoring_reraised %lld vectoring_assigned %lld\n",
+			   atomic64_read(&h->vectoring_reraised),
+			   atomic64_read(&h->vectoring_assigned));
+		seq_printf(m, "  last exception exit left to KVM: info 0x%llx error 0x%llx idt_vectoring 0x%llx; last exit reason 0x%x, injected vector %d, EOI vector %d\n",
+			   h->last_exc[0], h->last_exc[1], h->last_exc[2],
+			   READ_ONCE(h->last_reason), READ_ONCE(h->last_inj),
+			   READ_ONCE(h->last_eoi));
+		for (i = 0; h->eng && i < h->hw.nr_vcpus && i < 4; i++) {
+			if (xl_engine_vcpu_state(h->eng, i, &st, &off))
+				continue;
+			seq_printf(m, "  vcpu %u sidt_state %d eli_off %d\n", i,
+				   st, off);
+		}
+		if (h->eng && !xl_engine_counters(h->eng, &c))
+			seq_printf(m, "  np_reraised %llu np_injected %llu direct_ipis %llu inject_switches %llu direct_switches %llu guard_strikes %llu guard_fallbacks %llu lidt_disables %llu\n",
+				   c.np_reraised, c.np_injected, c.direct_ipis,
+				   c.inject_switches, c.direct_switches,
+				   c.guard_strikes, c.guard_fallbacks,
+				   c.lidt_disables);
+	}
+	mutex_unlock(&xl_hooks_lock);
+}
+
+/*
+ * /sys/kernel/debug/exitless/selftest (root, tests only): stands in for a
+ * passthrough device, which the Bochs rig does not have. One command per
+ * write, vm_id as XL_IOC_ATTACH returned it:
+ *   assign VM HOSTVEC GUESTVEC VCPU  the VM owns HOSTVEC and gets it as
+ *                                    GUESTVEC (xl_engine_own + assign)
+ *   own VM VEC                       the VM owns VEC (DID guest vectors)
+ *   ipi VM VCPU VEC                  one physical fixed IPI of VEC to the
+ *                                    pCPU running VCPU; -EAGAIN unless the
+ *                                    vCPU is in guest mode right now
+ *   virq VM VCPU VEC                 a virtual interrupt through the engine
+ *                                    (did: physical IPI; else injection)
+ * The write returns its length on success, else a negative errno.
+ */
+static int xl_selftest_cmd(const char *buf)
+{
+	struct xl_vcpu_loc loc;
+	struct xl_hvm *h, *it;
+	struct xl_engine *e;
+	char cmd[8];
+	u64 id;
+	u32 a = 0, b = 0, c = 0;
+	int n, ret;
+
+	n = sscanf(buf, "%7s %llu %u %u %u", cmd, &id, &a, &b, &c);
+	if (n < 3)
+		return -EINVAL;
+	mutex_lock(&xl_hooks_lock);
+	h = NULL;
+	list_for_each_entry(it, &xl_hvms, node)
+		if (it->vm_id == id)
+			h = it;
+	e = h ? h->eng : NULL;
+	if (!e) {
+		ret = h ? -ENOTCONN : -ENOENT;
+	} else if (!strcmp(cmd, "assign") && n == 5) {
+		ret = xl_engine_own(e, a, true);
+		ret = ret ?: xl_engine_assign(e, 0x10000 + a, a, b, c);
+	} else if (!strcmp(cmd, "own") && n == 3) {
+		ret = xl_engine_own(e, a, true);
+		/* the shadow IDT gains the identity gate at the next entry */
+		__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
+	} else if (!strcmp(cmd, "ipi") && n == 4) {
+		ret = h->hw.ops->vcpu_locate(h->hw.priv, a, &loc);
+		if (!ret && loc.state != XL_VCPU_RUNNING)
+			ret = -EAGAIN;
+		ret = ret ?: h->hw.ops->send_ipi(h->hw.priv, loc.pcpu, b);
+	} else if (!strcmp(cmd, "virq") && n == 4) {
+		ret = xl_engine_virtual_irq(e, a, b);
+		if (ret == XL_DLV_NONE)
+			ret = h->hw.ops->inject(h->hw.priv, a, b);
+		ret = ret < 0 ? ret : 0;
+	} else {
+		ret = -EINVAL;
+	}
+	mutex_unlock(&xl_hooks_lock);
+	return ret;
+}
+
+static ssize_t xl_selftest_write(struct file *f, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	char buf[96];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	ret = xl_selftest_cmd(buf);
+	return ret ? ret : len;
+}
+
+static const struct file_operations xl_selftest_fops = {
+	.owner = THIS_MODULE,
+	.write = xl_selftest_write,
+	.llseek = noop_llseek,
+};
+
+void xl_hooks_debugfs_init(struct dentry *dir)
+{
+	debugfs_create_file("selftest", 0200, dir, NULL, &xl_selftest_fops);
+}

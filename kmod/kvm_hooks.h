@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kvm_hooks.c: hooks around kvm_intel's VM entry/exit, modes eli/did. */
+#ifndef XL_KMOD_KVM_HOOKS_H
+#define XL_KMOD_KVM_HOOKS_H
+
+#include <linux/types.h>
+
+struct dentry;
+struct seq_file;
+struct xl_vm;
+
+void xl_hooks_attach(struct xl_vm *vm);
+void xl_hooks_detach(struct xl_vm *vm);
+/* 0 or -EOPNOTSUPP (reason logged) for eli/did; 0 for the other modes. */
+int xl_hooks_set_mode(struct xl_vm *vm, u32 mode);
+void xl_hooks_show(struct seq_file *m);
+void xl_hooks_debugfs_init(struct dentry *dir);
+
+#endif /* XL_KMOD_KVM_HOOKS_H */

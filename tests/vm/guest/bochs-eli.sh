@@ -1,0 +1,50 @@
+# Bochs rig: exitless.ko's VMX backend end to end (issue 5 items 2-3).
+# kvm_intel runs on Bochs' emulated VT-x; exitless.ko (experimental=1)
+# hooks its VM entry/exit, and xl-elitest (tests/vm/src/xl-elitest.c)
+# runs a spinning 64-bit guest through baseline, eli, did, back to
+# baseline, and a guest that keeps interrupts off; KVM's own exit
+# counters give exits per interrupt. Standalone (xltest=bochs-eli) or
+# sourced by bochs-tier.sh with XL_NO_DONE=1.
+#   XLELI {json}: the figures, saved by the host side
+command -v xl_done >/dev/null 2>&1 || . /tests/lib.sh
+
+e9() { command -v xl-e9 >/dev/null && xl-e9 "XLE9 $*"; }
+cmdarg() { sed -n "s/.*$1=\\([A-Za-z0-9_,.-]*\\).*/\\1/p" /proc/cmdline; }
+n=$(cmdarg xl_eli_count)
+n=${n:-1000}
+
+if ! command -v xl-elitest >/dev/null; then
+	xl_skip eli "no xl-elitest in the initramfs"
+elif ! modprobe kvm_intel 2>/dev/null || [ ! -c /dev/kvm ]; then
+	xl_skip eli "kvm_intel does not load here"
+else
+	e9 eli-start
+	warn0=$(dmesg | grep -c -E 'WARNING:|BUG:|Oops')
+	echo "XLINFO host-apic: $(dmesg | grep -i -m2 -E 'x2apic|apic: ' | tr '\n' ' ')"
+	if modprobe exitless experimental=1; then
+		xl_pass eli-module-loads
+	else
+		xl_fail eli-module-loads "modprobe exitless experimental=1"
+	fi
+	e9 eli-loaded
+	xl-elitest "$n"
+	rc=$?
+	e9 eli-done rc=$rc
+	cat /sys/kernel/debug/exitless/hooks | sed 's/^/XLINFO hooks[end] /'
+	dmesg | grep exitless | tail -40 | sed 's/^/    /'
+	if rmmod exitless; then
+		xl_pass eli-rmmod
+	else
+		xl_fail eli-rmmod "rmmod exitless failed"
+	fi
+	e9 eli-rmmod
+	warn1=$(dmesg | grep -c -E 'WARNING:|BUG:|Oops')
+	if [ "$warn1" = "$warn0" ]; then
+		xl_pass eli-no-kernel-warnings
+	else
+		dmesg | grep -A20 -E 'WARNING:|BUG:|Oops' | head -60 | sed 's/^/    /'
+		xl_fail eli-no-kernel-warnings "$((warn1 - warn0)) new WARNING/BUG/Oops"
+	fi
+	xl_check eli-kvm-guest-after-rmmod kvm-smoke
+fi
+[ -n "${XL_NO_DONE:-}" ] || xl_done

@@ -1,0 +1,594 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xl-elitest: exitless.ko's VMX backend end to end, inside the Bochs rig
+ * (tests/vm/guest/bochs-eli.sh): a 64-bit KVM guest that spins with
+ * interrupts enabled, counts every interrupt per vector and EOIs through
+ * its x2APIC, with exitless attached in-process. Physical interrupts come
+ * from the module's debugfs "selftest" file (a physical IPI to the pCPU
+ * running the vCPU stands in for an assigned device's MSI).
+ *
+ *   xl-elitest [COUNT]     baseline (KVM_SIGNAL_MSI), eli (physical IPIs of
+ *                          an assigned host vector), did (virtual interrupts
+ *                          through the module), IF=0 guard, detach
+ *
+ * KVM's own exit counter (debugfs kvm/PID-FD/exits) before and after each
+ * batch gives exits per interrupt. One interrupt is in flight at a time:
+ * the next is sent once the guest counted the previous one, so "handled
+ * == sent" is exact and a lost interrupt shows as a timeout.
+ * Output: XLTEST PASS|FAIL|SKIP lines and one "XLELI {json}" line.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "uapi/exitless.h"
+
+#define MEM_SIZE	0x200000
+#define PML4		0x1000
+#define PDPT		0x2000
+#define PD		0x3000
+#define GDT		0x4000
+#define IDT		0x5000
+#define SHADOW		0x6000
+#define DATA		0x7000	/* see the D_* offsets */
+#define COUNTS		0x7100	/* u32 per vector */
+#define CODE		0x8000
+#define STUBS		0x9000	/* 32 bytes per vector */
+#define STACK_TOP	0x20000
+
+#define D_HC_RET	0x00	/* what the registration VMCALL returned */
+#define D_SPIN		0x08	/* busy-loop iterations */
+#define D_HANG		0x10	/* host sets 1: guest does cli; spin */
+#define D_HANG_SPIN	0x18
+
+#define VEC_ELI_GUEST	0x51	/* the "device" vector in the guest */
+#define VEC_ELI_HOST	0xdf	/* its host vector (assigned) */
+#define VEC_DID		0xde	/* DID: guest vector = physical vector */
+
+/* The guest: registration, x2APIC on, then spin with IF=1. */
+asm(".pushsection .rodata.guest, \"a\"\n"
+    ".code64\n"
+    "guest_code:\n"
+    "	mov $0x1b, %ecx\n"		/* IA32_APIC_BASE: EN | EXTD */
+    "	rdmsr\n"
+    "	or $0xc00, %eax\n"
+    "	wrmsr\n"
+    "	mov $0x80f, %ecx\n"		/* x2APIC SVR: enable, spurious 0xff */
+    "	mov $0x1ff, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	mov $0x584c0001, %eax\n"	/* XL_HC_SHADOW_IDT */
+    "	mov $0x6000, %ebx\n"
+    "	vmcall\n"
+    "	mov %rax, 0x7000\n"
+    "	sti\n"
+    "1:	incq 0x7008\n"
+    "	cmpq $0, 0x7010\n"
+    "	je 1b\n"
+    "	cli\n"
+    "2:	incq 0x7018\n"
+    "	jmp 2b\n"
+    "guest_code_end:\n"
+    /* vectors 0-31: report the exception through port 0x81, stop */
+    "	.balign 32\n"
+    "guest_stubs:\n"
+    "	.set vec, 0\n"
+    "	.rept 32\n"
+    "	.balign 32\n"
+    "	mov $vec, %al\n"
+    "	out %al, $0x81\n"
+    "3:	hlt\n"
+    "	jmp 3b\n"
+    "	.set vec, vec + 1\n"
+    "	.endr\n"
+    /* 32-255: count, x2APIC EOI (MSR 0x80b), return */
+    "	.rept 224\n"
+    "	.balign 32\n"
+    "	push %rax\n"
+    "	push %rcx\n"
+    "	push %rdx\n"
+    "	lock incl 0x7100 + 4 * vec\n"
+    "	mov $0x80b, %ecx\n"
+    "	xor %eax, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	pop %rdx\n"
+    "	pop %rcx\n"
+    "	pop %rax\n"
+    "	iretq\n"
+    "	.set vec, vec + 1\n"
+    "	.endr\n"
+    "guest_stubs_end:\n"
+    ".code64\n"
+    ".popsection\n");
+extern const uint8_t guest_code[], guest_code_end[];
+extern const uint8_t guest_stubs[], guest_stubs_end[];
+
+static int kvm_fd, vm_fd, vcpu_fd, xl_fd;
+static uint8_t *mem;
+static struct kvm_run *run;
+static volatile int vcpu_done;
+static char vcpu_why[128];
+static int failures;
+static uint64_t vm_id;
+
+#define U64(off)	(*(volatile uint64_t *)(mem + DATA + (off)))
+#define COUNT(v)	(*(volatile uint32_t *)(mem + COUNTS + 4 * (v)))
+
+static void result(int ok, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#include <stdarg.h>
+static void result(int ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("XLTEST %s %s", ok ? "PASS" : "FAIL", name);
+	if (fmt) {
+		printf(": ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static uint64_t kvm_stat(const char *name)
+{
+	char path[128];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/%s",
+		 getpid(), vm_fd, name);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
+static int selftest(const char *fmt, ...)
+{
+	char buf[96];
+	va_list ap;
+	int fd, n, ret = 0;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fd = open("/sys/kernel/debug/exitless/selftest", O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static void show_hooks(const char *when)
+{
+	char line[512];
+	FILE *f = fopen("/sys/kernel/debug/exitless/hooks", "r");
+	int v;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		printf("XLINFO hooks[%s] %s", when, line);
+	fclose(f);
+	printf("XLINFO guest[%s] spin %llu counts:", when,
+	       (unsigned long long)U64(D_SPIN));
+	for (v = 0; v < 256; v++)
+		if (COUNT(v))
+			printf(" 0x%x=%u", v, COUNT(v));
+	printf("\n");
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	cpu_set_t set;
+
+	(void)arg;
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	while (!vcpu_done) {
+		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(vcpu_why, sizeof(vcpu_why), "KVM_RUN: %s",
+				 strerror(errno));
+			break;
+		}
+		if (run->exit_reason == KVM_EXIT_IO && run->io.port == 0x81) {
+			snprintf(vcpu_why, sizeof(vcpu_why),
+				 "guest exception vector %u",
+				 *((uint8_t *)run + run->io.data_offset));
+			break;
+		}
+		snprintf(vcpu_why, sizeof(vcpu_why), "unexpected exit %u",
+			 run->exit_reason);
+		if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+			snprintf(vcpu_why, sizeof(vcpu_why),
+				 "KVM internal error %u: %llx %llx %llx %llx",
+				 run->internal.suberror,
+				 (unsigned long long)run->internal.data[0],
+				 (unsigned long long)run->internal.data[1],
+				 (unsigned long long)run->internal.data[2],
+				 (unsigned long long)run->internal.data[3]);
+		break;
+	}
+	vcpu_done = 1;
+	printf("XLINFO vcpu thread stops: %s\n", vcpu_why);
+	return NULL;
+}
+
+static void seg64(struct kvm_segment *s, uint16_t sel, int code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->limit = 0xffffffff;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	s->type = code ? 0xb : 0x3;
+	s->l = code;
+	s->db = !code;
+}
+
+static int setup_vm(void)
+{
+	struct kvm_userspace_memory_region r = { 0 };
+	struct kvm_sregs sr;
+	struct kvm_regs regs = { 0 };
+	struct kvm_cpuid2 *cpuid;
+	uint64_t *p;
+	int i, n = 100;
+
+	kvm_fd = open("/dev/kvm", O_RDWR);
+	if (kvm_fd < 0)
+		return -1;
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm_fd < 0)
+		return -1;
+	ioctl(vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000UL);
+	if (ioctl(vm_fd, KVM_CREATE_IRQCHIP, 0))
+		return -1;
+	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return -1;
+	r.memory_size = MEM_SIZE;
+	r.userspace_addr = (uintptr_t)mem;
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -1;
+
+	/* identity map of 2 MiB, one large page (SDM vol.3 4.5) */
+	*(uint64_t *)(mem + PML4) = PDPT | 3;
+	*(uint64_t *)(mem + PDPT) = PD | 3;
+	*(uint64_t *)(mem + PD) = 0x83;
+	p = (uint64_t *)(mem + GDT);
+	p[0] = 0;
+	p[1] = 0x00af9a000000ffffULL;	/* 0x08: 64-bit code */
+	p[2] = 0x00cf92000000ffffULL;	/* 0x10: data */
+	/* 64-bit interrupt gates, DPL 0 (SDM vol.3 6.14.1) */
+	for (i = 0; i < 256; i++) {
+		uint64_t off = STUBS + 32 * i;
+		uint64_t *g = (uint64_t *)(mem + IDT + 16 * i);
+
+		g[0] = (off & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
+		       ((off >> 16) & 0xffff) << 48;
+		g[1] = off >> 32;
+	}
+	memcpy(mem + CODE, guest_code, guest_code_end - guest_code);
+	memcpy(mem + STUBS, guest_stubs, guest_stubs_end - guest_stubs);
+
+	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+	if (vcpu_fd < 0)
+		return -1;
+	run = mmap(NULL, ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0),
+		   PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
+	if (run == MAP_FAILED)
+		return -1;
+	cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+	cpuid->nent = n;
+	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) ||
+	    ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid))
+		return -1;
+	free(cpuid);
+
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sr))
+		return -1;
+	seg64(&sr.cs, 0x08, 1);
+	seg64(&sr.ds, 0x10, 0);
+	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	sr.gdt.base = GDT;
+	sr.gdt.limit = 3 * 8 - 1;
+	sr.idt.base = IDT;
+	sr.idt.limit = 256 * 16 - 1;
+	sr.cr3 = PML4;
+	sr.cr4 = 0x20;			/* PAE */
+	sr.cr0 = 0x80000011;		/* PG | ET | PE */
+	sr.efer = 0x500;		/* LMA | LME */
+	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sr))
+		return -1;
+	regs.rip = CODE;
+	regs.rsp = STACK_TOP;
+	regs.rflags = 2;
+	return ioctl(vcpu_fd, KVM_SET_REGS, &regs);
+}
+
+static int wait_count(unsigned int vec, uint32_t want, double tmo)
+{
+	double end = now() + tmo;
+
+	while (COUNT(vec) < want) {
+		if (vcpu_done || now() > end)
+			return -1;
+		sched_yield();
+	}
+	return 0;
+}
+
+struct batch {
+	const char *name;
+	unsigned int sent, handled, lost, busy;
+	uint64_t exits, irq_exits, irq_window_exits;
+	double seconds;
+};
+
+static void stats_begin(struct batch *b, uint64_t s[3])
+{
+	s[0] = kvm_stat("exits");
+	s[1] = kvm_stat("irq_exits");
+	s[2] = kvm_stat("irq_window_exits");
+	b->seconds = now();
+}
+
+static void stats_end(struct batch *b, const uint64_t s[3])
+{
+	b->exits = kvm_stat("exits") - s[0];
+	b->irq_exits = kvm_stat("irq_exits") - s[1];
+	b->irq_window_exits = kvm_stat("irq_window_exits") - s[2];
+	b->seconds = now() - b->seconds;
+}
+
+/* how: 0 KVM_SIGNAL_MSI, 1 selftest ipi (host vector), 2 selftest virq */
+static void run_batch(struct batch *b, int how, unsigned int count,
+		      unsigned int gvec, unsigned int send_vec)
+{
+	uint64_t s[3];
+	unsigned int i, miss = 0;
+
+	memset(&b->sent, 0, sizeof(*b) - sizeof(b->name));
+	stats_begin(b, s);
+	for (i = 0; i < count && !vcpu_done; i++) {
+		uint32_t before = COUNT(gvec);
+		int ret, tries = 0;
+
+		do {
+			if (how == 0) {
+				struct kvm_msi m = {
+					.address_lo = 0xfee00000,
+					.data = gvec,
+				};
+				ret = ioctl(vm_fd, KVM_SIGNAL_MSI, &m) < 0 ?
+				      -errno : 0;
+			} else {
+				ret = selftest("%s %llu 0 %u",
+					       how == 1 ? "ipi" : "virq",
+					       (unsigned long long)vm_id,
+					       send_vec);
+			}
+			if (ret == -EAGAIN) {
+				b->busy++;
+				sched_yield();
+			}
+		} while (ret == -EAGAIN && ++tries < 2000 && !vcpu_done);
+		if (ret) {
+			printf("XLINFO %s: send %u: %s\n", b->name, i,
+			       strerror(-ret));
+			break;
+		}
+		b->sent++;
+		if (wait_count(gvec, before + 1, 2.0)) {
+			b->lost++;
+			if (++miss >= 3) {
+				printf("XLINFO %s: 3 interrupts lost in a row, batch stopped\n",
+				       b->name);
+				break;
+			}
+		} else {
+			miss = 0;
+		}
+	}
+	b->handled = COUNT(gvec);
+	stats_end(b, s);
+}
+
+static void print_batch(const struct batch *b, int last)
+{
+	printf("{\"name\":\"%s\",\"sent\":%u,\"handled\":%u,\"lost\":%u,"
+	       "\"retries_not_in_guest\":%u,\"exits\":%llu,\"irq_exits\":%llu,"
+	       "\"irq_window_exits\":%llu,\"exits_per_irq\":%.3f,"
+	       "\"seconds\":%.3f}%s",
+	       b->name, b->sent, b->handled, b->lost, b->busy,
+	       (unsigned long long)b->exits,
+	       (unsigned long long)b->irq_exits,
+	       (unsigned long long)b->irq_window_exits,
+	       b->sent ? (double)b->exits / b->sent : 0.0, b->seconds,
+	       last ? "" : ",");
+}
+
+static int set_mode(unsigned int mode)
+{
+	struct xl_set_mode m = { .size = sizeof(m), .mode = mode };
+
+	return ioctl(xl_fd, XL_IOC_SET_MODE, &m) ? -errno : 0;
+}
+
+static void reset_counts(void)
+{
+	memset(mem + COUNTS, 0, 256 * 4);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int count = argc > 1 ? atoi(argv[1]) : 1000;
+	struct batch b[6] = {
+		{ .name = "baseline-msi" }, { .name = "eli-ipi" },
+	};
+	struct xl_attach at = { .size = sizeof(at) };
+	pthread_t th;
+	uint64_t spin, t0, hang0;
+	double end;
+	int ret, i, nb = 0;
+	cpu_set_t set;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGUSR1, on_sigusr1);
+	CPU_ZERO(&set);
+	CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	if (setup_vm()) {
+		result(0, "eli-vm-setup", "%s", strerror(errno));
+		return 1;
+	}
+	xl_fd = open(XL_DEVICE_PATH, O_RDWR);
+	at.vm_fd = vm_fd;
+	if (xl_fd < 0 || ioctl(xl_fd, XL_IOC_ATTACH, &at)) {
+		result(0, "eli-attach", "%s", strerror(errno));
+		return 1;
+	}
+	vm_id = at.vm_id;
+	result(1, "eli-attach", "vm %llu", (unsigned long long)vm_id);
+	pthread_create(&th, NULL, vcpu_thread, NULL);
+
+	/* the guest registered its shadow page and spins */
+	end = now() + 20;
+	while (!vcpu_done && now() < end && U64(D_SPIN) < 1000)
+		usleep(1000);
+	result(U64(D_SPIN) >= 1000 && !vcpu_done, "eli-guest-spins",
+	       "spin %llu %s", (unsigned long long)U64(D_SPIN), vcpu_why);
+	result(U64(D_HC_RET) == 0, "eli-shadow-page-registered",
+	       "VMCALL returned %lld", (long long)U64(D_HC_RET));
+	show_hooks("attached");
+
+	run_batch(&b[nb++], 0, count, VEC_ELI_GUEST, 0);
+
+	ret = set_mode(XL_IOC_MODE_ELI);
+	result(!ret, "eli-mode-set", "%s", ret ? strerror(-ret) : "ok");
+	if (!ret) {
+		ret = selftest("assign %llu %u %u 0", (unsigned long long)vm_id,
+			       VEC_ELI_HOST, VEC_ELI_GUEST);
+		result(!ret, "eli-assign", "%s", ret ? strerror(-ret) : "ok");
+		/* let the vCPU pass a few entries: shadow IDT built */
+		usleep(200000);
+		show_hooks("eli");
+		reset_counts();
+		run_batch(&b[nb++], 1, count, VEC_ELI_GUEST, VEC_ELI_HOST);
+		show_hooks("eli-ipi-done");
+		reset_counts();
+		run_batch(&b[nb], 0, count / 10 ? count / 10 : 1,
+			  VEC_ELI_GUEST, 0);
+		b[nb++].name = "eli-msi-injected";
+		show_hooks("eli-msi-done");
+
+		ret = set_mode(XL_IOC_MODE_DID);
+		result(!ret, "did-mode-set", "%s",
+		       ret ? strerror(-ret) : "ok");
+		if (!ret) {
+			ret = selftest("own %llu %u",
+				       (unsigned long long)vm_id, VEC_DID);
+			usleep(200000);
+			reset_counts();
+			b[nb].name = "did-virq";
+			run_batch(&b[nb++], 2, count, VEC_DID, VEC_DID);
+			show_hooks("did-done");
+		}
+
+		/* back to baseline: KVM's own VMCS values, its numbers */
+		ret = set_mode(XL_IOC_MODE_BASELINE);
+		result(!ret, "eli-back-to-baseline", "%s",
+		       ret ? strerror(-ret) : "ok");
+		usleep(200000);
+		reset_counts();
+		b[nb].name = "baseline-again-msi";
+		run_batch(&b[nb++], 0, count, VEC_ELI_GUEST, 0);
+		show_hooks("baseline-again");
+
+		/* a guest that never enables interrupts again */
+		ret = set_mode(XL_IOC_MODE_ELI);
+		usleep(200000);
+		hang0 = kvm_stat("exits");
+		U64(D_HANG) = 1;
+		usleep(1000);
+		t0 = U64(D_HANG_SPIN);
+		usleep(500000);	/* guest time: Bochs' clock is 15-45x slow */
+		spin = U64(D_HANG_SPIN);
+		show_hooks("hang");
+		result(!ret && spin > t0 && kvm_stat("exits") > hang0,
+		       "eli-guard-irqs-off-guest-still-exits",
+		       "spin %llu -> %llu, exits +%llu",
+		       (unsigned long long)t0, (unsigned long long)spin,
+		       (unsigned long long)(kvm_stat("exits") - hang0));
+	}
+	/* detach with the vCPU still running, then stop it */
+	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
+	show_hooks("detached");
+	result(!ret, "eli-detach", "%s", ret ? strerror(errno) : "ok");
+	vcpu_done = 1;
+	run->immediate_exit = 1;
+	pthread_kill(th, SIGUSR1);
+	pthread_join(th, NULL);
+
+	printf("XLELI {\"count\":%u,\"batches\":[", count);
+	for (i = 0; i < nb; i++)
+		print_batch(&b[i], i == nb - 1);
+	printf("]}\n");
+
+	/* baseline numbers, handled == sent */
+	for (i = 0; i < nb; i++) {
+		char n[64];
+
+		snprintf(n, sizeof(n), "%s-handled-eq-sent", b[i].name);
+		unsigned int want = strcmp(b[i].name, "eli-msi-injected") ?
+				    count : (count / 10 ? count / 10 : 1);
+
+		result(b[i].sent == want && !b[i].lost && b[i].handled ==
+		       b[i].sent, n, "sent %u handled %u lost %u", b[i].sent,
+		       b[i].handled, b[i].lost);
+	}
+	printf("XLINFO vcpu: %s\n", vcpu_why[0] ? vcpu_why : "ok");
+	return failures ? 1 : 0;
+}

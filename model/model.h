@@ -62,6 +62,11 @@ enum xl_guest_behaviour {
 
 #define XL_GUEST_NO_EOI		XL_BIT(0)	/* handlers never EOI */
 
+/* Scheduler events; same values as the engine's enum xl_sched_event. */
+#define XL_MODEL_SCHED_IN	0	/* about to run */
+#define XL_MODEL_SCHED_PREEMPT	1	/* descheduled while runnable */
+#define XL_MODEL_SCHED_BLOCK	2	/* halted */
+
 /*
  * Where the exitless engine (or any test) plugs into the mini-hypervisor.
  * Every hook is optional. They run in "vCPU context" when they name a
@@ -76,7 +81,7 @@ struct xl_model_hooks {
 	int (*eoi)(void *ctx, u32 vcpu, u8 vector);
 	/* A virtual interrupt for @vcpu: > 0 delivered, 0 inject, < 0 drop. */
 	int (*virtual_irq)(void *ctx, u32 vcpu, u8 vector);
-	/* The scheduler moved @vcpu: event is enum xl_sched_event values. */
+	/* The scheduler moved @vcpu: one of XL_MODEL_SCHED_*. */
 	int (*vcpu_sched)(void *ctx, u32 vcpu, int event);
 	/* The PI wakeup vector arrived at a pCPU in root mode. */
 	int (*pi_wakeup)(void *ctx);
@@ -175,6 +180,16 @@ int xl_model_ioapic_read(struct xl_model *m, u32 reg, u32 *val);
 int xl_model_pic_out(struct xl_model *m, u16 port, u8 val);
 int xl_model_pic_in(struct xl_model *m, u16 port, u8 *val);
 /* Guest writes its TPR (CR8 / APIC TPR) on @vcpu. */
+int xl_model_guest_apic_write(struct xl_model *m, u32 vcpu, u32 off, u32 val);
+/*
+ * @vector, arriving as a physical interrupt at a pCPU whose vCPU is out of
+ * guest mode, is the guest's (a DID IPI that raced with an exit): the
+ * hypervisor injects it instead of treating it as a host interrupt.
+ */
+int xl_model_guest_vector(struct xl_model *m, u8 vector, bool on);
+/* A VMCS field of @vcpu as the CPU would see it now (tests). */
+int xl_model_vmcs_read(const struct xl_model *m, u32 vcpu, u32 field,
+		       u64 *val);
 int xl_model_guest_set_tpr(struct xl_model *m, u32 vcpu, u8 tpr);
 
 /* Physical LAPIC of a pCPU, read-only view for assertions. */

@@ -4,7 +4,9 @@
  * of ELI's shadow IDT, for tests/vm/guest/bochs-probe.sh.  The guest loads
  * DS with a not-present data descriptor (GDT entry 3), which raises
  * #NP(0x18) as a fault (SDM vol.3 6.15, "Interrupt 11"); its own IDT gate
- * 11 points to a handler that writes port 0x81 and halts.  What happens
+ * 11 points to a handler that writes port 0x81 and halts.  Every other
+ * gate but 13 (#GP: port 0x83) is a not-present interrupt gate, like the
+ * host vectors of ELI's shadow IDT.  What happens
  * tells where the #NP went:
  *   guest      the guest's handler ran (OUT 0x81): #NP not intercepted
  *   exception  KVM_EXIT_EXCEPTION vector 11 error 0x18: someone set bit 11
@@ -14,7 +16,13 @@
  * The IDT sits at guest-physical IDT_BASE with limit IDT_LIMIT, values a
  * hook can compare with GUEST_IDTR_BASE/LIMIT in the VMCS.
  *
- * usage: kvm-np [guest|exception|skipped]   (exit 0 iff the outcome matches)
+ * With --loop N the guest instead counts N down with interrupts enabled
+ * (EFLAGS.IF = 1) and then writes port 0x85 (outcome "loop-done"): a
+ * window in which host interrupts arrive while it runs, for the direct
+ * mode of xlprobe (every gate but 11 and 13 of its IDT is not present).
+ *
+ * usage: kvm-np [--loop N] [guest|exception|skipped|loop-done]
+ *        (exit 0 iff the outcome matches)
  * Prints "kvm-np: outcome=... (...)".
  */
 #include <errno.h>
@@ -22,6 +30,7 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -45,14 +54,26 @@ static const uint8_t code[] = {
 	0xe6, 0x82,			/* out 0x82, al */
 	0xf4,				/* hlt */
 };
+static uint8_t loop_code[] = {
+	0xb9, 0, 0, 0, 0,		/* mov ecx, N */
+	0x49,				/* 1: dec ecx */
+	0x75, 0xfd,			/* jnz 1b */
+	0xe6, 0x85,			/* out 0x85, al */
+	0xf4,				/* hlt */
+};
 static const uint8_t np_handler[] = { 0xe6, 0x81, 0xf4 };	/* out 0x81 */
 static const uint8_t gp_handler[] = { 0xe6, 0x83, 0xf4 };	/* out 0x83 */
 
-/* 32-bit interrupt gate, DPL 0, present (SDM vol.3 6.11, figure 6-2). */
-static void set_gate(uint8_t *idt, int vec, uint32_t off)
+/*
+ * 32-bit interrupt gate, DPL 0 (SDM vol.3 6.11, figure 6-2), present or
+ * not.  A not-present gate must still be a valid gate type: delivery
+ * through an all-zero descriptor raises #GP, not #NP (SDM vol.3 6.15).
+ */
+static void set_gate(uint8_t *idt, int vec, uint32_t off, int present)
 {
 	uint64_t g = (off & 0xffffULL) | ((uint64_t)SEL_CODE << 16) |
-		     (0x8eULL << 40) | ((uint64_t)(off >> 16) << 48);
+		     ((present ? 0x8eULL : 0x0eULL) << 40) |
+		     ((uint64_t)(off >> 16) << 48);
 
 	memcpy(idt + 8 * vec, &g, 8);
 }
@@ -84,7 +105,8 @@ int main(int argc, char **argv)
 		0x00cf12000000ffffULL,
 	};
 	struct kvm_userspace_memory_region region = { 0 };
-	const char *expect = argc > 1 ? argv[1] : NULL;
+	const char *expect = NULL;
+	unsigned long loops = 0;
 	const char *outcome = "none";
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
@@ -93,6 +115,19 @@ int main(int argc, char **argv)
 	int kvm, vm, vcpu, sz, i;
 	uint8_t *mem;
 
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--loop") && i + 1 < argc) {
+			char *end;
+
+			loops = strtoul(argv[++i], &end, 0);
+			if (*end || !loops || loops > 0xffffffffUL) {
+				printf("kvm-np: bad --loop count\n");
+				return 2;
+			}
+		} else {
+			expect = argv[i];
+		}
+	}
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)
 		return fail("open /dev/kvm");
@@ -103,12 +138,21 @@ int main(int argc, char **argv)
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED)
 		return fail("mmap");
-	memcpy(mem + CODE, code, sizeof(code));
+	if (loops) {
+		uint32_t n = loops;
+
+		memcpy(loop_code + 1, &n, 4);
+		memcpy(mem + CODE, loop_code, sizeof(loop_code));
+	} else {
+		memcpy(mem + CODE, code, sizeof(code));
+	}
 	memcpy(mem + NP_HANDLER, np_handler, sizeof(np_handler));
 	memcpy(mem + GP_HANDLER, gp_handler, sizeof(gp_handler));
 	memcpy(mem + GDT_BASE, gdt, sizeof(gdt));
-	set_gate(mem + IDT_BASE, 11, NP_HANDLER);
-	set_gate(mem + IDT_BASE, 13, GP_HANDLER);
+	for (i = 0; i < 256; i++)
+		set_gate(mem + IDT_BASE, i, 0, 0);
+	set_gate(mem + IDT_BASE, 11, NP_HANDLER, 1);
+	set_gate(mem + IDT_BASE, 13, GP_HANDLER, 1);
 	region.memory_size = MEM_SIZE;
 	region.userspace_addr = (uintptr_t)mem;
 	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
@@ -139,7 +183,7 @@ int main(int argc, char **argv)
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = CODE;
 	regs.rsp = STACK_TOP;
-	regs.rflags = 0x2;
+	regs.rflags = loops ? 0x202 : 0x2;	/* IF for --loop; bit 1 is fixed */
 	if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0)
 		return fail("KVM_SET_REGS");
 
@@ -154,6 +198,8 @@ int main(int argc, char **argv)
 				outcome = "skipped";
 			else if (run->io.port == 0x83)
 				outcome = "guest-gp";
+			else if (run->io.port == 0x85)
+				outcome = "loop-done";
 			else
 				outcome = "bad-io";
 			snprintf(detail, sizeof(detail), "OUT port %#x",

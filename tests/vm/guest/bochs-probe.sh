@@ -72,6 +72,19 @@ else
 	# exception bitmap; ftrace with the IPMODIFY exit takeover.
 	if run_probe probe-ftrace-observe guest mode=0 mech=ftrace; then
 		hook_ok probe-ftrace-entry-exit-vmread
+		# Baseline for direct mode: host interrupts during a guest
+		# loop with interrupts enabled are external-interrupt exits.
+		loops=$(sed -n 's/.*xl_direct_loops=\([0-9]*\).*/\1/p' /proc/cmdline)
+		_o=$(kvm-np --loop "${loops:-50000000}" loop-done 2>&1)
+		_rc=$?
+		echo "    $_o"
+		ext=$(param exit_extint)
+		echo "XLINFO xlprobe[baseline-loop] exit_extint=$ext exit_hits=$(param exit_hits)"
+		if [ $_rc = 0 ] && [ "$ext" -gt 0 ]; then
+			xl_pass probe-baseline-host-irqs-exit
+		else
+			xl_fail probe-baseline-host-irqs-exit "kvm-np rc=$_rc, $ext external-interrupt exits"
+		fi
 	fi
 	rmmod xlprobe 2>/dev/null
 	# VMWRITE before entry: #NP in the exception bitmap must make the
@@ -101,5 +114,10 @@ else
 	xl_check probe-np-native-after-rmmod kvm-np guest
 	dmesg | grep xlprobe | sed 's/^/    /'
 	e9 probe-end
+	# ELI's direct mode in miniature (xlprobe mode=3).
+	_nd=${XL_NO_DONE:-}
+	XL_NO_DONE=1
+	. /tests/bochs-direct.sh
+	XL_NO_DONE=$_nd
 fi
 [ -n "${XL_NO_DONE:-}" ] || xl_done

@@ -25,6 +25,13 @@
  *          KVM's handler (the same trick livepatch uses); it skips the
  *          faulting instruction (skip_len bytes) through KVM's register
  *          cache and resumes the guest without KVM seeing the exception.
+ *   direct mode=3, ELI's direct mode in miniature: external-interrupt
+ *          exiting cleared before every entry, #NP trapped; a host
+ *          interrupt arriving in guest mode is delivered through the
+ *          guest's IDT, hits a not-present gate and exits as #NP with
+ *          IDT-vectoring information; the exit hook runs the host's
+ *          handler through KVM's vmx_do_interrupt_nmi_irqoff and cancels
+ *          KVM's re-injection, the take hook resumes the guest.
  * Only vCPU threads whose comm equals the "comm" parameter are touched
  * (default "kvm-np", the rig's test program); "" means every vCPU.
  *
@@ -38,17 +45,25 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/kvm_host.h>
+#include <asm/apic.h>
+#include <asm/desc.h>
 #include <asm/vmx.h>
 
 static int mode;
 module_param(mode, int, 0444);
-MODULE_PARM_DESC(mode, "0 observe, 1 also trap #NP, 2 also handle #NP here");
+MODULE_PARM_DESC(mode, "0 observe, 1 also trap #NP, 2 also handle #NP here, 3 direct: external-interrupt exiting off, host vectors re-raised");
 static char *mech = "ftrace";
 module_param(mech, charp, 0444);
 MODULE_PARM_DESC(mech, "entry hook mechanism: ftrace or kprobe");
 static char *comm = "kvm-np";
 module_param(comm, charp, 0444);
 MODULE_PARM_DESC(comm, "act only on vCPU threads of this name (\"\" = all)");
+static unsigned long direct_budget = 1000;
+module_param(direct_budget, ulong, 0444);
+MODULE_PARM_DESC(direct_budget, "mode 3: re-raised host interrupts after which direct mode ends (guard)");
+static bool trace;
+module_param(trace, bool, 0444);
+MODULE_PARM_DESC(trace, "mode 3: first events to I/O port 0xE9 (Bochs prints them at once)");
 static int skip_len = 2;
 module_param(skip_len, int, 0444);
 MODULE_PARM_DESC(skip_len, "bytes of guest code skipped after a handled #NP");
@@ -60,6 +75,10 @@ static unsigned long last_idtr_base, last_idtr_limit, last_vmcs_pa;
 static unsigned long last_eb_before, last_eb_after;
 static unsigned long exit_hits, exit_irqs_on, exit_np, last_exit_reason;
 static unsigned long last_np_errcode, np_handled, np_handled_rip;
+static unsigned long exit_extint, direct_reraised, last_direct_vector;
+static unsigned long last_pin_before, last_pin_after;
+static unsigned long direct_isr_set, direct_irr_set, direct_ended;
+static unsigned long direct_other_exit;
 module_param(entry_hits, ulong, 0444);
 module_param(entry_irqs_on, ulong, 0444);
 module_param(entry_wrong_cpu, ulong, 0444);
@@ -77,6 +96,18 @@ module_param(last_exit_reason, ulong, 0444);
 module_param(last_np_errcode, ulong, 0444);
 module_param(np_handled, ulong, 0444);
 module_param(np_handled_rip, ulong, 0444);
+module_param(exit_extint, ulong, 0444);
+module_param(direct_reraised, ulong, 0444);
+module_param(last_direct_vector, ulong, 0444);
+module_param(last_pin_before, ulong, 0444);
+module_param(last_pin_after, ulong, 0444);
+module_param(direct_isr_set, ulong, 0444);
+module_param(direct_irr_set, ulong, 0444);
+module_param(direct_ended, ulong, 0444);
+module_param(direct_other_exit, ulong, 0444);
+
+/* KVM's trampoline that runs a host IDT handler with an interrupt frame. */
+static void (*xlp_do_interrupt)(unsigned long entry);
 
 #define NP_VECTOR	11
 
@@ -107,6 +138,28 @@ static unsigned long xlp_vmptrst(void)
 
 	asm volatile("vmptrst %0" : "=m" (pa) : : "cc");
 	return pa;
+}
+
+/* Trace line to port 0xE9: Bochs prints it at once on its stdout. */
+static void xlp_e9(const char *s)
+{
+	if (!trace)
+		return;
+	while (*s)
+		outb(*s++, 0xe9);
+}
+
+static __printf(1, 2) void xlp_e9f(const char *fmt, ...)
+{
+	char buf[128];
+	va_list ap;
+
+	if (!trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	xlp_e9(buf);
 }
 
 static bool xlp_wanted(void)
@@ -150,6 +203,75 @@ static void xlp_entry(struct kvm_vcpu *vcpu)
 	}
 	if (!xlp_vmread(EXCEPTION_BITMAP, &eb))
 		last_eb_after = eb;
+	/*
+	 * Direct mode (ELI, mode 3): no exit for external interrupts; they
+	 * are delivered through the guest's IDT (SDM vol.3 25.6.1, bit 0 of
+	 * the pin-based controls).  Host vectors hit not-present gates and
+	 * come back as #NP exits, re-raised by xlp_exit().
+	 */
+	if (mode == 3 && !xlp_vmread(PIN_BASED_VM_EXEC_CONTROL, &eb)) {
+		last_pin_before = eb;
+		/* The guard: past the budget, back to KVM's value. */
+		if (direct_reraised >= direct_budget) {
+			if (!direct_ended)
+				xlp_e9("xlprobe: direct budget used up\n");
+			direct_ended = 1;
+			eb |= PIN_BASED_EXT_INTR_MASK;
+		} else {
+			eb &= ~PIN_BASED_EXT_INTR_MASK;
+		}
+		if (eb != last_pin_before)
+			xlp_vmwrite(PIN_BASED_VM_EXEC_CONTROL, eb);
+		if (!xlp_vmread(PIN_BASED_VM_EXEC_CONTROL, &eb))
+			last_pin_after = eb;
+		if (entry_hits <= 12)
+			xlp_e9f("xlprobe: entry %lu pin %#lx eb %#lx\n",
+				entry_hits, last_pin_after, last_eb_after);
+	}
+}
+
+/*
+ * #NP raised while delivering an external interrupt through the guest's
+ * IDT (IDT-vectoring information, SDM vol.3 28.2.4): a host interrupt that
+ * arrived in direct mode.  Returns its vector, or -1.
+ */
+static int xlp_direct_host_vector(void)
+{
+	unsigned long idtv;
+
+	if (xlp_vmread(IDT_VECTORING_INFO_FIELD, &idtv))
+		return -1;
+	if ((idtv & (VECTORING_INFO_VALID_MASK | VECTORING_INFO_TYPE_MASK)) !=
+	    (VECTORING_INFO_VALID_MASK | INTR_TYPE_EXT_INTR))
+		return -1;
+	return idtv & VECTORING_INFO_VECTOR_MASK;
+}
+
+/*
+ * The CPU acknowledged the host interrupt, so run the host's handler for
+ * it now, as KVM does for an external-interrupt exit (the handler ends
+ * with the EOI), and drop the re-injection into the guest that
+ * vmx_complete_interrupts() queued from the IDT-vectoring information.
+ */
+static void xlp_reraise(struct kvm_vcpu *vcpu, int vector)
+{
+	u32 bit = BIT(vector % 32), reg = 0x10 * (vector / 32);
+	struct desc_ptr idt;
+	gate_desc *desc;
+
+	/* Did the CPU acknowledge it (ISR set, IRR clear; SDM vol.3 11.8.4)? */
+	if (apic_read(APIC_ISR + reg) & bit)
+		direct_isr_set++;
+	if (apic_read(APIC_IRR + reg) & bit)
+		direct_irr_set++;
+	if (direct_reraised < 3)
+		xlp_e9("xlprobe: #NP of a host vector in direct mode\n");
+	store_idt(&idt);
+	desc = (gate_desc *)idt.address + vector;
+	xlp_do_interrupt(gate_offset(desc));
+	vcpu->arch.interrupt.injected = false;
+	direct_reraised++;
+	last_direct_vector = vector;
 }
 
 /* Right after VM exit: vmx_handle_exit_irqoff(vcpu). */
@@ -165,11 +287,37 @@ static void xlp_exit(struct kvm_vcpu *vcpu)
 	if (xlp_vmread(VM_EXIT_REASON, &reason) ||
 	    xlp_vmread(VM_EXIT_INTR_INFO, &info))
 		return;
+	if (exit_hits <= 12) {
+		unsigned long idtv = 0, rip = 0, rfl = 0;
+
+		xlp_vmread(IDT_VECTORING_INFO_FIELD, &idtv);
+		xlp_vmread(GUEST_RIP, &rip);
+		xlp_vmread(GUEST_RFLAGS, &rfl);
+		xlp_e9f("xlprobe: exit %lu reason %#lx info %#lx idtv %#lx rip %#lx rflags %#lx\n",
+			exit_hits, reason, info, idtv, rip, rfl);
+	}
 	last_exit_reason = reason;
+	if ((reason & 0xffff) == EXIT_REASON_EXTERNAL_INTERRUPT)
+		exit_extint++;
 	if (xlp_is_np_exit(reason, info)) {
 		exit_np++;
 		if (!xlp_vmread(VM_EXIT_INTR_ERROR_CODE, &err))
 			last_np_errcode = err;
+	}
+	/*
+	 * Any exit, not only #NP, can interrupt the delivery of a host
+	 * interrupt through the guest's IDT: e.g. an EPT violation on the
+	 * IDT page itself (seen in Bochs).  KVM would re-inject the vector
+	 * into the guest and the host would never EOI it.
+	 */
+	if (mode == 3) {
+		int vector = xlp_direct_host_vector();
+
+		if (vector >= 0) {
+			if (!xlp_is_np_exit(reason, info))
+				direct_other_exit++;
+			xlp_reraise(vcpu, vector);
+		}
 	}
 }
 
@@ -192,6 +340,12 @@ static int xlp_handle_np(struct kvm_vcpu *vcpu, fastpath_t fastpath)
 	__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_dirty);
 	np_handled++;
 	np_handled_rip = rip;
+	return 1;
+}
+
+/* Mode 3: the #NP of a re-raised host interrupt; the guest just resumes. */
+static int xlp_handle_np_direct(struct kvm_vcpu *vcpu, fastpath_t fastpath)
+{
 	return 1;
 }
 
@@ -227,8 +381,12 @@ static void notrace xlp_ft_take(unsigned long ip, unsigned long parent_ip,
 	if (xlp_vmread(VM_EXIT_REASON, &reason) ||
 	    xlp_vmread(VM_EXIT_INTR_INFO, &info))
 		return;
-	if (xlp_is_np_exit(reason, info))
+	if (!xlp_is_np_exit(reason, info))
+		return;
+	if (mode != 3)
 		regs->ip = (unsigned long)xlp_handle_np;
+	else if (xlp_direct_host_vector() >= 0)
+		regs->ip = (unsigned long)xlp_handle_np_direct;
 }
 
 static struct ftrace_ops xlp_ops_entry = {
@@ -304,7 +462,7 @@ static int __init xlp_init(void)
 		xlp_use_kprobe = true;
 	else if (strcmp(mech, "ftrace"))
 		return -EINVAL;
-	if (mode < 0 || mode > 2)
+	if (mode < 0 || mode > 3)
 		return -EINVAL;
 	err = xlp_find_kallsyms();
 	if (err) {
@@ -315,6 +473,9 @@ static int __init xlp_init(void)
 		pr_err("xlprobe: kvm_intel is not loaded\n");
 		return -ENOENT;
 	}
+	xlp_do_interrupt = (void *)xlp_kallsyms("vmx_do_interrupt_nmi_irqoff");
+	if (mode == 3 && !xlp_do_interrupt)
+		return -ENOENT;
 	if (xlp_use_kprobe) {
 		err = register_kprobe(&xlp_kp);
 		pr_info("xlprobe: kprobe on vmx_vcpu_run at %pS: %d\n",
@@ -327,7 +488,7 @@ static int __init xlp_init(void)
 	err = xlp_ftrace_on(&xlp_ops_exit, "vmx_handle_exit_irqoff");
 	if (err)
 		goto out_entry;
-	if (mode == 2) {
+	if (mode >= 2) {
 		err = xlp_ftrace_on(&xlp_ops_take, "vmx_handle_exit");
 		if (err)
 			goto out_exit;
@@ -347,7 +508,7 @@ out_entry:
 
 static void __exit xlp_exit_module(void)
 {
-	if (mode == 2)
+	if (mode >= 2)
 		xlp_ftrace_off(&xlp_ops_take, "vmx_handle_exit");
 	xlp_ftrace_off(&xlp_ops_exit, "vmx_handle_exit_irqoff");
 	if (xlp_use_kprobe)

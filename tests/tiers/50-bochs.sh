@@ -4,7 +4,7 @@
 # tests/vm/guest/bochs-tier.sh in it: VMX present, kvm_intel loads,
 # /dev/kvm, a KVM guest runs, the baseline `exitless bench` (exits per
 # interrupt counted by KVM itself) and the VM entry/exit hook probe
-# (tests/vm/bochs/vmx-probe). One boot: ~2 minutes to /init, ~4-5 minutes
+# (tests/vm/bochs/vmx-probe). One boot: ~2 minutes to /init, ~4.5-5.5 minutes
 # in all (tests/vm/README.md, Bochs rig).
 #
 # The benchmark result goes to build/bench/bochs-baseline.json; with

@@ -93,7 +93,14 @@ int xl_sidt_build(const union xl_idt_gate *guest, u32 guest_limit,
 			return -ENOENT;
 	}
 
+	/*
+	 * Not-present gates keep a valid gate type: the CPU checks the type
+	 * before P (SDM vol.3 6.12.1.1, INT n pseudocode), so an all-zero
+	 * gate would raise #GP in the guest instead of the #NP that exits.
+	 */
 	memset(shadow, 0, XL_IDT_BYTES);
+	for (v = 0; v < XL_NR_VECTORS; v++)
+		shadow[v].f.type = IDT_GATE_TYPE_INTERRUPT;
 	for (v = 0; v < (unsigned int)n; v++) {
 		if (v < XL_FIRST_EXTERNAL_VECTOR || xl_vec_test(m->keep, v))
 			shadow[v] = guest[v];

@@ -84,6 +84,8 @@ static void test_build_contents(void **state)
 		if (v == 0x41 || v == 0xe0 || v == 0x80)
 			continue;
 		assert_int_equal(shadow[v].f.present, 0);
+		/* a valid gate type, so delivery raises #NP, not #GP */
+		assert_int_equal(shadow[v].f.type, IDT_GATE_TYPE_INTERRUPT);
 	}
 	/* The guest vectors themselves are not delivered directly. */
 	assert_int_equal(shadow[0x30].f.present, 0);

@@ -99,10 +99,15 @@ static void eoi_virtualize(struct xl_model *m, u32 vi)
 }
 
 /* The guest handler writes EOI: where that write goes (SDM 29.5, 24.6.9). */
-static void guest_eoi(struct xl_model *m, u32 vi)
+void xl_cpu_guest_eoi(struct xl_model *m, u32 vi)
 {
 	struct xl_model_vcpu *v = &m->vcpu[vi];
 
+	if (!v->in_guest) {
+		/* not executing: the write reaches KVM's vLAPIC directly */
+		xl_hyp_vlapic_eoi(m, vi);
+		return;
+	}
 	if (v->cur_from_pic) {
 		/* OUT 0x20 (and 0xa0): port I/O always exits under KVM. */
 		xl_hyp_vm_exit(m, vi, EXIT_REASON_IO_INSTRUCTION);
@@ -145,7 +150,7 @@ static void guest_handler(struct xl_model *m, u32 vi, int vec, bool pic)
 		return;
 	v->cur_vector = vec;
 	v->cur_from_pic = pic;
-	guest_eoi(m, vi);
+	xl_cpu_guest_eoi(m, vi);
 	v->cur_from_pic = false;
 }
 

@@ -32,6 +32,18 @@ void xl_hyp_wake(struct xl_model *m, u32 vi)
 	HOOK(m, vcpu_sched, vi, XL_MODEL_SCHED_IN);
 }
 
+/* kvm_vcpu_kick(): make @vi look at its interrupts soon. */
+void xl_hyp_kick(struct xl_model *m, u32 vi)
+{
+	struct xl_model_vcpu *v = &m->vcpu[vi];
+
+	if (v->state == XL_VCPU_BLOCKED)
+		xl_hyp_wake(m, vi);
+	else if (v->state == XL_VCPU_RUNNING && v->in_guest)
+		xl_cpu_phys_irq(m, m->pcpu[v->pcpu].lapic.id,
+				XL_MODEL_KICK_VECTOR, false);
+}
+
 static struct xl_pi_desc *vcpu_pi(struct xl_model *m, u32 vi)
 {
 	struct xl_model_vcpu *v = &m->vcpu[vi];
@@ -82,11 +94,7 @@ int xl_hyp_inject(struct xl_model *m, u32 vi, u8 vec, bool level)
 		return 0;
 	}
 	xl_lapic_set_irr(&v->vlapic, vec, level);
-	if (v->state == XL_VCPU_BLOCKED)
-		xl_hyp_wake(m, vi);
-	else if (v->state == XL_VCPU_RUNNING && v->in_guest)
-		xl_cpu_phys_irq(m, m->pcpu[v->pcpu].lapic.id,
-				XL_MODEL_KICK_VECTOR, false);
+	xl_hyp_kick(m, vi);
 	return 0;
 }
 

@@ -440,9 +440,9 @@ int xl_model_irq_line(struct xl_model *m, u32 gsi, int level)
 	r = xl_ioapic_set_irq(&m->ioapic, gsi, level, &msg);
 	if (r == 1)
 		xl_hyp_pic_ioapic_deliver(m, &msg);
-	if (gsi < 16 && xl_pic_output(&m->pic) &&
-	    m->vcpu[0].state == XL_VCPU_BLOCKED)
-		xl_hyp_wake(m, 0);
+	/* kvm_pic_set_irq(): the PIC's INT line kicks or wakes the BSP. */
+	if (gsi < 16 && xl_pic_output(&m->pic))
+		xl_hyp_kick(m, 0);
 	return r < 0 ? r : 0;
 }
 
@@ -474,8 +474,9 @@ int xl_model_guest_apic_write(struct xl_model *m, u32 vcpu, u32 off, u32 val)
 	if (!vcpu_ok(m, vcpu))
 		return -EINVAL;
 	if (off == APIC_EOI) {
-		/* KVM's EOI path: vLAPIC, IOAPIC broadcast, the hooks. */
-		xl_hyp_vlapic_eoi(m, vcpu);
+		/* As the CPU would route it: virtualized, exiting, physical. */
+		m->vcpu[vcpu].cur_vector = -1;
+		xl_cpu_guest_eoi(m, vcpu);
 		return 0;
 	}
 	r = xl_lapic_mmio_write(&m->vcpu[vcpu].vlapic, off, val, &fx);

@@ -195,6 +195,7 @@ int xl_vtd_msi(struct xl_model *m, u64 addr, u32 data);
 void xl_cpu_phys_irq(struct xl_model *m, u32 apic_id, u8 vec, bool level);
 void xl_cpu_step(struct xl_model *m);
 void xl_cpu_deliver_injected(struct xl_model *m, u32 vi, u8 vec, bool pic);
+void xl_cpu_guest_eoi(struct xl_model *m, u32 vi);
 int xl_cpu_guest_lidt(struct xl_model *m, u32 vcpu, u64 base, u32 limit);
 
 /* hyp.c */
@@ -204,6 +205,7 @@ int xl_hyp_inject(struct xl_model *m, u32 vcpu, u8 vec, bool level);
 void xl_hyp_vm_exit(struct xl_model *m, u32 vcpu, u32 reason);
 void xl_hyp_vm_entry(struct xl_model *m, u32 vcpu);
 void xl_hyp_wake(struct xl_model *m, u32 vcpu);
+void xl_hyp_kick(struct xl_model *m, u32 vcpu);
 void xl_hyp_vlapic_eoi(struct xl_model *m, u32 vcpu);
 void xl_hyp_pic_ioapic_deliver(struct xl_model *m, const struct xl_ioapic_msg *msg);
 

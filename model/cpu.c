@@ -61,7 +61,7 @@ static int handler_vector(u64 off)
 /*
  * Read the gate for @vec from the IDT the VMCS says the guest uses.
  * 1 = present (handler in *off), 0 = not present, -1 = beyond the limit
- * or outside guest memory (#GP, SDM 6.12.1).
+ * outside guest memory or not an interrupt/trap gate (#GP, SDM 6.12.1).
  */
 static int guest_gate(struct xl_model *m, struct xl_model_vcpu *v, u8 vec,
 		      u64 *off)
@@ -73,6 +73,10 @@ static int guest_gate(struct xl_model *m, struct xl_model_vcpu *v, u8 vec,
 	if ((u64)vec * 16 + 15 > limit)
 		return -1;
 	if (xl_model_guest_read(m, base + (u64)vec * 16, &g, sizeof(g)))
+		return -1;
+	/* SDM 6.12.1.1: a gate of the wrong type is #GP even when not present */
+	if (g.f.type != IDT_GATE_TYPE_INTERRUPT &&
+	    g.f.type != IDT_GATE_TYPE_TRAP)
 		return -1;
 	if (!g.f.present)
 		return 0;

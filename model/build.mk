@@ -1,6 +1,7 @@
 # The reference model (model.h) and its tests.
 MODEL_SRCS += model/lapic.c model/pic.c model/ioapic.c model/vtd.c \
-	      model/cpu.c model/hyp.c model/model.c model/hw_ops.c
+	      model/cpu.c model/hyp.c model/model.c model/hw_ops.c \
+	      model/scenario.c
 
 UNIT_TESTS += model_lapic model_delivery
 model_lapic_SRCS := tests/model/test_model_lapic.c

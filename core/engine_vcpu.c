@@ -110,7 +110,7 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 	bool want = xl_uses_sidt(e, mode) && e->shadow_gva &&
 		    v->eli_off == XL_ELI_OFF_NONE;
 	bool req, busy;
-	u64 base, limit;
+	u64 base, limit, info;
 	int ret;
 
 	if (!want)
@@ -118,6 +118,20 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 		       xl_sidt_restore(e->hw, vcpu, &v->sidt);
 
 	req = __atomic_exchange_n(&v->inject_req, 0, __ATOMIC_ACQ_REL);
+	/*
+	 * The hypervisor injects an interrupt of its own on this entry (KVM's
+	 * vmx_inject_irq ran before this hook; ELI hooked that function). It
+	 * must be delivered through the guest's IDT with the EOI intercepted,
+	 * so this entry is in injection mode until the guest EOIs it.
+	 */
+	if (!vmcs_rd(e, vcpu, VMCS_ENTRY_INTR_INFO, &info) &&
+	    (info & INTR_INFO_VALID) &&
+	    (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR) {
+		unsigned int vec = info & INTR_INFO_VECTOR_MASK;
+
+		xl_test_and_set_bit64(vec & 63, &v->inflight[vec >> 6]);
+		req = true;
+	}
 	busy = req || !xl_bm_empty(v->inflight);
 
 	switch (v->sidt.state) {

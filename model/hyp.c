@@ -221,7 +221,6 @@ void xl_hyp_vm_entry(struct xl_model *m, u32 vi)
 	u64 proc;
 
 	m->cur_pcpu = v->pcpu;
-	HOOK(m, before_entry, vi);
 	pi = vcpu_pi(m, vi);
 	/* vmx_sync_pir_to_irr() */
 	if (pi && xl_test_and_clear_bit64(PI_CONTROL_ON, &pi->control))
@@ -256,6 +255,11 @@ void xl_hyp_vm_entry(struct xl_model *m, u32 vi)
 			    INTR_INFO_VALID | INTR_TYPE_EXT_INTR | vec);
 		v->st.injections++;
 	}
+	/*
+	 * As in KVM: the event to inject is decided (vmx_inject_irq) before
+	 * vmx_vcpu_run, where exitless' pre-entry hook runs and can see it.
+	 */
+	HOOK(m, before_entry, vi);
 	if (vid) {
 		int rvi = xl_lapic_highest(v->vlapic.irr);
 		int svi = xl_lapic_highest(v->vlapic.isr);

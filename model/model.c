@@ -314,6 +314,14 @@ int xl_model_vcpu_resume(struct xl_model *m, u32 vcpu)
 	return 0;
 }
 
+int xl_model_kick(struct xl_model *m, u32 vcpu)
+{
+	if (!vcpu_ok(m, vcpu))
+		return -EINVAL;
+	xl_hyp_kick(m, vcpu);
+	return 0;
+}
+
 int xl_model_vcpu_state(const struct xl_model *m, u32 vcpu, u32 *pcpu)
 {
 	if (!vcpu_ok(m, vcpu))

@@ -147,6 +147,8 @@ int xl_model_guest_set_gate(struct xl_model *m, u8 vector, bool present);
 int xl_model_vcpu_migrate(struct xl_model *m, u32 vcpu, u32 pcpu);
 int xl_model_vcpu_preempt(struct xl_model *m, u32 vcpu);
 int xl_model_vcpu_resume(struct xl_model *m, u32 vcpu);
+/* kvm_vcpu_kick(): a running vCPU exits (reschedule IPI), a blocked one wakes. */
+int xl_model_kick(struct xl_model *m, u32 vcpu);
 /* 0 running, 1 preempted, 2 blocked (enum xl_vcpu_run_state). */
 int xl_model_vcpu_state(const struct xl_model *m, u32 vcpu, u32 *pcpu);
 

@@ -76,6 +76,7 @@ int xl_scn_create(const struct xl_scn_cfg *cfg, struct xl_scn *s)
 		.vtd_posting = cfg->vtd_posting,
 		.preemption_timer = cfg->preemption_timer, .hlt_exiting = true,
 	};
+	struct xl_engine_cfg ecfg = { 0 };
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -89,7 +90,13 @@ int xl_scn_create(const struct xl_scn_cfg *cfg, struct xl_scn *s)
 		return -ENOMEM;
 	}
 	memset(s->e, 0, sizeof(*s->e));
-	ret = xl_engine_init(s->e, s->hw, NULL);
+	/*
+	 * The model's clock is in steps, not TSC ticks. By default the guard
+	 * period is longer than any run, so exits per interrupt are not
+	 * diluted by timer exits; the defence scenarios set a short one.
+	 */
+	ecfg.timer_value = cfg->timer_value ? cfg->timer_value : 100000;
+	ret = xl_engine_init(s->e, s->hw, &ecfg);
 	ret = ret ?: xl_model_guest_set(s->m, 0, cfg->guest, cfg->guest_flags);
 	ret = ret ?: xl_model_assign(s->m, XL_SCN_HOST_IRQ, XL_SCN_DEV_HOST_VEC,
 				     0, XL_SCN_DEV_GUEST_VEC);
@@ -101,7 +108,13 @@ int xl_scn_create(const struct xl_scn_cfg *cfg, struct xl_scn *s)
 				      XL_SCN_DEV_HOST_VEC,
 				      XL_SCN_DEV_GUEST_VEC, 0);
 	ret = ret ?: xl_engine_set_shadow_gva(s->e, XL_MODEL_GUEST_SHADOW);
+	/*
+	 * Every vector the engine may send to the guest as a physical IPI
+	 * (DID) can land while the vCPU is out of guest mode; the host side
+	 * must hand those to the vCPU, not treat them as its own.
+	 */
 	ret = ret ?: xl_model_guest_vector(s->m, XL_SCN_VIRT_VEC, true);
+	ret = ret ?: xl_model_guest_vector(s->m, XL_SCN_DEV_GUEST_VEC, true);
 	ret = ret ?: xl_model_set_hooks(s->m, &engine_hooks, s->e);
 	/* let the vCPU enter once, then switch modes as on a live VM */
 	ret = ret ?: xl_model_run(s->m, 2);
@@ -120,13 +133,10 @@ int xl_scn_create(const struct xl_scn_cfg *cfg, struct xl_scn *s)
 
 void xl_scn_kick(struct xl_scn *s)
 {
-	u32 vi, pcpu;
+	u32 vi;
 
-	for (vi = 0; vi < xl_model_hw(s->m)->nr_vcpus; vi++) {
-		if (xl_model_vcpu_state(s->m, vi, &pcpu) != XL_VCPU_RUNNING)
-			continue;
-		xl_model_host_irq(s->m, pcpu, XL_MODEL_KICK_VECTOR);
-	}
+	for (vi = 0; vi < xl_model_hw(s->m)->nr_vcpus; vi++)
+		xl_model_kick(s->m, vi);
 	xl_model_run(s->m, 4);
 }
 

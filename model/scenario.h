@@ -33,6 +33,7 @@ struct xl_scn_cfg {
 	u32 guest_flags;
 	u32 count;		/* interrupts of each kind to send */
 	u32 gap;		/* model steps between two sends */
+	u32 timer_value;	/* ELI guard period in steps, 0 = 100000 */
 	bool apicv, posted_intr, vtd_posting, preemption_timer, x2apic;
 };
 

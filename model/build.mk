@@ -6,3 +6,5 @@ MODEL_SRCS += model/lapic.c model/pic.c model/ioapic.c model/vtd.c \
 UNIT_TESTS += model_lapic model_delivery
 model_lapic_SRCS := tests/model/test_model_lapic.c
 model_delivery_SRCS := tests/model/test_model_delivery.c
+UNIT_TESTS += scenario
+scenario_SRCS := tests/scenario/test_scenario.c

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The exitless engine driving the reference model: each delivery mode's
+ * claim checked on the model's own counters (exits by reason, handler runs
+ * per vector, host handler runs), as DESIGN.md states them:
+ *   baseline  a passthrough MSI costs an external-interrupt exit and an
+ *             EOI exit;
+ *   eli       assigned vectors: 0 exits; host vectors: one #NP exit each,
+ *             never lost; virtual interrupts: injection mode;
+ *   pi        device and virtual interrupts posted: 0 exits;
+ *   did       virtual interrupts: 0 exits to a running vCPU (posted, or a
+ *             physical IPI of the guest vector over ELI), a wakeup for a
+ *             blocked one; nothing lost.
+ * And ELI's defences: the preemption-timer guard, LIDT, ownership.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "../../model/scenario.h"
+
+#define N	1000
+
+static struct xl_scn_result r;
+
+static void run(enum xl_mode mode, enum xl_scn_kind kind,
+		void (*tweak)(struct xl_scn_cfg *))
+{
+	struct xl_scn_cfg c;
+
+	xl_scn_defaults(&c, mode, kind, N);
+	if (tweak)
+		tweak(&c);
+	assert_int_equal(xl_scn_run(&c, &r), 0);
+	assert_int_equal(r.mode_ret, 0);
+}
+
+static u64 exits(u32 reason)
+{
+	return r.vcpu.exit_reason[reason];
+}
+
+static void test_baseline_device(void **state)
+{
+	run(XL_MODE_BASELINE, XL_SCN_DEVICE, NULL);
+	assert_int_equal(r.handled_device, N);
+	assert_int_equal(exits(EXIT_REASON_EXTERNAL_INTERRUPT), N);
+	assert_int_equal(exits(EXIT_REASON_MSR_WRITE), N);	/* EOI */
+	assert_true(r.vcpu.exits >= 2 * N);
+}
+
+static void test_eli_device_zero_exits(void **state)
+{
+	run(XL_MODE_ELI, XL_SCN_DEVICE, NULL);
+	assert_int_equal(r.handled_device, N);
+	assert_int_equal(r.vcpu.exits, 0);
+	/* the EOIs went straight to the pCPU's LAPIC */
+	assert_int_equal(r.vcpu.eoi_physical, N);
+	assert_int_equal(r.eng.fallbacks, 0);
+}
+
+static void test_eli_host_vectors_one_np_each(void **state)
+{
+	run(XL_MODE_ELI, XL_SCN_HOST, NULL);
+	assert_int_equal(r.host_handled, N);		/* never lost */
+	assert_int_equal(exits(EXIT_REASON_EXCEPTION_NMI), N);
+	assert_int_equal(r.vcpu.exits, N);
+	assert_int_equal(r.eng.np_reraised, N);
+	assert_int_equal(r.vcpu.handled[11], 0);	/* no #NP reached it */
+}
+
+/* Virtual interrupts under plain ELI go through injection mode. */
+static void test_eli_virtual_injection_mode(void **state)
+{
+	run(XL_MODE_ELI, XL_SCN_VIRTUAL, NULL);
+	assert_int_equal(r.handled_virtual, N);
+	assert_int_equal(r.eng.injected, N);
+	/* the guest's EOI of an injected interrupt is intercepted */
+	assert_int_equal(exits(EXIT_REASON_MSR_WRITE), N);
+	assert_true(r.eng.inject_switches >= 1);
+}
+
+static void test_eli_mixed_nothing_lost(void **state)
+{
+	run(XL_MODE_ELI, XL_SCN_MIXED, NULL);
+	assert_int_equal(r.handled_device, N);
+	assert_int_equal(r.handled_virtual, N);
+	assert_int_equal(r.host_handled, N);
+}
+
+static void test_pi_zero_exits(void **state)
+{
+	run(XL_MODE_PI, XL_SCN_MIXED, NULL);
+	assert_int_equal(r.handled_device, N);
+	assert_int_equal(r.handled_virtual, N);
+	assert_int_equal(r.host_handled, N);
+	/* the host's own interrupts still exit, the guest's never do */
+	assert_int_equal(r.vcpu.exits, exits(EXIT_REASON_EXTERNAL_INTERRUPT));
+	assert_int_equal(r.vcpu.exits, N);
+	assert_int_equal(r.model.vtd_posted, N);
+	assert_int_equal(r.eng.posts, N);
+}
+
+static void no_posting(struct xl_scn_cfg *c)
+{
+	c->apicv = c->posted_intr = c->vtd_posting = false;
+}
+
+static void halting(struct xl_scn_cfg *c)
+{
+	c->guest = XL_GUEST_HALT;
+}
+
+static void halting_no_posting(struct xl_scn_cfg *c)
+{
+	halting(c);
+	no_posting(c);
+}
+
+static void test_did_posted_running(void **state)
+{
+	run(XL_MODE_DID, XL_SCN_VIRTUAL, NULL);
+	assert_int_equal(r.handled_virtual, N);
+	assert_int_equal(r.vcpu.exits, 0);
+	assert_int_equal(r.eng.posts, N);
+	assert_int_equal(r.vcpu.pi_processed, r.eng.notifications);
+}
+
+/* DID without posted interrupts (Bochs' case): IPI of the guest vector. */
+static void test_did_ipi_running(void **state)
+{
+	run(XL_MODE_DID, XL_SCN_VIRTUAL, no_posting);
+	assert_int_equal(r.handled_virtual, N);
+	assert_int_equal(r.vcpu.exits, 0);
+	assert_int_equal(r.eng.direct_ipis, N);
+}
+
+static void test_did_blocked_wakes(void **state)
+{
+	run(XL_MODE_DID, XL_SCN_VIRTUAL, halting);
+	assert_int_equal(r.handled_virtual, N);
+	assert_int_equal(r.eng.wakeups, N);
+	/* the only exits are the guest's own HLTs */
+	assert_int_equal(r.vcpu.exits, exits(EXIT_REASON_HLT));
+	run(XL_MODE_DID, XL_SCN_VIRTUAL, halting_no_posting);
+	assert_int_equal(r.handled_virtual, N);
+	assert_true(r.vcpu.wakeups >= N);
+}
+
+static void test_did_mixed_nothing_lost(void **state)
+{
+	run(XL_MODE_DID, XL_SCN_MIXED, no_posting);
+	assert_int_equal(r.handled_device, N);
+	assert_int_equal(r.handled_virtual, N);
+	assert_int_equal(r.host_handled, N);
+	run(XL_MODE_DID, XL_SCN_MIXED, NULL);
+	assert_int_equal(r.handled_device, N);
+	assert_int_equal(r.handled_virtual, N);
+	assert_int_equal(r.host_handled, N);
+}
+
+/* Modes are refused, with the reason, where a capability is missing. */
+static void test_refusals(void **state)
+{
+	struct xl_scn_cfg c;
+
+	xl_scn_defaults(&c, XL_MODE_PI, XL_SCN_DEVICE, 10);
+	c.vtd_posting = false;
+	assert_int_equal(xl_scn_run(&c, &r), 0);
+	assert_int_equal(r.mode_ret, -EOPNOTSUPP);
+	assert_int_equal(r.why, XL_WHY_NO_VTD_POSTING);
+	/* refused means untouched: baseline costs */
+	assert_int_equal(exits(EXIT_REASON_EXTERNAL_INTERRUPT), 10);
+	xl_scn_defaults(&c, XL_MODE_ELI, XL_SCN_DEVICE, 10);
+	c.preemption_timer = false;
+	assert_int_equal(xl_scn_run(&c, &r), 0);
+	assert_int_equal(r.why, XL_WHY_NO_PREEMPTION_TIMER);
+	xl_scn_defaults(&c, XL_MODE_ELI, XL_SCN_DEVICE, 10);
+	c.x2apic = false;
+	assert_int_equal(xl_scn_run(&c, &r), 0);
+	assert_int_equal(r.why, XL_WHY_NO_X2APIC);
+}
+
+/* Defences. A short guard period (64 model steps). */
+static void masked_guest(struct xl_scn_cfg *c)
+{
+	c->guest = XL_GUEST_MASKED;
+	c->timer_value = 64;
+}
+
+/*
+ * A guest that keeps interrupts masked cannot starve the host: the
+ * preemption timer exits, the guard falls back after its strikes, and
+ * from then on every host interrupt exits and is handled. While it was
+ * masked, repeats of the same host vector coalesced in the LAPIC's IRR
+ * (one bit per vector, SDM 11.8.4), as they would on hardware.
+ */
+static void test_guard_masked_guest(void **state)
+{
+	struct xl_scn_cfg c;
+	struct xl_scn s;
+	u64 first;
+
+	xl_scn_defaults(&c, XL_MODE_ELI, XL_SCN_HOST, N);
+	masked_guest(&c);
+	assert_int_equal(xl_scn_create(&c, &s), 0);
+	assert_int_equal(xl_scn_drive(&s, &c, &r), 0);
+	assert_true(r.vcpu.exit_reason[EXIT_REASON_PREEMPTION_TIMER] >= 1);
+	assert_int_equal(r.eng.guard_fallbacks, 1);
+	/* bounded: at most what arrives during guard_limit (4) periods */
+	assert_true(r.host_handled >= N - (4 * 64) / c.gap - 1);
+	first = r.host_handled;
+	assert_int_equal(xl_scn_drive(&s, &c, &r), 0);
+	assert_int_equal(r.host_handled - first, N);
+	xl_scn_destroy(&s);
+}
+
+static void never_eoi(struct xl_scn_cfg *c)
+{
+	c->guest_flags = XL_GUEST_NO_EOI;
+	c->timer_value = 64;
+}
+
+/*
+ * A guest that never EOIs a directly delivered vector keeps it in
+ * service on the physical LAPIC, blocking that priority class for the
+ * host: the guard sees the same vector on top at every expiry, falls
+ * back and EOIs it; the host's interrupts then all get through.
+ */
+static void test_guard_never_eoi(void **state)
+{
+	struct xl_scn_cfg c;
+	struct xl_scn s;
+	u64 isr[4];
+	u32 pcpu;
+
+	xl_scn_defaults(&c, XL_MODE_ELI, XL_SCN_DEVICE, 100);
+	never_eoi(&c);
+	assert_int_equal(xl_scn_create(&c, &s), 0);
+	assert_int_equal(xl_scn_drive(&s, &c, &r), 0);
+	assert_int_equal(r.eng.guard_fallbacks, 1);
+	xl_model_vcpu_state(s.m, 0, &pcpu);
+	assert_int_equal(xl_model_pcpu_isr(s.m, pcpu, isr), 0);
+	assert_false(isr[XL_SCN_DEV_HOST_VEC / 64] &
+		     XL_BIT(XL_SCN_DEV_HOST_VEC % 64));
+	c.kind = XL_SCN_HOST;
+	assert_int_equal(xl_scn_drive(&s, &c, &r), 0);
+	assert_int_equal(r.host_handled, 100);
+	xl_scn_destroy(&s);
+	/* with virtual interrupts too: injection mode keeps the host safe */
+	xl_scn_defaults(&c, XL_MODE_ELI, XL_SCN_MIXED, 100);
+	never_eoi(&c);
+	assert_int_equal(xl_scn_run(&c, &r), 0);
+	assert_int_equal(r.host_handled, 100);
+}
+
+/* Guest LIDT: exits (descriptor-table exiting), direct mode off. */
+static void test_lidt_disables_eli(void **state)
+{
+	struct xl_scn_cfg c;
+	struct xl_scn s;
+	enum xl_sidt_state st;
+	enum xl_eli_off off;
+
+	xl_scn_defaults(&c, XL_MODE_ELI, XL_SCN_DEVICE, 50);
+	assert_int_equal(xl_scn_create(&c, &s), 0);
+	assert_int_equal(xl_engine_vcpu_state(s.e, 0, &st, &off), 0);
+	assert_int_equal(st, XL_SIDT_DIRECT);
+	assert_int_equal(xl_model_guest_lidt(s.m, 0, XL_MODEL_GUEST_IDT,
+					     XL_IDT_BYTES - 1), 0);
+	xl_model_run(s.m, 4);
+	assert_int_equal(xl_engine_vcpu_state(s.e, 0, &st, &off), 0);
+	assert_int_equal(off, XL_ELI_OFF_LIDT);
+	assert_int_equal(st, XL_SIDT_OFF);
+	assert_int_equal(xl_scn_drive(&s, &c, &r), 0);
+	assert_int_equal(r.handled_device, 50);
+	assert_int_equal(r.vcpu.exit_reason[EXIT_REASON_GDTR_IDTR], 1);
+	/* baseline costs again: every interrupt exits */
+	assert_true(r.vcpu.exit_reason[EXIT_REASON_EXTERNAL_INTERRUPT] >= 50);
+	xl_scn_destroy(&s);
+}
+
+/* A vector the VM does not own is never routed to it. */
+static void test_unowned_vector_refused(void **state)
+{
+	struct xl_scn_cfg c;
+	struct xl_scn s;
+	struct xl_model_stats ms;
+
+	xl_scn_defaults(&c, XL_MODE_DID, XL_SCN_VIRTUAL, 1);
+	assert_int_equal(xl_scn_create(&c, &s), 0);
+	assert_int_equal(xl_model_virtual_irq(s.m, 0, 0x77), -EPERM);
+	xl_model_run(s.m, 20);
+	xl_model_stats(s.m, &ms);
+	assert_int_equal(ms.vcpu[0].handled[0x77], 0);
+	assert_int_equal(ms.dropped, 1);
+	xl_scn_destroy(&s);
+}
+
+/* Detach restores the hypervisor's VMCS values: baseline costs again. */
+static void test_release_restores_baseline(void **state)
+{
+	struct xl_scn_cfg c;
+	struct xl_scn s;
+	u64 before, after;
+	const struct xl_hw *hw;
+
+	xl_scn_defaults(&c, XL_MODE_ELI, XL_SCN_DEVICE, 20);
+	assert_int_equal(xl_scn_create(&c, &s), 0);
+	hw = s.hw;
+	assert_int_equal(xl_scn_drive(&s, &c, &r), 0);
+	before = r.vcpu.exits;
+	assert_int_equal(xl_engine_set_mode(s.e, XL_MODE_BASELINE, NULL), 0);
+	xl_scn_kick(&s);
+	assert_int_equal(xl_scn_drive(&s, &c, &r), 0);
+	after = r.vcpu.exits;
+	assert_int_equal(r.handled_device, 40);
+	assert_true(after - before >= 2 * 20);
+	{
+		u64 pin;
+
+		hw->ops->vmcs_read(hw->priv, 0, VMCS_PIN_BASED_CTLS, &pin);
+		assert_true(pin & PIN_EXT_INTR_EXITING);
+	}
+	xl_scn_destroy(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_baseline_device),
+		cmocka_unit_test(test_eli_device_zero_exits),
+		cmocka_unit_test(test_eli_host_vectors_one_np_each),
+		cmocka_unit_test(test_eli_virtual_injection_mode),
+		cmocka_unit_test(test_eli_mixed_nothing_lost),
+		cmocka_unit_test(test_pi_zero_exits),
+		cmocka_unit_test(test_did_posted_running),
+		cmocka_unit_test(test_did_ipi_running),
+		cmocka_unit_test(test_did_blocked_wakes),
+		cmocka_unit_test(test_did_mixed_nothing_lost),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_guard_masked_guest),
+		cmocka_unit_test(test_guard_never_eoi),
+		cmocka_unit_test(test_lidt_disables_eli),
+		cmocka_unit_test(test_unowned_vector_refused),
+		cmocka_unit_test(test_release_restores_baseline),
+	};
+
+	return cmocka_run_group_tests_name("scenario: engine on the model",
+					   tests, NULL, NULL);
+}

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/pins.sh"
 
 declare -A PKGS=(
-	[build]="gcc make libc6-dev pkg-config libcmocka-dev libjson-c-dev"
+	[build]="gcc make libc6-dev pkg-config libcmocka-dev libjson-c-dev jq"
 	[unit]="libcmocka-dev"
 	[kvm]="gcc binutils jq"
 	[qemu]="qemu-system-x86 busybox-static cpio kmod linux-headers-$XL_KABI sparse linux-source-$XL_KSRC_VER"

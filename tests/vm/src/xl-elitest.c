@@ -16,7 +16,8 @@
  * the next is sent once the guest counted the previous one, so "handled
  * == sent" is exact and a lost interrupt shows as a timeout.
  * Output: XLTEST PASS|FAIL|SKIP lines and one "XLELI {json}" line.
- * "xl-elitest COUNT did" also runs the did batch (it stalled in Bochs).
+ * "xl-elitest COUNT did" also runs the did batch (it stalled in Bochs);
+ * "xl-elitest COUNT refused": hooks only, eli/did must be refused.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -468,6 +469,8 @@ int main(int argc, char **argv)
 	unsigned int count = argc > 1 ? atoi(argv[1]) : 1000;
 	/* did: not working yet in Bochs (see kmod/README.md), opt-in */
 	int do_did = argc > 2 && !strcmp(argv[2], "did");
+	/* "refused": eli/did must be refused (module without experimental) */
+	int refused = argc > 2 && !strcmp(argv[2], "refused");
 	struct batch b[6] = {
 		{ .name = "baseline-msi" }, { .name = "eli-ipi" },
 	};
@@ -510,7 +513,18 @@ int main(int argc, char **argv)
 	run_batch(&b[nb++], 0, count, VEC_ELI_GUEST, 0);
 
 	ret = set_mode(XL_IOC_MODE_ELI);
-	result(!ret, "eli-mode-set", "%s", ret ? strerror(-ret) : "ok");
+	if (refused) {
+		/* exitless.ko without experimental=1: refused, VM unchanged */
+		result(ret == -EOPNOTSUPP, "eli-refused-without-experimental",
+		       "%s", ret ? strerror(-ret) : "accepted");
+		ret = set_mode(XL_IOC_MODE_DID);
+		result(ret == -EOPNOTSUPP, "did-refused", "%s",
+		       ret ? strerror(-ret) : "accepted");
+		ret = -1;
+	} else {
+		result(!ret, "eli-mode-set", "%s",
+		       ret ? strerror(-ret) : "ok");
+	}
 	if (!ret) {
 		ret = selftest("assign %llu %u %u 0", (unsigned long long)vm_id,
 			       VEC_ELI_HOST, VEC_ELI_GUEST);

@@ -16,6 +16,8 @@
 #                NAME_SRCS, with ASan+UBSan, against the mechanisms+model
 #   ALL_EXTRA    further targets `make` builds
 
+.DEFAULT_GOAL	:= all
+
 BUILD		?= build
 CC		?= gcc
 OPT		?= -O2

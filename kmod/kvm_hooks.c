@@ -72,7 +72,7 @@ MODULE_PARM_DESC(hooks, "hook kvm_intel's VM entry/exit while a VM is attached (
 
 static bool xl_experimental;
 module_param_named(experimental, xl_experimental, bool, 0444);
-MODULE_PARM_DESC(experimental, "allow modes eli/did (VMX backend not validated end to end yet)");
+MODULE_PARM_DESC(experimental, "allow mode eli (VMX backend not validated end to end yet; did stays refused)");
 
 #define XL_HOOK_VCPUS	XL_ENGINE_MAX_VCPUS
 

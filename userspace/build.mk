@@ -2,7 +2,7 @@
 TOOL_SRCS += userspace/main.c
 # Micro-VM host side and the KVM measurement commands (issue 3).
 TOOL_SRCS += userspace/kvm/platform.c userspace/kvm/stats.c \
-	     userspace/kvm/vm.c userspace/kvm/remote.c userspace/cmd_bench.c \
+	     userspace/kvm/vm.c userspace/cmd_bench.c \
 	     userspace/cmd_stat.c
 # VFIO assignment: exitless assign / release (issue 4).
 TOOL_SRCS += userspace/cmd_assign.c
@@ -10,13 +10,6 @@ TOOL_SRCS += userspace/vfio/pci.c
 TOOL_SRCS += userspace/vfio/probe.c
 UNIT_TESTS += kvm_stats
 kvm_stats_SRCS := tests/kvm/test_stats.c userspace/kvm/stats.c
-# Test target for `exitless stat` (tier kvm): a VM holder without stats fds.
-KVM_VMHOLDER := $(BUILD)/kvmtest/vmholder
-ALL_EXTRA += $(KVM_VMHOLDER)
-$(KVM_VMHOLDER): tests/kvm/vmholder.c $(BUILD)/obj/userspace/kvm/vm.o \
-		 $(BUILD)/obj/userspace/kvm/stats.o $(BUILD)/obj/microvm/blob.o
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -O2 -o $@ $^ -lpthread
 UNIT_TESTS += vfio_pci
 vfio_pci_SRCS := tests/vfio/test_vfio_pci.c userspace/vfio/pci.c
 # The reference model through the engine: exitless model (issue 2).

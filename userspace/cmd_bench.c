@@ -674,7 +674,10 @@ static void print_table(struct bench *b, FILE *f)
 	}
 	if (b->plat.mod_pvm)
 		fprintf(f, "\nNOTE: kvm-pvm runs guest CPL-0 code (here: the ISR and the halt loop, column emul) through\nKVM's instruction emulator, so latencies measure the emulator, not interrupt delivery on VT-x/SVM.\nExit and injection counts are KVM's own.\n");
-	else if (!b->plat.hardware)
+	else if (b->plat.emulator[0])
+		fprintf(f, "\nNOTE: VT-x emulated by %s: exit counts are KVM's own, latencies are the emulator's.\n",
+			b->plat.emulator);
+	else if (!b->plat.representative)
 		fprintf(f, "\nNOTE: no hardware virtualization detected: latencies are not representative of VT-x/SVM.\n");
 }
 
@@ -717,7 +720,10 @@ static json_object *platform_obj(const struct xl_platform *p)
 	json_object_object_add(o, "hardware_virt",
 			       json_object_new_boolean(p->hardware));
 	json_object_object_add(o, "timings_representative",
-			       json_object_new_boolean(p->hardware));
+			       json_object_new_boolean(p->representative));
+	json_object_object_add(o, "emulated_by",
+			       p->emulator[0] ? json_object_new_string(p->emulator) :
+			       NULL);
 	json_object_object_add(o, "cpu_flag_vmx",
 			       json_object_new_boolean(p->flag_vmx));
 	json_object_object_add(o, "cpu_flag_svm",

@@ -23,6 +23,8 @@ struct xl_platform {
 	bool flag_vmx, flag_svm, flag_hypervisor;
 	bool mod_intel, mod_amd, mod_pvm;
 	bool hardware;		/* KVM runs on VT-x or SVM */
+	char emulator[32];	/* VT-x/SVM emulated by this ("Bochs"), or "" */
+	bool representative;	/* hardware and not emulated: timings mean something */
 	char backend[64];	/* "kvm_intel (VT-x)", "kvm-pvm (software)" */
 	char line[384];		/* the one-line summary printed first */
 };

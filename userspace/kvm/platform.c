@@ -64,6 +64,31 @@ static bool module_present(const char *name)
 	return access(path, F_OK) == 0;
 }
 
+/*
+ * An emulator's VT-x (Bochs) looks like hardware from inside: a real CPU
+ * model string, the vmx flag, kvm_intel, and no "hypervisor" CPUID bit.
+ * Its firmware names it in DMI (SMBIOS type 0/1).
+ */
+static void detect_emulator(struct xl_platform *p)
+{
+	static const char *const files[] = {
+		"/sys/class/dmi/id/bios_vendor", "/sys/class/dmi/id/bios_version",
+		"/sys/class/dmi/id/sys_vendor", "/sys/class/dmi/id/product_name",
+	};
+	char buf[128];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		FILE *f = fopen(files[i], "r");
+
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f) && strstr(buf, "Bochs"))
+			snprintf(p->emulator, sizeof(p->emulator), "Bochs");
+		fclose(f);
+	}
+}
+
 void xl_platform_detect(struct xl_platform *p)
 {
 	struct utsname u;
@@ -94,7 +119,14 @@ void xl_platform_detect(struct xl_platform *p)
 	} else {
 		snprintf(p->backend, sizeof(p->backend), "unknown");
 	}
-	if (p->hardware)
+	detect_emulator(p);
+	p->representative = p->hardware && !p->emulator[0];
+	if (p->hardware && p->emulator[0])
+		snprintf(p->line, sizeof(p->line),
+			 "platform: KVM on %s EMULATED by %s (CPU flag %s): exit counts are KVM's own, timings are NOT representative of hardware",
+			 p->flag_vmx ? "VT-x" : "SVM", p->emulator,
+			 p->flag_vmx ? "vmx" : "svm");
+	else if (p->hardware)
 		snprintf(p->line, sizeof(p->line),
 			 "platform: hardware KVM, %s, CPU flag %s",
 			 p->backend, p->flag_vmx ? "vmx" : "svm");

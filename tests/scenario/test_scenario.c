@@ -160,6 +160,52 @@ static void test_did_mixed_nothing_lost(void **state)
 	assert_int_equal(r.host_handled, N);
 }
 
+/*
+ * pi across scheduling: while the vCPU is preempted, SN suppresses the
+ * notification and the posts wait in PIR (delivered at the next entry,
+ * none lost); after a migration NDST follows the vCPU to its new pCPU
+ * (VT-d 9.12), and the device's posted IRTE still reaches it with 0
+ * exits.
+ */
+static void test_pi_preempt_and_migrate(void **state)
+{
+	struct xl_scn_cfg c;
+	struct xl_scn s;
+	struct xl_model_stats ms;
+	u64 exits0, notif0;
+	u32 pcpu;
+	int i;
+
+	xl_scn_defaults(&c, XL_MODE_PI, XL_SCN_DEVICE, 10);
+	assert_int_equal(xl_scn_create(&c, &s), 0);
+	assert_int_equal(s.mode_ret, 0);
+	assert_int_equal(xl_model_vcpu_preempt(s.m, 0), 0);
+	xl_model_stats(s.m, &ms);
+	notif0 = ms.vtd_notifications;
+	for (i = 0; i < 5; i++)
+		assert_int_equal(xl_model_device_irq(s.m, XL_SCN_HOST_IRQ), 0);
+	xl_model_run(s.m, 10);
+	xl_model_stats(s.m, &ms);
+	assert_int_equal(ms.vtd_posted, 5);
+	assert_int_equal(ms.vtd_notifications, notif0);	/* SN */
+	assert_int_equal(ms.vcpu[0].handled[XL_SCN_DEV_GUEST_VEC], 0);
+	/* move it to pCPU 0 and let it run */
+	assert_int_equal(xl_model_vcpu_migrate(s.m, 0, 0), 0);
+	assert_int_equal(xl_model_vcpu_resume(s.m, 0), 0);
+	xl_model_run(s.m, 10);
+	xl_model_stats(s.m, &ms);
+	/* one vector, coalesced in PIR like in any IRR: delivered once */
+	assert_int_equal(ms.vcpu[0].handled[XL_SCN_DEV_GUEST_VEC], 1);
+	exits0 = ms.vcpu[0].exits;
+	assert_int_equal(xl_scn_drive(&s, &c, &r), 0);
+	xl_model_vcpu_state(s.m, 0, &pcpu);
+	assert_int_equal(pcpu, 0);
+	assert_int_equal(r.handled_device, 1 + 10);
+	assert_int_equal(r.vcpu.exits - exits0, 0);
+	assert_int_equal(r.model.pcpu[0].host_handled_total, 0);
+	xl_scn_destroy(&s);
+}
+
 /* Modes are refused, with the reason, where a capability is missing. */
 static void test_refusals(void **state)
 {
@@ -335,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_eli_virtual_injection_mode),
 		cmocka_unit_test(test_eli_mixed_nothing_lost),
 		cmocka_unit_test(test_pi_zero_exits),
+		cmocka_unit_test(test_pi_preempt_and_migrate),
 		cmocka_unit_test(test_did_posted_running),
 		cmocka_unit_test(test_did_ipi_running),
 		cmocka_unit_test(test_did_blocked_wakes),

@@ -4,7 +4,7 @@
  * and chooses how interrupts reach it (DESIGN.md). This is the baseline
  * module: sessions, attach/detach with VM references, delivery mode
  * bookkeeping, registered host IRQs, counters in debugfs and tracepoints.
- * The VMX backend that makes eli/pi/did real comes on top of it.
+ * The VMX backend (kvm_hooks.c, vmx_hw.c) drives eli; pi is in pi.c.
  *
  * Unload: each open /dev/exitless pins the module (fops.owner), so rmmod
  * fails with EBUSY while a session exists; a session detaches on close.
@@ -95,7 +95,7 @@ static int __init xl_init(void)
 	if (ret)
 		return ret;
 	xl_debugfs_init();
-	pr_info("loaded: ABI %d, modes: baseline (eli, pi, did need the VMX backend)\n",
+	pr_info("loaded: ABI %d, modes: baseline; pi where posting exists; eli only with experimental=1; did refused\n",
 		XL_ABI_VERSION);
 	return 0;
 }

@@ -14,7 +14,7 @@ declare -A PKGS=(
 	[build]="gcc make libc6-dev pkg-config libcmocka-dev libjson-c-dev jq"
 	[unit]="libcmocka-dev"
 	[kvm]="gcc binutils jq"
-	[qemu]="qemu-system-x86 busybox-static cpio kmod linux-headers-$XL_KABI sparse linux-source-$XL_KSRC_VER"
+	[qemu]="qemu-system-x86 busybox-static cpio kmod linux-headers-$XL_KABI sparse linux-source-$XL_KSRC_VER linux-perf"
 	[bochs]="bochs bochsbios vgabios busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI gcc libc6-dev make binutils python3"
 	[bench]="gnuplot-nox jq"
 )

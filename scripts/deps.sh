@@ -16,7 +16,7 @@ declare -A PKGS=(
 	[kvm]="gcc binutils jq"
 	[qemu]="qemu-system-x86 busybox-static cpio kmod linux-headers-$XL_KABI sparse linux-source-$XL_KSRC_VER linux-perf"
 	[bochs]="bochs bochsbios vgabios busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI gcc libc6-dev make binutils python3"
-	[bench]="gnuplot-nox jq"
+	[bench]="jq python3"
 )
 tiers=("$@")
 [ ${#tiers[@]} -eq 0 ] && tiers=(build unit kvm qemu bochs bench)

@@ -180,26 +180,32 @@ void xl_hyp_host_handle(struct xl_model *m, u32 p, u8 vec)
 	xl_lapic_eoi(&pc->lapic, NULL);
 }
 
+/*
+ * EOI broadcast (SDM 11.8.5): the IOAPIC clears remote IRR of the pins
+ * with this vector; a level line still asserted is delivered again.
+ */
+static void ioapic_eoi_broadcast(struct xl_model *m, u8 vec)
+{
+	u32 pins = xl_ioapic_eoi(&m->ioapic, vec), pin;
+
+	for (pin = 0; pin < XL_IOAPIC_PINS; pin++) {
+		struct xl_ioapic_msg msg;
+
+		if ((pins & XL_BIT(pin)) &&
+		    xl_ioapic_set_irq(&m->ioapic, pin, 1, &msg) == 1)
+			xl_hyp_pic_ioapic_deliver(m, &msg);
+	}
+}
+
 void xl_hyp_vlapic_eoi(struct xl_model *m, u32 vi)
 {
 	struct xl_model_vcpu *v = &m->vcpu[vi];
 	bool level;
 	int vec = xl_lapic_eoi(&v->vlapic, &level);
-	u32 pins, pin;
 
 	v->st.eoi_virtual++;
-	if (vec >= 0 && level) {
-		pins = xl_ioapic_eoi(&m->ioapic, vec);
-		for (pin = 0; pin < XL_IOAPIC_PINS; pin++) {
-			struct xl_ioapic_msg msg;
-
-			if (!(pins & XL_BIT(pin)))
-				continue;
-			/* Re-assert: the line is still high. */
-			if (xl_ioapic_set_irq(&m->ioapic, pin, 1, &msg) == 1)
-				xl_hyp_pic_ioapic_deliver(m, &msg);
-		}
-	}
+	if (vec >= 0 && level)
+		ioapic_eoi_broadcast(m, vec);
 	/*
 	 * The engine wants the vector the guest EOIed even when the vLAPIC
 	 * had nothing in service (the interrupt came in directly): the model
@@ -331,15 +337,8 @@ void xl_hyp_vm_exit(struct xl_model *m, u32 vi, u32 reason)
 	case EXIT_REASON_EOI_INDUCED: {
 		/* SDM 29.1.2: the vector was already cleared from vISR. */
 		u8 vec = (u8)xl_vmcs_get(v, VMCS_EXIT_QUALIFICATION);
-		u32 pins = xl_ioapic_eoi(&m->ioapic, vec), pin;
 
-		for (pin = 0; pin < XL_IOAPIC_PINS; pin++) {
-			struct xl_ioapic_msg msg;
-
-			if ((pins & XL_BIT(pin)) &&
-			    xl_ioapic_set_irq(&m->ioapic, pin, 1, &msg) == 1)
-				xl_hyp_pic_ioapic_deliver(m, &msg);
-		}
+		ioapic_eoi_broadcast(m, vec);
 		HOOK(m, eoi, vi, vec);
 		break;
 	}

@@ -37,6 +37,20 @@ int xl_did_route(const struct xl_did_target *t, unsigned int vector)
 	return XL_DID_INJECT;
 }
 
+/* Make a blocked vCPU runnable: it re-checks PIR / its vLAPIC then. */
+static int did_wake(const struct xl_hw *hw, u32 vcpu,
+		    struct xl_did_result *res)
+{
+	int ret;
+
+	if (!hw->ops->wake_vcpu)
+		return -EOPNOTSUPP;
+	ret = hw->ops->wake_vcpu(hw->priv, vcpu);
+	if (!ret)
+		res->woken = true;
+	return ret;
+}
+
 int xl_did_execute(const struct xl_hw *hw, u32 vcpu,
 		   const struct xl_vcpu_loc *loc, struct xl_pi_desc *pi,
 		   u8 nv, unsigned int vector, enum xl_did_action action,
@@ -75,15 +89,7 @@ int xl_did_execute(const struct xl_hw *hw, u32 vcpu,
 				return ret;
 			res->notified = true;
 		}
-		if (action == XL_DID_POST_WAKE) {
-			if (!ops->wake_vcpu)
-				return -EOPNOTSUPP;
-			ret = ops->wake_vcpu(hw->priv, vcpu);
-			if (ret)
-				return ret;
-			res->woken = true;
-		}
-		return 0;
+		return action == XL_DID_POST_WAKE ? did_wake(hw, vcpu, res) : 0;
 	case XL_DID_IPI_VECTOR:
 		if (!ops->send_ipi)
 			return -EOPNOTSUPP;
@@ -100,15 +106,8 @@ int xl_did_execute(const struct xl_hw *hw, u32 vcpu,
 		if (ret)
 			return ret;
 		res->injected = true;
-		if (action == XL_DID_INJECT_WAKE) {
-			if (!ops->wake_vcpu)
-				return -EOPNOTSUPP;
-			ret = ops->wake_vcpu(hw->priv, vcpu);
-			if (ret)
-				return ret;
-			res->woken = true;
-		}
-		return 0;
+		return action == XL_DID_INJECT_WAKE ?
+		       did_wake(hw, vcpu, res) : 0;
 	case XL_DID_REFUSE:
 		return -EPERM;
 	}

@@ -161,6 +161,22 @@ static void test_did_mixed_nothing_lost(void **state)
 }
 
 /*
+ * pi with a halting guest: the device's posts find the vCPU blocked; the
+ * engine put the wakeup vector in NV, so the IOMMU's notification wakes
+ * it (VT-d 9.12) and every interrupt is delivered; the only exits are
+ * the guest's own HLTs.
+ */
+static void test_pi_blocked_wakeup(void **state)
+{
+	run(XL_MODE_PI, XL_SCN_DEVICE, halting);
+	assert_int_equal(r.handled_device, N);
+	assert_int_equal(r.model.vtd_posted, N);
+	assert_int_equal(r.eng.wakeups, N);
+	assert_int_equal(r.vcpu.exits, exits(EXIT_REASON_HLT));
+	assert_int_equal(exits(EXIT_REASON_EXTERNAL_INTERRUPT), 0);
+}
+
+/*
  * pi across scheduling: while the vCPU is preempted, SN suppresses the
  * notification and the posts wait in PIR (delivered at the next entry,
  * none lost); after a migration NDST follows the vCPU to its new pCPU
@@ -382,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_eli_mixed_nothing_lost),
 		cmocka_unit_test(test_pi_zero_exits),
 		cmocka_unit_test(test_pi_preempt_and_migrate),
+		cmocka_unit_test(test_pi_blocked_wakeup),
 		cmocka_unit_test(test_did_posted_running),
 		cmocka_unit_test(test_did_ipi_running),
 		cmocka_unit_test(test_did_blocked_wakes),

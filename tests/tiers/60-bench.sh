@@ -35,6 +35,34 @@ done
 echo '{"rows": []}' > "$J"
 bench/projection --model-json "$J" >/dev/null 2>&1
 check not-model-output-refused test $? = 2
+# bench/run: its preflight tells the truth about this host, its plan
+# covers every mode, its errors are usage errors.
+pre=$(bench/run --preflight); prc=$?
+echo "$pre"
+if grep -qw vmx /proc/cpuinfo; then want_vtx=OK; else want_vtx=MISSING; fi
+check preflight-vtx-truthful grep -qE "^$want_vtx +vt-x " <<<"$pre"
+if [ -c /dev/kvm ]; then
+	check preflight-names-kvm-tier grep -q 'tiers that run here: .*kvm' <<<"$pre"
+fi
+if grep -q '^MISSING' <<<"$pre"; then
+	check preflight-rc-1-when-missing test "$prc" = 1
+else
+	check preflight-rc-0-when-complete test "$prc" = 0
+fi
+plan=$(bench/run --pid 4242 --guest root@guest --guest-bdf 0000:00:03.0 \
+	--duration 3 --dry-run)
+check dry-run-rc test $? = 0
+for m in baseline eli pi did kvm-apicv; do
+	check "dry-run-mode-$m" grep -q "^== mode $m\$" <<<"$plan"
+done
+check dry-run-samples-exits grep -q 'stat --pid 4242 --interval 1 --count 3 --json' <<<"$plan"
+check dry-run-perf grep -q 'perf kvm stat record -p 4242' <<<"$plan"
+for bad in "--pid x --guest g --guest-bdf b" "--pid 1 --guest g --guest-bdf b --modes nope" \
+	   "--pid 1 --guest g --guest-bdf b --duration 0" "--pid 1" "--bogus"; do
+	# shellcheck disable=SC2086
+	bench/run $bad >/dev/null 2>&1
+	check "run-bad-input:${bad// /_}" test $? = 2
+done
 for p in eli did directvisor kvm-posted-interrupts acrn-lapic-pt giantvm; do
 	check "papers/$p.md" test -s "papers/$p.md"
 done

@@ -198,7 +198,7 @@ int xl_vm_set_mode(struct xl_session *s, u32 mode)
 	if (ret) {
 		atomic64_inc(&xl_stats.mode_rejected);
 		if (!pi_said)
-			pr_info_ratelimited("vm %llu: mode '%s' is not available: it needs the VMX backend, which this exitless.ko does not have yet; VM stays in '%s'\n",
+			pr_info_ratelimited("vm %llu: mode '%s' is not available in this exitless.ko; VM stays in '%s'\n",
 					    vm->id, xl_ioc_mode_name(mode),
 					    xl_ioc_mode_name(old));
 		return ret;

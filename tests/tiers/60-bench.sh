@@ -63,6 +63,21 @@ for bad in "--pid x --guest g --guest-bdf b" "--pid 1 --guest g --guest-bdf b --
 	bench/run $bad >/dev/null 2>&1
 	check "run-bad-input:${bad// /_}" test $? = 2
 done
+# bench/report: the page renders from the stored results and the model,
+# every plot is there, every table row names its origin.
+R=$(mktemp -d)
+bench/report --out "$R" --exitless "$X" >/dev/null
+check report-rc test $? = 0
+for svg in exits-per-irq-model exits-per-irq-results projection; do
+	check "report-plot-$svg" grep -q '<rect\|<polyline' "$R/$svg.svg"
+done
+rows=$(grep '^| ' "$R/index.md" | grep -v '^| origin ' )
+check report-has-rows test -n "$rows"
+check report-every-row-has-origin test -z "$(grep -vE '^\| (MODELLED|EMULATED|SOFTWARE KVM|MEASURED) \|' <<<"$rows")"
+check report-bochs-is-emulated grep -q '^| EMULATED | .*bochs' "$R/index.md"
+rm -rf "$R"
+bench/report --bogus >/dev/null 2>&1
+check report-bad-input test $? = 2
 for p in eli did directvisor kvm-posted-interrupts acrn-lapic-pt giantvm; do
 	check "papers/$p.md" test -s "papers/$p.md"
 done

@@ -63,6 +63,101 @@ for bad in "--pid x --guest g --guest-bdf b" "--pid 1 --guest g --guest-bdf b --
 	bench/run $bad >/dev/null 2>&1
 	check "run-bad-input:${bad// /_}" test $? = 2
 done
+for step in "run-l3fwd-power.sh --cores 0-1 --duration 3 --on-ready" "xl-rr server --port 7777" \
+	    "xl-rr' client --host guest --port 7777 --duration 3" "perf stat -e kvm:\* -e exitless:\*"; do
+	for m in baseline eli pi did kvm-apicv; do
+		check "dry-run-$m-${step%% *}" test "$(sed -n "/^== mode $m\$/,/^== mode/p" <<<"$plan" | grep -c -- "$step")" -ge 1
+	done
+done
+check dry-run-perf-stat-per-workload test "$(grep -c 'perf stat -e' <<<"$plan")" = 15
+# xl-rr for real on loopback: server + client, RESULT parsed, bad input.
+RR=${XL_BUILD:-build}/bench/xl-rr
+T=$(mktemp -d); trap 'rm -f "$J"; rm -rf "$T"' EXIT
+"$RR" server --port 0 --duration 5 > "$T/srv.txt" 2>&1 & srv=$!
+i=0; while ! grep -q 'listening on port' "$T/srv.txt" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$T/srv.txt")
+cli=$("$RR" client --host 127.0.0.1 --port "${port:-1}" --duration 1 --size 128); crc=$?
+kill -INT $srv 2>/dev/null; wait $srv; src=$?
+echo "$cli" | tail -1
+res=$(grep '^RESULT role=client' <<<"$cli")
+rv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$res"; }
+check rr-client-rc test "$crc" = 0
+check rr-server-clean-exit test "$src" = 0
+check rr-transactions awk -v t="$(rv transactions)" 'BEGIN { exit !(t > 100) }'
+check rr-tps-positive awk -v t="$(rv tps)" 'BEGIN { exit !(t > 100) }'
+check rr-p50-le-p99-le-max awk -v a="$(rv p50_us)" -v b="$(rv p99_us)" -v c="$(rv max_us)" \
+	'BEGIN { exit !(a > 0 && a <= b && b <= c * 1.02) }'
+check rr-size test "$(rv size)" = 128
+check rr-server-counted grep -qE '^RESULT role=server .*requests=[1-9]' "$T/srv.txt"
+"$RR" client --host 127.0.0.1 --port "${port:-1}" --duration 1 >/dev/null 2>&1
+check rr-no-server-rc-1 test $? = 1
+for bad in "" "bogus" "client --host 127.0.0.1 --port 0 --duration 1" \
+	   "client --host 127.0.0.1 --port 70000 --duration 1" "client --host 127.0.0.1 --port 9 --duration x" \
+	   "client --host 127.0.0.1 --port 9 --duration 1 --size 4" "client --port 9 --duration 1" \
+	   "server" "server --port 9 --size 64" "client --host h --port 9 --duration"; do
+	# shellcheck disable=SC2086
+	"$RR" $bad >/dev/null 2>&1
+	check "rr-bad-input:${bad// /_}" test $? = 2
+done
+check rr-help "$RR" --help >/dev/null
+# bench/run end to end against fakes (exitless refusing did, ssh running
+# the guest side here, perf without exitless:* tracepoints); results in a
+# temporary directory, never in bench/results/.
+FB=$T/bin; mkdir -p "$FB" "$T/out"
+results_before=$(ls bench/results)
+cat > "$FB/exitless" <<'FAKE'
+#!/bin/sh
+case "$1 $4" in
+"mode did") echo "exitless mode: did: not available in this exitless.ko (fake)" >&2; exit 3 ;;
+"mode "*) echo "exitless mode: VM of pid $3: $4" ;;
+"stat "*) sleep 1; echo '{"samples":[{"vms":[{"vcpus":[{"per_sec":{"exits":1500}},{"per_sec":{"exits":500}}]}]}]}' ;;
+esac
+FAKE
+cat > "$FB/perf" <<'FAKE'
+#!/bin/sh
+case $1 in
+list) echo "  kvm:kvm_exit                                       [Tracepoint event]" ;;
+*) while [ $# -gt 0 ] && [ "$1" != -- ]; do
+	[ "$1" = -o ] && : > "$2"; shift; done; shift; "$@" ;;
+esac
+FAKE
+cat > "$FB/ssh" <<'FAKE'
+#!/bin/sh
+shift
+case "$*" in
+*run-testpmd.sh*) echo "RESULT bdf=0000:00:03.0 mode=txonly seconds=1 tx_packets=2000000 tx_errors=0 rx_packets=0 rx_errors=0 rx_missed=0 tx_pps=2000000 exit=0" ;;
+*run-l3fwd-power.sh*) echo XL_L3FWD_READY; sleep 1; echo "RESULT bdf=0000:00:03.0 mode=interrupt seconds=1 wakeups=321 exit=0" ;;
+*xl-rr*) exec sh -c "$*" ;;
+esac
+FAKE
+chmod +x "$FB"/*
+rrp=$(( 20000 + $$ % 20000 ))
+PATH=$FB:$PATH EXITLESS=$FB/exitless bench/run --no-preflight --pid 4242 --guest root@127.0.0.1 \
+	--guest-bdf 0000:00:03.0 --duration 1 --modes baseline,did,pi --out "$T/out" --rr-port $rrp \
+	--traffic "echo traffic \$XL_MODE \$XL_DURATION >> '$T/traffic.txt'" > "$T/run.txt" 2>&1
+frc=$?
+tail -3 "$T/run.txt"
+check fake-run-rc test "$frc" = 0
+check fake-run-went-past-refusal grep -q '^== mode pi$' "$T/run.txt"
+check fake-run-one-json-per-mode test "$(ls "$T"/out/*-{baseline,did,pi}.json 2>/dev/null | wc -l)" = 3
+jd=$(cat "$T"/out/*-did.json 2>/dev/null); jb=$(cat "$T"/out/*-baseline.json 2>/dev/null)
+check fake-run-did-refused test "$(jq -r .status <<<"$jd")" = refused
+check fake-run-did-message grep -q 'not available in this exitless.ko (fake)' <<<"$(jq -r .message <<<"$jd")"
+check fake-run-baseline-ok test "$(jq -r .status <<<"$jb")" = ok
+check fake-run-json-fields test "$(jq -r '[.origin, .host, .kernel, (.cpu|type), .nic.guest_bdf, .mode] | join(" ")' <<<"$jb")" \
+	= "measured $(uname -n) $(uname -r) string 0000:00:03.0 baseline"
+check fake-run-testpmd-parsed test "$(jq .testpmd.tx_packets <<<"$jb")" = 2000000
+check fake-run-l3fwd-parsed test "$(jq .l3fwd_power.wakeups <<<"$jb")" = 321
+check fake-run-rr-real awk -v t="$(jq .rr.tps <<<"$jb")" 'BEGIN { exit !(t > 100) }'
+check fake-run-exits-per-s test "$(jq .exits_per_s.rr <<<"$jb")" = 2000
+check fake-run-perf-warning jq -e '.warnings | any(test("exitless:\\*. skipped"))' <<<"$jb"
+check fake-run-traffic-ran test "$(grep -c 'traffic baseline 1' "$T/traffic.txt" 2>/dev/null)" = 1
+csvf=$(ls "$T"/out/*Z-"$(uname -n)".csv 2>/dev/null | head -1)
+check fake-run-csv-header test "$(head -1 "$csvf" 2>/dev/null)" = \
+	origin,status,host,kernel,mode,seconds,testpmd_tx_packets,testpmd_mpps,l3fwd_wakeups,rr_tps,rr_p50_us,rr_p99_us,exits_per_s_testpmd,exits_per_s_l3fwd,exits_per_s_rr
+check fake-run-csv-rows test "$(awk -F, 'NR > 1 { print $5 "=" $2 }' "$csvf" 2>/dev/null | tr '\n' ' ')" = "baseline=ok did=refused pi=ok "
+check fake-run-csv-mpps test "$(awk -F, '$5 == "baseline" { print $8 }' "$csvf" 2>/dev/null)" = 2
+check fake-run-not-in-results test "$(ls bench/results)" = "$results_before"
 # bench/report: the page renders from the stored results and the model,
 # every plot is there, every table row names its origin.
 R=$(mktemp -d)

@@ -170,7 +170,23 @@ rows=$(grep '^| ' "$R/index.md" | grep -v '^| origin ' )
 check report-has-rows test -n "$rows"
 check report-every-row-has-origin test -z "$(grep -vE '^\| (MODELLED|EMULATED|SOFTWARE KVM|MEASURED) \|' <<<"$rows")"
 check report-bochs-is-emulated grep -q '^| EMULATED | .*bochs' "$R/index.md"
+if ! grep -q '"tool": "bench/run"' bench/results/*.json 2>/dev/null; then
+	check report-says-no-run-results grep -q '^no bench/run results yet (no VT-x host has run it)$' "$R/index.md"
+fi
 rm -rf "$R"
+check report-no-run-results-said grep -q 'no bench/run results yet (no VT-x host has run it)' <<<"$(bench/report --out "$T/rep0" --results "$T/bin" --exitless "$X" >/dev/null; cat "$T/rep0/index.md")"
+# bench/report on the fake run's files (in $T, not bench/results/).
+bench/report --out "$T/rep" --results "$T/out" --exitless "$X" >/dev/null
+check report-run-rc test $? = 0
+rrow() { grep "^| MEASURED.* | $1 | " "$T/rep/index.md"; }
+check report-run-baseline-row grep -qE '\| baseline \| ok \| 2\.000 \| 321 \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|' <<<"$(rrow baseline)"
+check report-run-did-refused grep -q '| did | refused | .*not available in this exitless.ko (fake)' <<<"$(rrow did)"
+check report-run-origin-honest grep -q '^| MEASURED, preflight skipped, vmx no | ' <<<"$(rrow pi)"
+check report-run-host-kernel grep -q "host / kernel / CPU: $(uname -n) / $(uname -r) / " "$T/rep/index.md"
+check report-run-no-note test -z "$(grep 'no bench/run results yet' "$T/rep/index.md")"
+for svg in run-throughput run-latency; do
+	check "report-run-plot-$svg" grep -q '<rect' "$T/rep/$svg.svg"
+done
 bench/report --bogus >/dev/null 2>&1
 check report-bad-input test $? = 2
 for p in eli did directvisor kvm-posted-interrupts acrn-lapic-pt giantvm; do

@@ -388,7 +388,7 @@ int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector)
 	struct xl_did_result res;
 	struct xl_vcpu_loc loc = { 0 };
 	u32 mode;
-	int action, ret, dlv;
+	int action, ret, dlv, phys;
 
 	if (!xl_vcpu_ok(e, vcpu))
 		return -EINVAL;
@@ -397,7 +397,15 @@ int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector)
 	mode = xl_engine_mode(e);
 	if (mode == XL_MODE_BASELINE)
 		return XL_DLV_NONE;
-	if (!xl_vec_test(e->owned, vector)) {
+	/*
+	 * The physical vector DID sends: one the shadow IDT delivers as
+	 * @vector, either @vector itself (identity gate of an owned vector)
+	 * or a host vector of the VM's mapped to it, which lands in the
+	 * host's handler for it when the vCPU is not in guest mode.
+	 */
+	phys = xl_sidt_map_rlookup(&e->eff, vector);
+	if (!xl_vec_test(e->owned, vector) &&
+	    (phys < 0 || !xl_vec_test(e->owned, phys))) {
 		xl_ctr_inc(&e->ctr.refused);
 		return -EPERM;
 	}
@@ -426,7 +434,7 @@ int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector)
 	/* through u32: sparse rejects __atomic builtins on an enum */
 	t.sidt_direct = __atomic_load_n((const u32 *)&v->sidt.state,
 					__ATOMIC_ACQUIRE) == XL_SIDT_DIRECT;
-	t.vector_direct = xl_sidt_map_lookup(&e->eff, vector) == (int)vector;
+	t.vector_direct = phys >= 0;
 	action = xl_did_route(&t, vector);
 	if (action < 0)
 		return action;
@@ -436,6 +444,7 @@ int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector)
 			xl_want_inject(e, vcpu, vector);
 	}
 	ret = xl_did_execute(e->hw, vcpu, &loc, v->pi, e->cfg.notify_vector,
+			     action == XL_DID_IPI_VECTOR ? (unsigned int)phys :
 			     vector, action, &res);
 	if (res.posted)
 		xl_ctr_inc(&e->ctr.posts);

@@ -40,7 +40,7 @@ struct xl_did_target {
 	bool owned;		/* the VM owns this vector */
 	bool posting;		/* the vCPU has a live PI descriptor */
 	bool sidt_direct;	/* vCPU runs with the shadow IDT */
-	bool vector_direct;	/* shadow IDT maps the vector to itself */
+	bool vector_direct;	/* a shadow IDT gate delivers the vector */
 };
 
 /* Decide; > 0 an enum xl_did_action, -EINVAL on bad input. Pure. */
@@ -53,7 +53,9 @@ struct xl_did_result {
 
 /*
  * Carry out @action for @vector on @vcpu. @loc is where the vCPU was when
- * the route was chosen; @pi and @nv are used by the POST actions. Returns
+ * the route was chosen; @pi and @nv are used by the POST actions. For
+ * XL_DID_IPI_VECTOR @vector is the physical vector to send, the one whose
+ * shadow IDT gate delivers the guest's vector (xl_sidt_map_rlookup). Returns
  * 0 or a negative errno from the ops (the post itself cannot fail once
  * @pi passed xl_pi_desc_check).
  */

@@ -41,6 +41,8 @@ int xl_sidt_map_add(struct xl_sidt_map *m, unsigned int host_vec,
 int xl_sidt_map_del(struct xl_sidt_map *m, unsigned int host_vec);
 /* Guest vector delivered at @host_vec, or -ENOENT when it is not direct. */
 int xl_sidt_map_lookup(const struct xl_sidt_map *m, unsigned int host_vec);
+/* A host vector delivered as @guest_vec (identity first), or -ENOENT. */
+int xl_sidt_map_rlookup(const struct xl_sidt_map *m, unsigned int guest_vec);
 
 /*
  * Build @shadow (256 gates) from @guest (gates 0 .. (@guest_limit + 1) / 16

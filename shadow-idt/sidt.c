@@ -65,6 +65,22 @@ int xl_sidt_map_lookup(const struct xl_sidt_map *m, unsigned int host_vec)
 	return m->guest_vec[host_vec];
 }
 
+int xl_sidt_map_rlookup(const struct xl_sidt_map *m, unsigned int guest_vec)
+{
+	unsigned int v;
+
+	if (!m || guest_vec >= XL_NR_VECTORS)
+		return -EINVAL;
+	/* the identity gate first: it needs no vector of the host's */
+	if (xl_vec_test(m->direct, guest_vec) &&
+	    m->guest_vec[guest_vec] == guest_vec)
+		return guest_vec;
+	for (v = XL_FIRST_EXTERNAL_VECTOR; v < XL_NR_VECTORS; v++)
+		if (xl_vec_test(m->direct, v) && m->guest_vec[v] == guest_vec)
+			return v;
+	return -ENOENT;
+}
+
 static int idt_limit_gates(u32 limit)
 {
 	/* IDTR.limit is bytes - 1 (SDM 6.10); whole 16-byte gates only. */

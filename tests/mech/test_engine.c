@@ -539,6 +539,35 @@ static void test_did_eli_ipi(void **state)
 	assert_vmcs_original(0);
 }
 
+/*
+ * DID with a host vector of the VM's (kmod: test_dev / host_vec): the IPI
+ * carries the host vector, the shadow IDT turns it into the guest's, and
+ * a guest vector neither owned nor mapped is refused.
+ */
+static void test_did_mapped_host_vector(void **state)
+{
+	enum xl_why why;
+
+	fk->hw.has_posted_intr = false;
+	assert_int_equal(xl_engine_own(e, 0xdf, true), 0);
+	assert_int_equal(xl_engine_assign(e, 7, 0xdf, 0x51, 0), 0);
+	assert_int_equal(xl_engine_set_shadow_gva(e, SHADOW_GVA), 0);
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_DID, &why), 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x51), XL_DLV_DIRECT_IPI);
+	assert_int_equal(fake_ipis_to(fk, 1, 0xdf), 1);
+	assert_int_equal(fake_ipis_to(fk, 1, 0x51), 0);
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x52), -EPERM);
+	/* preempted: injected as the guest vector */
+	fk->v[0].loc.state = XL_VCPU_PREEMPTED;
+	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x51), XL_DLV_INJECTED);
+	assert_int_equal(fake_injections(fk, 0, 0x51), 1);
+	assert_int_equal(fake_injections(fk, 0, 0xdf), 0);
+	fk->v[0].loc.state = XL_VCPU_RUNNING;
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+}
+
 static void test_did_posted(void **state)
 {
 	assert_int_equal(xl_engine_own(e, 0x61, true), 0);
@@ -716,6 +745,7 @@ int main(void)
 		T(test_pi_flow),
 		T(test_pi_irte_failure_leaves_mode),
 		T(test_did_eli_ipi),
+		T(test_did_mapped_host_vector),
 		T(test_did_posted),
 		T(test_concurrent_virtual_irqs),
 		T(test_teardown_needs_release),

@@ -60,6 +60,23 @@ static void test_map(void **state)
 	assert_int_equal(xl_sidt_map_init(NULL), -EINVAL);
 }
 
+/* DID sends the host vector whose gate delivers the guest vector. */
+static void test_map_reverse(void **state)
+{
+	assert_int_equal(xl_sidt_map_rlookup(&map, 0x51), -ENOENT);
+	assert_int_equal(xl_sidt_map_add(&map, 0xdf, 0x51), 0);
+	assert_int_equal(xl_sidt_map_rlookup(&map, 0x51), 0xdf);
+	/* an identity gate of the same guest vector wins: no host vector */
+	assert_int_equal(xl_sidt_map_add(&map, 0x51, 0x51), 0);
+	assert_int_equal(xl_sidt_map_rlookup(&map, 0x51), 0x51);
+	assert_int_equal(xl_sidt_map_del(&map, 0x51), 0);
+	assert_int_equal(xl_sidt_map_rlookup(&map, 0x51), 0xdf);
+	assert_int_equal(xl_sidt_map_del(&map, 0xdf), 0);
+	assert_int_equal(xl_sidt_map_rlookup(&map, 0x51), -ENOENT);
+	assert_int_equal(xl_sidt_map_rlookup(&map, 256), -EINVAL);
+	assert_int_equal(xl_sidt_map_rlookup(NULL, 0x51), -EINVAL);
+}
+
 static void test_build_contents(void **state)
 {
 	unsigned int v;
@@ -363,6 +380,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_map, setup),
+		cmocka_unit_test_setup(test_map_reverse, setup),
 		cmocka_unit_test_setup(test_build_contents, setup),
 		cmocka_unit_test_setup(test_build_short_guest_idt, setup),
 		cmocka_unit_test_setup(test_build_bad_input, setup),

@@ -51,6 +51,7 @@
 #include "xl_engine.h"
 #include "vmx_hw.h"
 #include "kvm_hooks.h"
+#include "test_dev.h"
 #include "core/engine_priv.h"
 
 /* VMCS encodings (SDM vol.3 App. B) and basic exit reasons (App. C). */
@@ -61,6 +62,9 @@
 #define XLV_GUEST_IDTR_BASE	0x6818
 #define XLV_EXIT_INSN_LEN	0x440c
 #define XLV_GUEST_RIP		0x681e
+#define XLV_PIN_BASED		0x4000	/* SDM vol.3 24.6.1 */
+#define XLV_GUEST_RFLAGS	0x6820
+#define XLV_EXIT_EXT_INTR	1
 #define XLV_EXIT_VMCALL		18
 #define XLV_EXIT_PREEMPT_TIMER	52
 #define XLV_INFO_VALID		BIT(31)
@@ -72,7 +76,7 @@ MODULE_PARM_DESC(hooks, "hook kvm_intel's VM entry/exit while a VM is attached (
 
 static bool xl_experimental;
 module_param_named(experimental, xl_experimental, bool, 0444);
-MODULE_PARM_DESC(experimental, "allow mode eli (VMX backend not validated end to end yet; did stays refused)");
+MODULE_PARM_DESC(experimental, "allow modes eli and did (VMX backend, shown in the Bochs rig only, never on real VT-x)");
 
 #define XL_HOOK_VCPUS	XL_ENGINE_MAX_VCPUS
 
@@ -80,6 +84,7 @@ struct xl_hvcpu {
 	bool skip_exit;		/* the engine handled this exit */
 	bool prefault;		/* a new shadow page: fault it in */
 	bool exit_seen;		/* exit hook ran since the last entry */
+	u64 entry_pin, entry_rflags;	/* at the last entry, for debugfs */
 };
 
 /* One hooked VM. Freed after an RCU grace period. */
@@ -97,8 +102,10 @@ struct xl_hvm {
 	u64 last_exc[3];	/* last exception exit the engine left to KVM */
 	int last_inj, last_eoi;	/* vectors, for debugfs */
 	u32 np_vec[256];	/* #NP exits handled, per vector */
+	u32 ext_vec[256];	/* external-interrupt exits, per vector */
 	u32 last_reason;	/* last exit reason */
 	atomic64_t hypercalls, vectoring_reraised, vectoring_assigned;
+	struct xl_test_dev *tdev;	/* debugfs selftest "device" */
 	struct rcu_head rcu;
 };
 
@@ -176,6 +183,9 @@ static void xl_on_entry(struct kvm_vcpu *vcpu)
 	ret = xl_engine_before_entry(e, i);
 	if (ret < 0)
 		xl_engine_err(h, "before_entry", ret);
+	/* what the CPU enters with, after every VMWRITE of ours */
+	xl_vmx_read(XLV_PIN_BASED, &h->vcpu[i].entry_pin);
+	xl_vmx_read(XLV_GUEST_RFLAGS, &h->vcpu[i].entry_rflags);
 out:
 	rcu_read_unlock();
 }
@@ -286,6 +296,10 @@ static void xl_on_exit(struct kvm_vcpu *vcpu)
 		goto out;
 	}
 	WRITE_ONCE(h->last_reason, (u32)reason);
+	/* KVM acknowledges on exit: the vector is in the exit information */
+	if ((reason & 0xffff) == XLV_EXIT_EXT_INTR &&
+	    !xl_vmx_read(XLV_EXIT_INTR_INFO, &vinfo) && (vinfo & XLV_INFO_VALID))
+		h->ext_vec[vinfo & 0xff]++;	/* debugfs only, racy is fine */
 	if (xl_hypercall(h, vcpu, reason)) {
 		h->vcpu[i].skip_exit = true;
 		h->vcpu[i].prefault = !vcpu->arch.regs[VCPU_REGS_RAX];
@@ -433,12 +447,15 @@ static void xl_on_eoi(void *data, void *apic, int vector)
 		goto out_preempt;
 	rcu_read_lock();
 	h = xl_hvm_find(vcpu->kvm);
-	e = h ? READ_ONCE(h->eng) : NULL;
-	i = h ? xl_idx(h, vcpu) : U32_MAX;
-	if (!e || i == U32_MAX)
+	if (!h)
 		goto out;
+	/* every guest EOI KVM emulates (an exit), the engine's or not */
 	atomic64_inc(&h->eois);
 	WRITE_ONCE(h->last_eoi, vector);
+	e = READ_ONCE(h->eng);
+	i = xl_idx(h, vcpu);
+	if (!e || i == U32_MAX)
+		goto out;
 	if (vector >= 0) {
 		ret = xl_engine_eoi(e, i, vector);
 	} else if (h->hw.ops->apic_isr_read &&
@@ -725,10 +742,23 @@ void xl_hooks_detach(struct xl_vm *vm)
 	}
 	mutex_unlock(&xl_hooks_lock);
 	synchronize_rcu();
+	if (h->tdev) {
+		xl_test_dev_exit(h->tdev);
+		kfree(h->tdev);
+	}
 	e = h->eng;
 	h->eng = NULL;
 	kfree(e);
 	kfree(h);
+}
+
+/* The test device's vector is the VM's and reaches the guest as its own. */
+static int xl_test_dev_assign(struct xl_engine *e, struct xl_test_dev *d)
+{
+	int ret = xl_engine_own(e, d->hv.vector, true);
+
+	return ret ?: xl_engine_assign(e, d->hv.irq, d->hv.vector,
+				       d->guest_vec, d->vcpu);
 }
 
 /* kzalloc: physically contiguous (the engine's PI descriptors). */
@@ -755,6 +785,8 @@ static struct xl_engine *xl_engine_new(struct xl_hvm *h)
 	ret = xl_engine_init(e, &h->hw, &cfg);
 	if (!ret && READ_ONCE(h->shadow_gva))
 		ret = xl_engine_set_shadow_gva(e, READ_ONCE(h->shadow_gva));
+	if (!ret && h->tdev)
+		ret = xl_test_dev_assign(e, h->tdev);
 	if (ret) {
 		kfree(e);
 		return ERR_PTR(ret);
@@ -785,16 +817,6 @@ int xl_hooks_set_mode(struct xl_vm *vm, u32 mode)
 	if (!h) {
 		pr_info_ratelimited("vm %llu: mode '%s' is not available: it needs the VMX entry/exit hooks, which are not active (kvm_intel not loaded, or hooks=0)\n",
 				    vm->id, xl_ioc_mode_name(mode));
-		return -EOPNOTSUPP;
-	}
-	if (mode == XL_IOC_MODE_DID) {
-		/*
-		 * DID over ELI (guest-vector IPIs through the shadow IDT)
-		 * stalled the host in the Bochs rig: refused until that is
-		 * understood (kmod/README.md, "VMX backend").
-		 */
-		pr_info_ratelimited("vm %llu: mode 'did' is not available: its VMX path (guest-vector IPIs into the shadow IDT) is not working yet; VM stays in its mode\n",
-				    vm->id);
 		return -EOPNOTSUPP;
 	}
 	if (!xl_experimental) {
@@ -844,6 +866,7 @@ void xl_hooks_show(struct seq_file *m)
 	mutex_lock(&xl_hooks_lock);
 	seq_printf(m, "registered %d hooked_vms %u experimental %d\n",
 		   xl_hooks_on, xl_nr_hvms, xl_experimental);
+	xl_vmx_reraise_show(m);
 	list_for_each_entry(h, &xl_hvms, node) {
 		seq_printf(m, "vm %llu entries %lld exits %lld exits_handled %lld injections %lld eois %lld hypercalls %lld vmread_fail %lld engine_errors %lld guest_idtr_base 0x%llx shadow_gva 0x%llx engine %s\n",
 			   h->vm_id, atomic64_read(&h->entries),
@@ -868,12 +891,19 @@ void xl_hooks_show(struct seq_file *m)
 		for (i = 0; i < 256; i++)
 			if (h->np_vec[i])
 				seq_printf(m, " 0x%x:%u", i, h->np_vec[i]);
+		seq_puts(m, "\n  extint_exits_by_vector");
+		for (i = 0; i < 256; i++)
+			if (h->ext_vec[i])
+				seq_printf(m, " 0x%x:%u", i, h->ext_vec[i]);
 		seq_putc(m, '\n');
+		if (h->tdev)
+			xl_test_dev_show(m, h->tdev);
 		for (i = 0; h->eng && i < h->hw.nr_vcpus && i < 4; i++) {
 			if (xl_engine_vcpu_state(h->eng, i, &st, &off))
 				continue;
-			seq_printf(m, "  vcpu %u sidt_state %d eli_off %d\n", i,
-				   st, off);
+			seq_printf(m, "  vcpu %u sidt_state %d eli_off %d entry_pin 0x%llx entry_rflags 0x%llx\n",
+				   i, st, off, READ_ONCE(h->vcpu[i].entry_pin),
+				   READ_ONCE(h->vcpu[i].entry_rflags));
 		}
 		if (h->eng && !xl_engine_counters(h->eng, &c))
 			seq_printf(m, "  np_reraised %llu np_injected %llu direct_ipis %llu inject_switches %llu direct_switches %llu guard_strikes %llu guard_fallbacks %llu lidt_disables %llu\n",
@@ -889,28 +919,55 @@ void xl_hooks_show(struct seq_file *m)
  * /sys/kernel/debug/exitless/selftest (root, tests only): stands in for a
  * passthrough device, which the Bochs rig does not have. One command per
  * write, vm_id as XL_IOC_ATTACH returned it:
- *   assign VM HOSTVEC GUESTVEC VCPU  the VM owns HOSTVEC and gets it as
- *                                    GUESTVEC (xl_engine_own + assign)
- *   own VM VEC                       the VM owns VEC (DID guest vectors)
- *   ipi VM VCPU VEC                  one physical fixed IPI of VEC to the
- *                                    pCPU running VCPU; -EAGAIN unless the
- *                                    vCPU is in guest mode right now
- *   virq VM VCPU VEC                 a virtual interrupt through the engine
- *                                    (did: physical IPI; else injection)
+ *   device VM GUESTVEC VCPU  the VM's test device (test_dev.h): a host
+ *                            vector of its own on the CPU VCPU last ran
+ *                            on, reaching the guest as GUESTVEC (assigned
+ *                            in eli); one per VM, until detach
+ *   fire VM                  one interrupt of the test device: a physical
+ *                            IPI of its vector to its CPU, wherever the
+ *                            vCPU is at that moment
+ *   own VM VEC               the VM owns VEC (DID guest vectors)
+ *   virq VM VCPU VEC         a virtual interrupt through the engine
+ *                            (did: physical IPI; else injection)
  * The write returns its length on success, else a negative errno.
  */
+static int xl_selftest_device(struct xl_hvm *h, u32 guest_vec, u32 vcpu)
+{
+	struct xl_test_dev *d;
+	int ret;
+
+	if (h->tdev)
+		return -EBUSY;
+	if (guest_vec > 0xff)
+		return -EINVAL;
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	if (!d)
+		return -ENOMEM;
+	ret = xl_test_dev_init(d, h->kvm, vcpu, guest_vec);
+	if (!ret && h->eng)
+		ret = xl_test_dev_assign(h->eng, d);
+	if (ret) {
+		xl_test_dev_exit(d);
+		kfree(d);
+		return ret;
+	}
+	if (h->eng)	/* the shadow IDT gains the gate at the next entry */
+		__atomic_fetch_add(&h->eng->shadow_gen, 1, __ATOMIC_RELEASE);
+	h->tdev = d;
+	return 0;
+}
+
 static int xl_selftest_cmd(const char *buf)
 {
-	struct xl_vcpu_loc loc;
 	struct xl_hvm *h, *it;
 	struct xl_engine *e;
 	char cmd[8];
 	u64 id;
-	u32 a = 0, b = 0, c = 0;
+	u32 a = 0, b = 0;
 	int n, ret;
 
-	n = sscanf(buf, "%7s %llu %u %u %u", cmd, &id, &a, &b, &c);
-	if (n < 3)
+	n = sscanf(buf, "%7s %llu %u %u", cmd, &id, &a, &b);
+	if (n < 2)
 		return -EINVAL;
 	mutex_lock(&xl_hooks_lock);
 	h = NULL;
@@ -918,20 +975,18 @@ static int xl_selftest_cmd(const char *buf)
 		if (it->vm_id == id)
 			h = it;
 	e = h ? h->eng : NULL;
-	if (!e) {
-		ret = h ? -ENOTCONN : -ENOENT;
-	} else if (!strcmp(cmd, "assign") && n == 5) {
-		ret = xl_engine_own(e, a, true);
-		ret = ret ?: xl_engine_assign(e, 0x10000 + a, a, b, c);
+	if (!h) {
+		ret = -ENOENT;
+	} else if (!strcmp(cmd, "device") && n == 4) {
+		ret = xl_selftest_device(h, a, b);
+	} else if (!strcmp(cmd, "fire") && n == 2) {
+		ret = h->tdev ? xl_test_dev_fire(h->tdev) : -ENODEV;
+	} else if (!e) {
+		ret = -ENOTCONN;
 	} else if (!strcmp(cmd, "own") && n == 3) {
 		ret = xl_engine_own(e, a, true);
 		/* the shadow IDT gains the identity gate at the next entry */
 		__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
-	} else if (!strcmp(cmd, "ipi") && n == 4) {
-		ret = h->hw.ops->vcpu_locate(h->hw.priv, a, &loc);
-		if (!ret && loc.state != XL_VCPU_RUNNING)
-			ret = -EAGAIN;
-		ret = ret ?: h->hw.ops->send_ipi(h->hw.priv, loc.pcpu, b);
 	} else if (!strcmp(cmd, "virq") && n == 4) {
 		ret = xl_engine_virtual_irq(e, a, b);
 		if (ret == XL_DLV_NONE)

@@ -95,7 +95,7 @@ static int __init xl_init(void)
 	if (ret)
 		return ret;
 	xl_debugfs_init();
-	pr_info("loaded: ABI %d, modes: baseline; pi where posting exists; eli only with experimental=1; did refused\n",
+	pr_info("loaded: ABI %d, modes: baseline; pi where posting exists; eli and did only with experimental=1\n",
 		XL_ABI_VERSION);
 	return 0;
 }

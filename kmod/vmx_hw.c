@@ -12,10 +12,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kvm_host.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <asm/apic.h>
 #include <asm/apicdef.h>
 #include <asm/desc.h>
+#include <asm/irq_vectors.h>
 #include <asm/msr-index.h>
 
 #include "xl_hw_ops.h"
@@ -243,6 +245,30 @@ static int xl_hw_inject(void *hw, u32 idx, u8 vector)
 	return 0;
 }
 
+/* One bit of a 256-bit LAPIC register (ISR, IRR, TMR; SDM vol.3 11.8.4). */
+static bool xl_apic_reg_bit(u32 reg, u8 vector)
+{
+	return apic_read(reg + (vector / 32) * 0x10) & BIT(vector % 32);
+}
+
+/*
+ * Health of the re-raise path, for debugfs "hooks": a vector that is not
+ * in service on the physical LAPIC was not delivered by the CPU (the
+ * handler's EOI would retire someone else's vector). The host LAPIC timer
+ * is counted apart: it is most of what a vCPU in direct mode sends back.
+ */
+static struct {
+	atomic64_t total, not_in_service, timer;
+} xl_reraise_stats;
+
+void xl_vmx_reraise_show(struct seq_file *m)
+{
+	seq_printf(m, "reraise total %lld not_in_service %lld local_timer %lld\n",
+		   atomic64_read(&xl_reraise_stats.total),
+		   atomic64_read(&xl_reraise_stats.not_in_service),
+		   atomic64_read(&xl_reraise_stats.timer));
+}
+
 /*
  * Re-raise a host vector that hit a not-present gate of the shadow IDT.
  * The physical LAPIC already moved the vector into ISR when the CPU
@@ -261,6 +287,11 @@ static int xl_hw_host_reraise(void *hw, u8 vector)
 	if (!xl_do_interrupt_irqoff || !irqs_disabled() ||
 	    vector < FIRST_EXTERNAL_VECTOR)
 		return -EOPNOTSUPP;
+	atomic64_inc(&xl_reraise_stats.total);
+	if (!xl_apic_reg_bit(APIC_ISR, vector))
+		atomic64_inc(&xl_reraise_stats.not_in_service);
+	if (vector == LOCAL_TIMER_VECTOR)
+		atomic64_inc(&xl_reraise_stats.timer);
 	store_idt(&dt);
 	gate = (gate_desc *)dt.address + vector;
 	xl_do_interrupt_irqoff(gate_offset(gate));

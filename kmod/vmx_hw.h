@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 struct kvm;
+struct seq_file;
 struct kvm_vcpu;
 struct xl_hw;
 
@@ -25,6 +26,7 @@ int xl_vmx_read(u32 field, u64 *val);
 int xl_vmx_write(u32 field, u64 val);
 /* kvm_intel's vmx_do_interrupt_nmi_irqoff, resolved by kvm_hooks.c */
 void xl_vmx_set_reraise(void (*fn)(unsigned long entry));
+void xl_vmx_reraise_show(struct seq_file *m);
 void xl_vmx_fill_hw(struct xl_hw *hw, struct kvm *kvm, u32 nr_vcpus);
 
 #endif /* XL_KMOD_VMX_HW_H */

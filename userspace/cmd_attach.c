@@ -285,7 +285,7 @@ static int cmd_attach(int argc, char **argv)
 				ret == -EOPNOTSUPP && mode == XL_IOC_MODE_PI ?
 				"refused, the VM keeps its mode; `exitless caps` (pi_missing, last_refusal) and dmesg say what is missing" :
 				ret == -EOPNOTSUPP ?
-				"not available in this exitless.ko (eli needs kvm_intel and experimental=1, did is not available yet; dmesg says which)" :
+				"not available in this exitless.ko (eli and did need kvm_intel and experimental=1; dmesg says which)" :
 				strerror(-ret));
 			return XL_EXIT_UNAVAILABLE;
 		}

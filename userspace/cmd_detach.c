@@ -135,8 +135,8 @@ static void mode_usage(FILE *f)
 {
 	fprintf(f, "usage: exitless mode --pid PID MODE\n\n"
 		"Switch the VM of PID, held by `exitless attach --pid PID`, to MODE:\n"
-		"baseline | eli | pi | did (pi needs posted-interrupt hardware, eli\n"
-		"kvm_intel and exitless.ko experimental=1; did is refused for now).\n");
+		"baseline | eli | pi | did (pi needs posted-interrupt hardware; eli\n"
+		"and did need kvm_intel and exitless.ko experimental=1).\n");
 }
 
 static int cmd_mode(int argc, char **argv)
@@ -193,7 +193,7 @@ static int cmd_mode(int argc, char **argv)
 				ret == -EOPNOTSUPP && mode == XL_IOC_MODE_PI ?
 				"refused, the VM keeps its mode; `exitless caps` (pi_missing, last_refusal) and dmesg say what is missing" :
 				ret == -EOPNOTSUPP ?
-				"not available in this exitless.ko (eli needs kvm_intel and experimental=1, did is not available yet; dmesg says which)" :
+				"not available in this exitless.ko (eli and did need kvm_intel and experimental=1; dmesg says which)" :
 				strerror(-ret));
 			return ret == -EOPNOTSUPP ? XL_EXIT_UNAVAILABLE :
 						     XL_EXIT_FAIL;

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* test_dev.c: a stand-in for a passthrough device's MSI (debugfs selftest). */
+#ifndef XL_KMOD_TEST_DEV_H
+#define XL_KMOD_TEST_DEV_H
+
+#include <linux/types.h>
+
+#include "host_vec.h"
+
+struct kvm;
+struct seq_file;
+
+/*
+ * One interrupt source per VM for the rigs without a passthrough device:
+ * "firing" it sends the physical IPI an MSI of an assigned device would
+ * be, on a vector of our own bound to the CPU the vCPU ran on. Landing in
+ * the host, its handler injects @guest_vec into the vCPU through KVM's
+ * LAPIC, which is how an assigned device's interrupt reaches a guest in
+ * baseline; in eli the shadow IDT maps the vector to @guest_vec instead.
+ */
+struct xl_test_dev {
+	struct kvm *kvm;
+	u32 vcpu;
+	u8 guest_vec;
+	struct xl_host_vec hv;
+	atomic64_t fired, in_host;
+};
+
+int xl_test_dev_init(struct xl_test_dev *d, struct kvm *kvm, u32 vcpu,
+		     u8 guest_vec);
+void xl_test_dev_exit(struct xl_test_dev *d);
+int xl_test_dev_fire(struct xl_test_dev *d);
+void xl_test_dev_show(struct seq_file *m, struct xl_test_dev *d);
+
+#endif /* XL_KMOD_TEST_DEV_H */

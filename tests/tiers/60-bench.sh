@@ -173,7 +173,31 @@ check report-bochs-is-emulated grep -q '^| EMULATED | .*bochs' "$R/index.md"
 if ! grep -q '"tool": "bench/run"' bench/results/*.json 2>/dev/null; then
 	check report-says-no-run-results grep -q '^no bench/run results yet (no VT-x host has run it)$' "$R/index.md"
 fi
+# xl-elitest results (exitless.ko's VMX backend, saved by tier bochs)
+if grep -lq '"batches"' bench/results/*.json 2>/dev/null; then
+	check report-vmx-section-rows grep -qE '^\| EMULATED \| [^|]*\| baseline-msi \|' "$R/index.md"
+fi
+if grep -lq '"name": "eli-dev"' bench/results/*.json 2>/dev/null; then
+	check report-plot-exits-per-irq-vmx grep -q '<rect' "$R/exits-per-irq-vmx.svg"
+	check report-vmx-eli-row-emulated grep -qE '^\| EMULATED \| [^|]*\| eli-dev \|' "$R/index.md"
+fi
 rm -rf "$R"
+# ... and from a fixture, so the section is checked on any machine
+mkdir -p "$T/vmx"
+cat >"$T/vmx/x-eli.json" <<'JSON'
+{"count": 2, "rig": {"label": "bochs-2.7 emulated VMX", "host": "fixture"},
+ "batches": [
+  {"name": "baseline-dev", "sent": 2, "handled": 2, "lost": 0, "exits_per_irq": 3.5,
+   "exits_per_irq_excl_host_irqs": 2.0, "exits_per_irq_excl_host_irqs_and_eoi": 1.0,
+   "dev_irqs_via_host": 2},
+  {"name": "eli-dev", "sent": 2, "handled": 2, "lost": 0, "exits_per_irq": 1.5,
+   "exits_per_irq_excl_host_irqs": 1.0, "exits_per_irq_excl_host_irqs_and_eoi": 0.0,
+   "dev_irqs_via_host": 0}]}
+JSON
+bench/report --out "$T/repv" --results "$T/vmx" --exitless "$X" >/dev/null
+check report-vmx-fixture-rows test "$(grep -cE '^\| EMULATED \| x-eli.json \| (baseline|eli)-dev \| 2 \| 2 \| 0 \|' "$T/repv/index.md")" = 2
+check report-vmx-fixture-values grep -qE '^\| EMULATED \| x-eli.json \| eli-dev \| 2 \| 2 \| 0 \| 1\.500 \| 1\.000 \| 0\.000 \| 0 \|' "$T/repv/index.md"
+check report-vmx-fixture-plot grep -q '<rect' "$T/repv/exits-per-irq-vmx.svg"
 check report-no-run-results-said grep -q 'no bench/run results yet (no VT-x host has run it)' <<<"$(bench/report --out "$T/rep0" --results "$T/bin" --exitless "$X" >/dev/null; cat "$T/rep0/index.md")"
 # bench/report on the fake run's files (in $T, not bench/results/).
 bench/report --out "$T/rep" --results "$T/out" --exitless "$X" >/dev/null

@@ -21,6 +21,8 @@ else
 	e9 eli-start
 	warn0=$(dmesg | grep -c -E 'WARNING:|BUG:|Oops')
 	echo "XLINFO host-apic: $(dmesg | grep -i -m2 -E 'x2apic|apic: ' | tr '\n' ' ')"
+	cs=/sys/devices/system/clocksource/clocksource0
+	echo "XLINFO host-clock: $(cat $cs/current_clocksource) of $(cat $cs/available_clocksource); $(dmesg | grep -i -E 'clocksource|tsc:|lapic|apic timer' | tr '\n' ' ' | cut -c1-900)"
 	# xl_eli_exp=0 on the kernel command line: the module as shipped
 	# (eli refused), which checks hooks, detach and rmmod alone.
 	exp=$(cmdarg xl_eli_exp)

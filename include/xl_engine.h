@@ -78,7 +78,7 @@ enum xl_eli_off {
 };
 
 struct xl_engine_counters {
-	u64 direct_ipis;	/* DID: guest vector sent as physical IPI */
+	u64 direct_ipis;	/* DID: sent as a physical IPI (direct mode) */
 	u64 np_reraised;	/* host vector hit the shadow IDT: re-raised */
 	u64 np_injected;	/* owned vector hit a not-present gate */
 	u64 inject_switches;	/* direct -> injection mode */

@@ -906,8 +906,9 @@ void xl_hooks_show(struct seq_file *m)
 				   READ_ONCE(h->vcpu[i].entry_rflags));
 		}
 		if (h->eng && !xl_engine_counters(h->eng, &c))
-			seq_printf(m, "  np_reraised %llu np_injected %llu direct_ipis %llu inject_switches %llu direct_switches %llu guard_strikes %llu guard_fallbacks %llu lidt_disables %llu\n",
+			seq_printf(m, "  np_reraised %llu np_injected %llu direct_ipis %llu did_wakeups %llu did_fallbacks %llu inject_switches %llu direct_switches %llu guard_strikes %llu guard_fallbacks %llu lidt_disables %llu\n",
 				   c.np_reraised, c.np_injected, c.direct_ipis,
+				   c.wakeups, c.fallbacks,
 				   c.inject_switches, c.direct_switches,
 				   c.guard_strikes, c.guard_fallbacks,
 				   c.lidt_disables);

@@ -31,6 +31,11 @@ Prints one "XLTEST PASS|FAIL|SKIP name[: why]" line per check:
   eli-host-irqs-keep-arriving   eli and did: host interrupts still reached
                                 the host (exits for them were counted and
                                 the host ran their handlers)
+  eli-halted-vcpu-gets-device-irqs  eli, guest waiting in HLT: the vCPU
+                                did halt (KVM halt exits) and every test-device
+                                interrupt reached it (through the host handler)
+  did-wakes-blocked-vcpu        did, guest waiting in HLT: the engine woke the
+                                blocked vCPU (did_wakeups) and nothing was lost
   eli-detach-restores-baseline  back in baseline: >= 1 exit per interrupt
 then a table.  Exit 0 unless a check failed.
 """
@@ -40,6 +45,7 @@ import re
 import sys
 
 DIRECT = ("eli-dev", "did-virq")
+TENTH = ("eli-msi-injected", "eli-dev-halted", "did-virq-halted")
 BASELINE = ("baseline-dev", "baseline-msi")
 
 
@@ -89,7 +95,7 @@ def main():
     count = data.get("count", 0)
     batches = {b["name"]: b for b in data.get("batches", [])}
     for name, b in batches.items():
-        want = count if name != "eli-msi-injected" else max(count // 10, 1)
+        want = count if name not in TENTH else max(count // 10, 1)
         ok = b["sent"] == want and b["handled"] == want and not b["lost"]
         res("PASS" if ok else "FAIL", "eli-%s-nothing-lost" % name,
             "" if ok else "sent %s handled %s lost %s of %s" %
@@ -113,6 +119,11 @@ def main():
          "eli-eoi-exits", "more EOI exits than interrupts")
     need(DIRECT, lambda b: b.get("host_irq_exits", 0) > 0,
          "eli-host-irqs-keep-arriving", "no host interrupt during the batch")
+    need(("eli-dev-halted",), lambda b: b.get("halt_exits", 0) > 0,
+         "eli-halted-vcpu-gets-device-irqs", "the vCPU never halted")
+    need(("did-virq-halted",), lambda b: b.get("halt_exits", 0) > 0 and
+         b.get("did_wakeups", 0) > 0, "did-wakes-blocked-vcpu",
+         "no halt exit or no wakeup by the engine")
     need(("baseline-again-dev",),
          lambda b: b["exits_per_irq_excl_host_irqs"] >= 1,
          "eli-detach-restores-baseline", "< 1 exit per interrupt")

@@ -60,6 +60,7 @@
 #define D_HANG		0x10	/* host sets N: guest spins N times with IF=0 */
 #define D_HANG_SPIN	0x18
 #define D_HANG_DONE	0x20	/* guest: windows with IF=0 completed */
+#define D_HALT		0x28	/* host sets 1: guest waits in HLT (IF=1) */
 
 #define VEC_ELI_GUEST	0x51	/* the test device's vector in the guest */
 
@@ -81,7 +82,10 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	mov %rax, 0x7000\n"
     "	sti\n"
     "1:	incq 0x7008\n"
-    "	cmpq $0, 0x7010\n"
+    "	cmpq $0, 0x7028\n"		/* D_HALT: wait in HLT */
+    "	je 4f\n"
+    "	hlt\n"
+    "4:	cmpq $0, 0x7010\n"
     "	je 1b\n"
     "	cli\n"				/* IF=0 for D_HANG iterations */
     "2:	incq 0x7018\n"
@@ -427,16 +431,17 @@ static int wait_count(unsigned int vec, uint32_t want, double tmo)
 
 struct batch {
 	const char *name;
-	unsigned int sent, handled, lost, busy;
+	unsigned int want, sent, handled, lost, busy;
 	uint64_t exits, irq_exits, irq_window_exits;
-	uint64_t host_irq_exits, dev_irq_exits, dev_in_host, eois;
+	uint64_t host_irq_exits, dev_irq_exits, dev_in_host, eois, wakeups;
+	uint64_t halt_exits;
 	double seconds;
 };
 
 /* What one batch's figures are the difference of. */
 struct snap {
-	uint64_t exits, irq_exits, irq_window_exits;
-	uint64_t host_irq_exits, dev_irq_exits, dev_in_host, eois;
+	uint64_t exits, irq_exits, irq_window_exits, halt_exits;
+	uint64_t host_irq_exits, dev_irq_exits, dev_in_host, eois, wakeups;
 };
 
 /*
@@ -461,6 +466,8 @@ static void hooks_read(struct snap *sn)
 			sn->dev_in_host = strtoull(p + 16, NULL, 10);
 		if ((p = strstr(line, " eois ")))
 			sn->eois = strtoull(p + 6, NULL, 10);
+		if ((p = strstr(line, "did_wakeups ")))
+			sn->wakeups = strtoull(p + 12, NULL, 10);
 	}
 	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
@@ -485,6 +492,7 @@ static void snap_take(struct snap *sn)
 	sn->exits = kvm_stat("exits");
 	sn->irq_exits = kvm_stat("irq_exits");
 	sn->irq_window_exits = kvm_stat("irq_window_exits");
+	sn->halt_exits = kvm_stat("halt_exits");
 	hooks_read(sn);
 }
 
@@ -515,6 +523,8 @@ static void stats_end(struct batch *b, const struct snap *s0)
 	b->dev_irq_exits = s1.dev_irq_exits - s0->dev_irq_exits;
 	b->dev_in_host = s1.dev_in_host - s0->dev_in_host;
 	b->eois = s1.eois - s0->eois;
+	b->wakeups = s1.wakeups - s0->wakeups;
+	b->halt_exits = s1.halt_exits - s0->halt_exits;
 	b->seconds = now() - b->seconds;
 }
 
@@ -528,7 +538,8 @@ static void run_batch(struct batch *b, int how, unsigned int count,
 	struct snap s;
 	unsigned int i, miss = 0;
 
-	memset(&b->sent, 0, sizeof(*b) - sizeof(b->name));
+	memset(&b->want, 0, sizeof(*b) - sizeof(b->name));
+	b->want = count;
 	stats_begin(b, &s);
 	for (i = 0; i < count && !vcpu_done; i++) {
 		uint32_t before = COUNT(gvec);
@@ -592,6 +603,7 @@ static void print_batch(const struct batch *b, int last)
 	       "\"irq_exits\":%llu,\"irq_window_exits\":%llu,"
 	       "\"host_irq_exits\":%llu,\"dev_vector_exits\":%llu,"
 	       "\"dev_irqs_via_host\":%llu,\"eoi_exits\":%llu,"
+	       "\"halt_exits\":%llu,\"did_wakeups\":%llu,"
 	       "\"exits_per_irq\":%.3f,"
 	       "\"exits_per_irq_excl_host_irqs\":%.3f,"
 	       "\"exits_per_irq_excl_host_irqs_and_eoi\":%.3f,"
@@ -604,6 +616,8 @@ static void print_batch(const struct batch *b, int last)
 	       (unsigned long long)b->dev_irq_exits,
 	       (unsigned long long)b->dev_in_host,
 	       (unsigned long long)b->eois,
+	       (unsigned long long)b->halt_exits,
+	       (unsigned long long)b->wakeups,
 	       per(b->exits, b->sent), per(own, b->sent),
 	       per(own_no_eoi, b->sent), b->seconds, last ? "" : ",");
 }
@@ -658,6 +672,29 @@ static int ifoff_window(const char *mode)
 	return U64(D_HANG_DONE) != d0;
 }
 
+/*
+ * The guest waits in HLT with IF=1 (a blocked vCPU) between interrupts:
+ * each one must wake it (eli: through the host handler and KVM; did:
+ * injection + wakeup). A tenth of @count; an MSI of another vector wakes
+ * the guest at the end, back to spinning.
+ */
+static void halted_batch(struct batch *b, int how, unsigned int count)
+{
+	struct kvm_msi m = { .address_lo = 0xfee00000, .data = 0x52 };
+	uint32_t c;
+
+	U64(D_HALT) = 1;
+	usleep(20000);
+	reset_counts();
+	run_batch(b, how, count / 10 ? count / 10 : 1, VEC_ELI_GUEST,
+		  VEC_ELI_GUEST);
+	U64(D_HALT) = 0;
+	c = COUNT(0x52);
+	ioctl(vm_fd, KVM_SIGNAL_MSI, &m);
+	wait_count(0x52, c + 1, 2.0);
+	show_hooks(b->name);
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int count = argc > 1 ? atoi(argv[1]) : 1000;
@@ -665,7 +702,7 @@ int main(int argc, char **argv)
 	int do_did = !(argc > 2 && !strcmp(argv[2], "nodid"));
 	/* "refused": eli/did must be refused (module without experimental) */
 	int refused = argc > 2 && !strcmp(argv[2], "refused");
-	struct batch b[8] = {
+	struct batch b[10] = {
 		{ .name = "baseline-dev" }, { .name = "baseline-msi" },
 		{ .name = "eli-dev" },
 	};
@@ -741,6 +778,8 @@ int main(int argc, char **argv)
 			  VEC_ELI_GUEST, 0);
 		b[nb++].name = "eli-msi-injected";
 		show_hooks("eli-msi-done");
+		b[nb].name = "eli-dev-halted";
+		halted_batch(&b[nb++], 1, count);
 
 		ret = do_did ? set_mode(XL_IOC_MODE_DID) : -ENOSYS;
 		if (do_did)
@@ -758,6 +797,8 @@ int main(int argc, char **argv)
 			run_batch(&b[nb++], 2, count, VEC_ELI_GUEST,
 				  VEC_ELI_GUEST);
 			show_hooks("did-done");
+			b[nb].name = "did-virq-halted";
+			halted_batch(&b[nb++], 2, count);
 		}
 
 		/* back to baseline: KVM's own VMCS values, its numbers */
@@ -811,8 +852,7 @@ int main(int argc, char **argv)
 		char n[64];
 
 		snprintf(n, sizeof(n), "%s-handled-eq-sent", b[i].name);
-		unsigned int want = strcmp(b[i].name, "eli-msi-injected") ?
-				    count : (count / 10 ? count / 10 : 1);
+		unsigned int want = b[i].want;
 
 		result(b[i].sent == want && !b[i].lost && b[i].handled ==
 		       b[i].sent, n, "sent %u handled %u lost %u", b[i].sent,

@@ -117,6 +117,8 @@ static bool xl_hooks_on;
 static unsigned long (*xl_kallsyms)(const char *name);
 static unsigned long xl_addr_run, xl_addr_exit_irqoff, xl_addr_exit;
 static unsigned long xl_addr_inject;
+/* kvm_intel's enable_preemption_timer (module parameter preemption_timer) */
+static const bool *xl_kvm_preempt_timer;
 static struct tracepoint *xl_tp_eoi;
 
 static struct xl_hvm *xl_hvm_find(struct kvm *kvm)
@@ -596,6 +598,8 @@ static int xl_resolve(void)
 	xl_addr_inject = xl_kallsyms("vmx_inject_irq");
 	irqoff = xl_kallsyms("vmx_do_interrupt_nmi_irqoff");
 	xl_tp_eoi = (struct tracepoint *)xl_kallsyms("__tracepoint_kvm_eoi");
+	xl_kvm_preempt_timer =
+		(const bool *)xl_kallsyms("enable_preemption_timer");
 	if (!xl_addr_run)
 		return -ENOENT;		/* kvm_intel not loaded */
 	if (!xl_addr_exit_irqoff || !xl_addr_exit || !xl_addr_inject ||
@@ -836,6 +840,36 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 	enum xl_why why = XL_WHY_OK;
 	int ret;
 
+	/*
+	 * The guard arms the VMX-preemption timer at our entry hook, at the
+	 * start of vmx_vcpu_run. A kvm_intel that uses the timer itself
+	 * (preemption_timer=Y, the default where the timer is slow enough,
+	 * i.e. most real CPUs; Bochs turns it off) rewrites the value later in
+	 * vmx_vcpu_run (vmx_update_hv_timer) and takes its expiry for the
+	 * guest's LAPIC timer: the guard would not fire, or fire the guest's
+	 * timer early. Refuse until the guard shares the timer with KVM.
+	 */
+	/*
+	 * With APICv, KVM delivers its virtual interrupts through the
+	 * virtual-interrupt delivery of the VMCS (RVI, posted interrupts),
+	 * not vmx_inject_irq, so nothing would switch the vCPU to injection
+	 * mode and they would meet the shadow IDT. pi is the mode for APICv.
+	 */
+	if (enable_apicv) {
+		pr_info_ratelimited("vm %llu: mode '%s' is not available here: kvm_intel runs with APICv (enable_apicv=Y), whose virtual-interrupt delivery bypasses eli's injection mode: use mode pi, or reload kvm_intel with enable_apicv=N\n",
+				    vm->id, xl_ioc_mode_name(mode));
+		return -EOPNOTSUPP;
+	}
+	if (!xl_kvm_preempt_timer) {
+		pr_info_ratelimited("vm %llu: mode '%s' is not available here: cannot tell whether kvm_intel uses the VMX-preemption timer (no symbol enable_preemption_timer)\n",
+				    vm->id, xl_ioc_mode_name(mode));
+		return -EOPNOTSUPP;
+	}
+	if (READ_ONCE(*xl_kvm_preempt_timer)) {
+		pr_info_ratelimited("vm %llu: mode '%s' is not available here: kvm_intel uses the VMX-preemption timer itself (preemption_timer=Y), which the guard needs: reload kvm_intel with preemption_timer=N\n",
+				    vm->id, xl_ioc_mode_name(mode));
+		return -EOPNOTSUPP;
+	}
 	if (!e) {
 		e = xl_engine_new(h);
 		if (IS_ERR(e))

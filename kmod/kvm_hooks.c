@@ -834,12 +834,29 @@ int xl_hooks_set_mode(struct xl_vm *vm, u32 mode)
 	return ret;
 }
 
+/* -EOPNOTSUPP, with @why in the kernel log (rate-limited). */
+static int xl_mode_refused(struct xl_vm *vm, u32 mode, const char *why)
+{
+	pr_info_ratelimited("vm %llu: mode '%s' is not available here: %s\n",
+			    vm->id, xl_ioc_mode_name(mode), why);
+	return -EOPNOTSUPP;
+}
+
 static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 {
 	struct xl_engine *e = h->eng;
 	enum xl_why why = XL_WHY_OK;
 	int ret;
 
+	/*
+	 * With APICv, KVM delivers its virtual interrupts through the
+	 * virtual-interrupt delivery of the VMCS (RVI, posted interrupts),
+	 * not vmx_inject_irq, so nothing would switch the vCPU to injection
+	 * mode and they would meet the shadow IDT. pi is the mode for APICv.
+	 */
+	if (enable_apicv)
+		return xl_mode_refused(vm, mode,
+				       "kvm_intel runs with APICv (enable_apicv=Y), whose virtual-interrupt delivery bypasses eli's injection mode: use mode pi, or reload kvm_intel with enable_apicv=N");
 	/*
 	 * The guard arms the VMX-preemption timer at our entry hook, at the
 	 * start of vmx_vcpu_run. A kvm_intel that uses the timer itself
@@ -849,27 +866,12 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 	 * guest's LAPIC timer: the guard would not fire, or fire the guest's
 	 * timer early. Refuse until the guard shares the timer with KVM.
 	 */
-	/*
-	 * With APICv, KVM delivers its virtual interrupts through the
-	 * virtual-interrupt delivery of the VMCS (RVI, posted interrupts),
-	 * not vmx_inject_irq, so nothing would switch the vCPU to injection
-	 * mode and they would meet the shadow IDT. pi is the mode for APICv.
-	 */
-	if (enable_apicv) {
-		pr_info_ratelimited("vm %llu: mode '%s' is not available here: kvm_intel runs with APICv (enable_apicv=Y), whose virtual-interrupt delivery bypasses eli's injection mode: use mode pi, or reload kvm_intel with enable_apicv=N\n",
-				    vm->id, xl_ioc_mode_name(mode));
-		return -EOPNOTSUPP;
-	}
-	if (!xl_kvm_preempt_timer) {
-		pr_info_ratelimited("vm %llu: mode '%s' is not available here: cannot tell whether kvm_intel uses the VMX-preemption timer (no symbol enable_preemption_timer)\n",
-				    vm->id, xl_ioc_mode_name(mode));
-		return -EOPNOTSUPP;
-	}
-	if (READ_ONCE(*xl_kvm_preempt_timer)) {
-		pr_info_ratelimited("vm %llu: mode '%s' is not available here: kvm_intel uses the VMX-preemption timer itself (preemption_timer=Y), which the guard needs: reload kvm_intel with preemption_timer=N\n",
-				    vm->id, xl_ioc_mode_name(mode));
-		return -EOPNOTSUPP;
-	}
+	if (!xl_kvm_preempt_timer)
+		return xl_mode_refused(vm, mode,
+				       "cannot tell whether kvm_intel uses the VMX-preemption timer (no symbol enable_preemption_timer)");
+	if (READ_ONCE(*xl_kvm_preempt_timer))
+		return xl_mode_refused(vm, mode,
+				       "kvm_intel uses the VMX-preemption timer itself (preemption_timer=Y), which the guard needs: reload kvm_intel with preemption_timer=N");
 	if (!e) {
 		e = xl_engine_new(h);
 		if (IS_ERR(e))
@@ -878,12 +880,9 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 	/* XL_IOC_MODE_* and enum xl_mode share their values. */
 	ret = xl_engine_set_mode(e, (enum xl_mode)mode, &why);
 	if (ret) {
-		pr_info_ratelimited("vm %llu: mode '%s' is not available here: %s\n",
-				    vm->id, xl_ioc_mode_name(mode),
-				    xl_why_str(why));
 		if (!h->eng)
 			kfree(e);
-		return ret == -EOPNOTSUPP ? ret : -EOPNOTSUPP;
+		return xl_mode_refused(vm, mode, xl_why_str(why));
 	}
 	WRITE_ONCE(h->eng, e);
 	return 0;
@@ -986,8 +985,6 @@ static int xl_selftest_device(struct xl_hvm *h, u32 guest_vec, u32 vcpu)
 		kfree(d);
 		return ret;
 	}
-	if (h->eng)	/* the shadow IDT gains the gate at the next entry */
-		__atomic_fetch_add(&h->eng->shadow_gen, 1, __ATOMIC_RELEASE);
 	h->tdev = d;
 	return 0;
 }
@@ -1019,9 +1016,8 @@ static int xl_selftest_cmd(const char *buf)
 	} else if (!e) {
 		ret = -ENOTCONN;
 	} else if (!strcmp(cmd, "own") && n == 3) {
-		ret = xl_engine_own(e, a, true);
 		/* the shadow IDT gains the identity gate at the next entry */
-		__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
+		ret = xl_engine_own(e, a, true);
 	} else if (!strcmp(cmd, "virq") && n == 4) {
 		ret = xl_engine_virtual_irq(e, a, b);
 		if (ret == XL_DLV_NONE)

@@ -207,18 +207,28 @@ static int selftest(const char *fmt, ...)
 	return ret;
 }
 
+/* *@v = the number after @key in @line; 1 when there is one. */
+static int num_after(const char *line, const char *key, uint64_t *v)
+{
+	const char *p = strstr(line, key);
+	unsigned long long n;
+
+	if (!p || sscanf(p + strlen(key), " %llu", &n) != 1)
+		return 0;
+	*v = n;
+	return 1;
+}
+
 /* The number after @key in debugfs exitless/hooks (first match), or 0. */
 static uint64_t hooks_num(const char *key)
 {
-	char line[4096], *p;
-	unsigned long long v = 0;
+	char line[4096];
+	uint64_t v = 0;
 	FILE *f = fopen("/sys/kernel/debug/exitless/hooks", "r");
 
-	while (f && fgets(line, sizeof(line), f)) {
-		p = strstr(line, key);
-		if (p && sscanf(p + strlen(key), " %llu", &v) == 1)
+	while (f && fgets(line, sizeof(line), f))
+		if (num_after(line, key, &v))
 			break;
-	}
 	if (f)
 		fclose(f);
 	return v;
@@ -462,12 +472,9 @@ static void hooks_read(struct snap *sn)
 		p = strstr(line, "host_vector 0x");
 		if (p)
 			dev = strtoul(p + strlen("host_vector "), NULL, 16);
-		if ((p = strstr(line, "handled_in_host ")))
-			sn->dev_in_host = strtoull(p + 16, NULL, 10);
-		if ((p = strstr(line, " eois ")))
-			sn->eois = strtoull(p + 6, NULL, 10);
-		if ((p = strstr(line, "did_wakeups ")))
-			sn->wakeups = strtoull(p + 12, NULL, 10);
+		num_after(line, "handled_in_host", &sn->dev_in_host);
+		num_after(line, " eois", &sn->eois);
+		num_after(line, "did_wakeups", &sn->wakeups);
 	}
 	rewind(f);
 	while (fgets(line, sizeof(line), f)) {

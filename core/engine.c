@@ -90,6 +90,7 @@ int xl_engine_init(struct xl_engine *e, struct xl_hw *hw,
 	xl_sidt_map_init(&e->map);
 	xl_sidt_map_init(&e->eff);
 	e->mode = XL_MODE_BASELINE;
+	e->bind = (u64)XL_BIND_ANY << 32;
 	for (i = 0; i < hw->nr_vcpus; i++) {
 		e->vcpu[i].pi = &e->pi_store[i];
 		e->vcpu[i].last_isr_top = -1;
@@ -262,6 +263,52 @@ int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 	}
 	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+int xl_engine_unassign(struct xl_engine *e, u32 host_irq)
+{
+	struct xl_engine_irq *q;
+	int i, ret = 0;
+
+	if (!e || !e->hw)
+		return -EINVAL;
+	for (i = 0; i < XL_ENGINE_MAX_IRQS; i++) {
+		q = &e->irq[i];
+		if (!q->used || q->host_irq != host_irq)
+			continue;
+		if (q->posted)
+			ret = irq_unpost(e, q);
+		xl_sidt_map_del(&e->map, q->host_vec);
+		q->used = false;
+		__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
+		return ret;
+	}
+	return -ENOENT;
+}
+
+int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu)
+{
+	if (!e || !e->hw)
+		return -EINVAL;
+	if (vcpu != XL_BIND_ANY && vcpu != XL_BIND_HOLD &&
+	    !xl_vcpu_ok(e, vcpu))
+		return -EINVAL;
+	__atomic_store_n(&e->bind, (u64)vcpu << 32 | pcpu, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int xl_engine_direct_vcpus(const struct xl_engine *e)
+{
+	int n = 0;
+	u32 i;
+
+	if (!e || !e->hw)
+		return -EINVAL;
+	for (i = 0; i < e->hw->nr_vcpus; i++)
+		if (__atomic_load_n(&e->vcpu[i].sidt.state, __ATOMIC_ACQUIRE) ==
+		    XL_SIDT_DIRECT)
+			n++;
+	return n;
 }
 
 int xl_engine_set_pi_desc(struct xl_engine *e, u32 vcpu,

@@ -104,6 +104,23 @@ static int sidt_enter_direct(struct xl_engine *e, u32 vcpu)
 	return ret;
 }
 
+/*
+ * May @vcpu run with the shadow IDT on this entry (xl_engine_bind)? Its
+ * gates are host vectors of one CPU, meant for one vCPU.
+ */
+static bool bound_here(struct xl_engine *e, u32 vcpu)
+{
+	u64 bind = __atomic_load_n(&e->bind, __ATOMIC_ACQUIRE);
+	struct xl_vcpu_loc loc;
+
+	if ((u32)(bind >> 32) == XL_BIND_ANY)
+		return true;
+	if ((u32)(bind >> 32) != vcpu || !e->hw->ops->vcpu_locate ||
+	    e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc))
+		return false;
+	return loc.state == XL_VCPU_RUNNING && loc.pcpu == (u32)bind;
+}
+
 static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 {
 	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
@@ -113,6 +130,10 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 	u64 base, limit, info;
 	int ret;
 
+	if (want && !bound_here(e, vcpu)) {
+		want = false;
+		xl_ctr_inc(&e->ctr.bind_misses);
+	}
 	if (!want)
 		return v->sidt.state == XL_SIDT_OFF ? 0 :
 		       xl_sidt_restore(e->hw, vcpu, &v->sidt);

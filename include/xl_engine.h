@@ -95,6 +95,7 @@ struct xl_engine_counters {
 	u64 idt_rebuilds;
 	u64 irte_posted;
 	u64 irte_unposted;
+	u64 bind_misses;	/* entries kept out of direct mode by the bind */
 };
 
 struct xl_engine_cfg {
@@ -134,6 +135,11 @@ struct xl_engine {
 	struct xl_hw *hw;
 	struct xl_engine_cfg cfg;
 	u32 mode;		/* enum xl_mode, read atomically */
+	/*
+	 * xl_engine_bind(): vcpu << 32 | pcpu, read atomically at every
+	 * entry; XL_BIND_ANY in the vcpu half: no restriction.
+	 */
+	u64 bind;
 	bool did_posted;	/* DID flavour: posted (true) or ELI IPI */
 	u64 owned[4];		/* physical vectors this VM may receive */
 	struct xl_sidt_map map;	/* assigned host -> guest vectors */
@@ -163,9 +169,37 @@ int xl_engine_init(struct xl_engine *e, struct xl_hw *hw,
 int xl_engine_teardown(struct xl_engine *e);
 
 int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own);
+
+/*
+ * Where direct mode may run. Host vectors are per CPU (a vector the VM
+ * owns on one host CPU may be another device's on the next) and the VM
+ * has one shadow IDT, whose gates deliver to whichever vCPU runs on it:
+ * a hypervisor whose owned vectors are valid on one host CPU and meant
+ * for one vCPU binds the engine to (@vcpu, @pcpu), and any other vCPU, or
+ * @vcpu on another CPU, runs without the shadow IDT (its interrupts take
+ * the hypervisor's path: nothing is lost, it just exits).
+ *   @vcpu == XL_BIND_ANY   no restriction (the default; the model's
+ *                          vectors are the same on every CPU)
+ *   @vcpu == XL_BIND_HOLD  no vCPU enters direct mode, e.g. while the
+ *                          hypervisor revalidates its host vectors; each
+ *                          vCPU leaves direct mode at its next entry
+ *                          (xl_engine_direct_vcpus() says when all did).
+ * Any context: one atomic store.
+ */
+#define XL_BIND_ANY	0xffffffffu
+#define XL_BIND_HOLD	0xfffffffeu
+int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu);
+/* vCPUs whose last entry was in direct mode (the shadow IDT live). */
+int xl_engine_direct_vcpus(const struct xl_engine *e);
 int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva);
 int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 		     unsigned int host_vec, unsigned int guest_vec, u32 vcpu);
+/*
+ * Undo xl_engine_assign() (unposting the IRTE if posted). The shadow IDT
+ * loses the gate at each vCPU's next entry: hold the bind and wait for
+ * xl_engine_direct_vcpus() == 0 before the host vector is given back.
+ */
+int xl_engine_unassign(struct xl_engine *e, u32 host_irq);
 int xl_engine_set_pi_desc(struct xl_engine *e, u32 vcpu,
 			  struct xl_pi_desc *pi);
 struct xl_pi_desc *xl_engine_pi_desc(struct xl_engine *e, u32 vcpu);

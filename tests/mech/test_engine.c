@@ -568,6 +568,72 @@ static void test_did_mapped_host_vector(void **state)
 	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
 }
 
+/* Direct mode only for the bound vCPU, on the bound host CPU. */
+static void test_bind_vcpu_and_pcpu(void **state)
+{
+	eli_setup();
+	assert_int_equal(xl_engine_bind(e, 0, 1), 0);
+	/* vCPU 0 runs on pCPU 1: stays direct, nothing rewritten */
+	fk->v[0].writes = 0;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(fk->v[0].writes, 0);
+	/* vCPU 1 is not the bound one: KVM's own VMCS values */
+	assert_int_equal(xl_engine_before_entry(e, 1), 0);
+	assert_int_equal(sidt_state(1, NULL), XL_SIDT_OFF);
+	assert_vmcs_original(1);
+	assert_int_equal(ctr().bind_misses, 1);
+	assert_int_equal(xl_engine_direct_vcpus(e), 1);
+	/* vCPU 0 migrated to pCPU 2, where its host vector is not its own */
+	fk->v[0].loc.pcpu = 2;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
+	assert_vmcs_original(0);
+	assert_int_equal(xl_engine_direct_vcpus(e), 0);
+	/* back on pCPU 1: direct again */
+	fk->v[0].loc.pcpu = 1;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	/* hold: nobody is direct from the next entry on */
+	assert_int_equal(xl_engine_bind(e, XL_BIND_HOLD, 0), 0);
+	assert_int_equal(xl_engine_direct_vcpus(e), 1);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
+	assert_int_equal(xl_engine_direct_vcpus(e), 0);
+	assert_int_equal(ctr().bind_misses, 3);
+	/* unbound: any vCPU anywhere */
+	assert_int_equal(xl_engine_bind(e, XL_BIND_ANY, 0), 0);
+	assert_int_equal(xl_engine_before_entry(e, 1), 0);
+	assert_int_equal(sidt_state(1, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(xl_engine_bind(e, 2, 1), -EINVAL);	/* no vCPU 2 */
+	assert_int_equal(xl_engine_bind(NULL, 0, 1), -EINVAL);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_int_equal(xl_engine_vcpu_release(e, 1), 0);
+}
+
+/* Unassign: the gate goes at the next entry, the vector can be disowned. */
+static void test_unassign(void **state)
+{
+	eli_setup();
+	assert_int_equal(xl_engine_own(e, 0x41, false), -EBUSY);
+	assert_int_equal(xl_engine_unassign(e, 6), -ENOENT);
+	assert_int_equal(xl_engine_unassign(e, 5), 0);
+	assert_int_equal(xl_engine_unassign(e, 5), -ENOENT);
+	/* still live until vCPU 0 enters again */
+	assert_memory_equal(shadow_gate(0x41), guest_gate(0x30), 16);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(shadow_gate(0x41)->f.present, 0);
+	assert_int_equal(xl_engine_own(e, 0x41, false), 0);
+	/* the same IRQ on a new vector and guest vector */
+	assert_int_equal(xl_engine_own(e, 0x42, true), 0);
+	assert_int_equal(xl_engine_assign(e, 5, 0x42, 0x31, 0), 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_memory_equal(shadow_gate(0x42), guest_gate(0x31), 16);
+	assert_int_equal(xl_engine_unassign(NULL, 5), -EINVAL);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+}
+
 static void test_did_posted(void **state)
 {
 	assert_int_equal(xl_engine_own(e, 0x61, true), 0);
@@ -746,6 +812,8 @@ int main(void)
 		T(test_pi_irte_failure_leaves_mode),
 		T(test_did_eli_ipi),
 		T(test_did_mapped_host_vector),
+		T(test_bind_vcpu_and_pcpu),
+		T(test_unassign),
 		T(test_did_posted),
 		T(test_concurrent_virtual_irqs),
 		T(test_teardown_needs_release),

@@ -305,8 +305,7 @@ int xl_engine_direct_vcpus(const struct xl_engine *e)
 	if (!e || !e->hw)
 		return -EINVAL;
 	for (i = 0; i < e->hw->nr_vcpus; i++)
-		if (__atomic_load_n(&e->vcpu[i].sidt.state, __ATOMIC_ACQUIRE) ==
-		    XL_SIDT_DIRECT)
+		if (e->vcpu[i].sidt.state == XL_SIDT_DIRECT)
 			n++;
 	return n;
 }

@@ -189,7 +189,10 @@ int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own);
 #define XL_BIND_ANY	0xffffffffu
 #define XL_BIND_HOLD	0xfffffffeu
 int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu);
-/* vCPUs whose last entry was in direct mode (the shadow IDT live). */
+/*
+ * vCPUs whose last entry was in direct mode (the shadow IDT live). A
+ * snapshot: each vCPU changes its own state at its entries.
+ */
 int xl_engine_direct_vcpus(const struct xl_engine *e);
 int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva);
 int xl_engine_assign(struct xl_engine *e, u32 host_irq,

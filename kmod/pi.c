@@ -36,15 +36,13 @@
 #include <linux/debugfs.h>
 #include <linux/irq.h>
 #include <linux/kvm_host.h>
-#include <linux/kvm_irqfd.h>
-#include <linux/irqbypass.h>
 #include <linux/ratelimit.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <asm/apicdef.h>
 #include <asm/irq_remapping.h>
 
 #include "caps.h"
+#include "irq_route.h"
 #include "pi.h"
 #include "xl.h"
 #include "xl_trace.h"
@@ -120,37 +118,6 @@ static struct xl_pi_vm *xl_pi_find(const struct xl_vm *vm, bool create)
 	return p;
 }
 
-/*
- * The guest MSI that host IRQ @irq is delivered as: the routing entry of
- * the irqfd whose bypass producer is @irq. KVM reads irqfd->producer under
- * the same lock in kvm_irq_routing_update(); irq_entry is under its
- * seqcount (irqfd_update).
- */
-static int xl_pi_route(struct kvm *kvm, u32 irq,
-		       struct kvm_kernel_irq_routing_entry *e, u32 *gsi)
-{
-	struct kvm_kernel_irqfd *irqfd;
-	struct irq_bypass_producer *prod;
-	unsigned int seq;
-	int ret = -ENOENT;
-
-	spin_lock_irq(&kvm->irqfds.lock);
-	list_for_each_entry(irqfd, &kvm->irqfds.items, list) {
-		prod = READ_ONCE(irqfd->producer);
-		if (!prod || prod->irq != irq)
-			continue;
-		do {
-			seq = read_seqcount_begin(&irqfd->irq_entry_sc);
-			*e = irqfd->irq_entry;
-		} while (read_seqcount_retry(&irqfd->irq_entry_sc, seq));
-		*gsi = irqfd->gsi;
-		ret = 0;
-		break;
-	}
-	spin_unlock_irq(&kvm->irqfds.lock);
-	return ret;
-}
-
 /* Some chip on @irq's domain hierarchy can take a vCPU affinity. */
 static bool xl_pi_irq_can_post(u32 irq)
 {
@@ -169,40 +136,22 @@ static bool xl_pi_irq_can_post(u32 irq)
 static int xl_pi_resolve(struct kvm *kvm, u32 irq, struct xl_pi_irq *q,
 			 const char **reason)
 {
-	struct kvm_kernel_irq_routing_entry e;
-	struct kvm_lapic_irq li;
-	struct kvm_vcpu *vcpu = NULL;
-	const char *bad = NULL;
-	u32 gsi;
+	struct xl_irq_dest d;
 
 	if (!irq_get_irq_data(irq)) {
-		bad = "no longer exist(s)";
-	} else if (!xl_pi_irq_can_post(irq)) {
-		bad = "not behind an interrupt-remapping IOMMU (no chip takes a vCPU affinity)";
-	} else if (xl_pi_route(kvm, irq, &e, &gsi)) {
-		bad = "not bound to this VM (no KVM irqfd has it as IRQ-bypass producer)";
-	} else if (e.type != KVM_IRQ_ROUTING_MSI) {
-		bad = "routed to a non-MSI guest interrupt";
-	} else {
-		kvm_set_msi_irq(kvm, &e, &li);
-		if (li.dest_mode != APIC_DEST_PHYSICAL)
-			bad = "guest MSI: logical destination (multicast)";
-		/* KVM's APIC_DEST_NOSHORT is 0 */
-		else if (li.shorthand ||
-			 li.dest_id == 0xff || li.dest_id == 0xffffffff)
-			bad = "guest MSI: broadcast";
-		else if (!kvm_irq_is_postable(&li))
-			bad = "guest MSI: delivery mode not fixed/lowest-priority";
-		else if (!kvm_intr_is_single_vcpu(kvm, &li, &vcpu))
-			bad = "guest MSI: not exactly one target vCPU";
+		*reason = "no longer exist(s)";
+		return -EOPNOTSUPP;
 	}
-	*reason = bad;
-	if (bad)
+	if (!xl_pi_irq_can_post(irq)) {
+		*reason = "not behind an interrupt-remapping IOMMU (no chip takes a vCPU affinity)";
+		return -EOPNOTSUPP;
+	}
+	if (xl_irq_route(kvm, irq, &d, reason))
 		return -EOPNOTSUPP;
 	q->irq = irq;
-	q->gsi = gsi;
-	q->vcpu_id = vcpu->vcpu_id;
-	q->vector = li.vector;
+	q->gsi = d.gsi;
+	q->vcpu_id = d.vcpu_id;
+	q->vector = d.vector;
 	q->pda = 0;
 	return 0;
 }
@@ -283,7 +232,7 @@ static int xl_pi_post_irqs(struct xl_pi_vm *p, const struct xl_vm *vm,
 	const char **reason;
 	struct xl_pi_irq *q;
 	size_t at;
-	u32 i, j, miss, base = p->nr;
+	u32 i, miss, base = p->nr;
 	char *why;
 	int ret = 0;
 
@@ -302,22 +251,8 @@ static int xl_pi_post_irqs(struct xl_pi_vm *p, const struct xl_vm *vm,
 	for (i = 0; i < count && i < XL_MAX_IRQS; i++)
 		if (xl_pi_resolve(vm->kvm, irqs[i], &q[i], &reason[i]))
 			ret = -EOPNOTSUPP;
-	/* one clause per reason: "host IRQs 25,26 are not bound ..." */
-	for (i = 0; i < count && i < XL_MAX_IRQS; i++) {
-		if (!reason[i])
-			continue;
-		at += scnprintf(why + at, XL_PI_WHY_LEN - at, "%shost IRQ %u",
-				at ? "; " : "", irqs[i]);
-		for (j = i + 1; j < count && j < XL_MAX_IRQS; j++) {
-			if (reason[j] != reason[i])
-				continue;
-			at += scnprintf(why + at, XL_PI_WHY_LEN - at, ",%u",
-					irqs[j]);
-			reason[j] = NULL;
-		}
-		at += scnprintf(why + at, XL_PI_WHY_LEN - at, " %s",
-				reason[i]);
-	}
+	xl_irq_reasons(why, at, XL_PI_WHY_LEN, irqs, reason,
+		       min_t(u32, count, XL_MAX_IRQS));
 	if (miss)
 		ret = -EOPNOTSUPP;
 	if (ret) {

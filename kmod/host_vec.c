@@ -25,7 +25,7 @@
 #include "host_vec.h"
 
 int xl_host_vec_alloc(struct xl_host_vec *hv, u32 cpu, irq_handler_t handler,
-		      void *dev_id, const char *name)
+		      void *dev_id, const char *name, bool pinned)
 {
 	/* no type, no mask: a plain vector, placed by the affinity below */
 	struct irq_alloc_info info = { };
@@ -46,7 +46,8 @@ int xl_host_vec_alloc(struct xl_host_vec *hv, u32 cpu, irq_handler_t handler,
 	irq_set_handler(irq, handle_edge_irq);
 	/* stored now, applied when request_irq activates the vector */
 	ret = irq_set_affinity(irq, cpumask_of(cpu));
-	ret = ret ?: request_irq(irq, handler, IRQF_NOBALANCING, name, dev_id);
+	ret = ret ?: request_irq(irq, handler, pinned ? IRQF_NOBALANCING : 0,
+				 name, dev_id);
 	if (ret) {
 		irq_dispose_mapping(irq);
 		return ret;
@@ -82,10 +83,31 @@ void xl_host_vec_free(struct xl_host_vec *hv)
 	memset(hv, 0, sizeof(*hv));
 }
 
+int xl_host_vec_where(const struct xl_host_vec *hv, u32 *cpu, u8 *vector)
+{
+	struct irq_data *d = hv->irq ? irq_get_irq_data(hv->irq) : NULL;
+	const struct cpumask *eff;
+	struct irq_cfg *cfg;
+
+	if (!d)
+		return -ENODEV;
+	eff = irq_data_get_effective_affinity_mask(d);
+	cfg = irqd_cfg(d);
+	if (!cfg || cpumask_weight(eff) != 1)
+		return -ENODEV;
+	*cpu = cpumask_first(eff);
+	*vector = cfg->vector;
+	return 0;
+}
+
 int xl_host_vec_fire(const struct xl_host_vec *hv)
 {
-	if (!hv->irq || !cpu_online(hv->cpu))
-		return -ENODEV;
-	apic->send_IPI(hv->cpu, hv->vector);
+	u32 cpu;
+	u8 vector;
+	int ret = xl_host_vec_where(hv, &cpu, &vector);
+
+	if (ret || !cpu_online(cpu))
+		return ret ?: -ENODEV;
+	apic->send_IPI(cpu, vector);
 	return 0;
 }

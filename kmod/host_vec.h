@@ -16,15 +16,24 @@
  */
 struct xl_host_vec {
 	int irq;		/* Linux IRQ number, 0 when not allocated */
-	u32 cpu;		/* the CPU the vector is valid on */
-	u8 vector;
+	u32 cpu;		/* the CPU it was allocated on */
+	u8 vector;		/* and its vector there */
 	void *dev_id;
 };
 
+/*
+ * @pinned: IRQF_NOBALANCING, nobody moves it (a vector the VM owns for
+ * good); else it can be moved like a device's (/proc/irq/N/smp_affinity).
+ */
 int xl_host_vec_alloc(struct xl_host_vec *hv, u32 cpu, irq_handler_t handler,
-		      void *dev_id, const char *name);
+		      void *dev_id, const char *name, bool pinned);
 void xl_host_vec_free(struct xl_host_vec *hv);
-/* One fixed IPI of the vector to its CPU (SDM vol.3 11.6.1). */
+/*
+ * One fixed IPI (SDM vol.3 11.6.1) of the IRQ's vector to its CPU, as
+ * they are now: what an MSI of a device would do after an affinity move.
+ */
 int xl_host_vec_fire(const struct xl_host_vec *hv);
+/* The IRQ's CPU and vector now (-ENODEV when not on exactly one CPU). */
+int xl_host_vec_where(const struct xl_host_vec *hv, u32 *cpu, u8 *vector);
 
 #endif /* XL_KMOD_HOST_VEC_H */

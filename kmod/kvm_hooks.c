@@ -26,6 +26,9 @@
  *                                handled (xl_skip_exit returns 1, "resume").
  *   vmx_inject_irq(vcpu, ...)    KVM injects a virtual interrupt: the
  *                                engine must leave direct mode first.
+ *   vmx_pi_update_irte(kvm, irq, KVM changes the guest route of an
+ *                  gsi, set)     assigned host IRQ, or VFIO unbinds it:
+ *                                its shadow-IDT mapping is stale.
  *   tracepoint kvm_eoi           KVM's LAPIC retired a guest EOI.
  *
  * Only vCPUs of attached VMs are touched: each callback looks the vCPU's
@@ -46,11 +49,13 @@
 #include <linux/slab.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "xl.h"
 #include "xl_engine.h"
 #include "vmx_hw.h"
 #include "kvm_hooks.h"
+#include "assigned.h"
 #include "test_dev.h"
 #include "core/engine_priv.h"
 
@@ -106,7 +111,19 @@ struct xl_hvm {
 	u32 last_reason;	/* last exit reason */
 	atomic64_t hypercalls, vectoring_reraised, vectoring_assigned;
 	struct xl_test_dev *tdev;	/* debugfs selftest "device" */
-	struct rcu_head rcu;
+	struct xl_test_msi *tmsi;	/* debugfs selftest "msidev" */
+	/*
+	 * The registered host IRQs (a copy of the VM's, under xl_hooks_lock)
+	 * and, in eli/did, their mapping (assigned.c). @asg_live: mapped and
+	 * bound; the hooks read @asg only while it is set.
+	 */
+	u32 nr_irqs;
+	u32 irqs[XL_MAX_IRQS];
+	struct xl_assigned asg;
+	atomic_t asg_live;
+	struct work_struct remap_work;
+	atomic64_t remaps, remap_failures, invalidations;
+	char asg_why[512];		/* why the last refused mapping was */
 };
 
 static LIST_HEAD(xl_hvms);		/* RCU readers: the hooks */
@@ -116,7 +133,7 @@ static bool xl_hooks_on;
 
 static unsigned long (*xl_kallsyms)(const char *name);
 static unsigned long xl_addr_run, xl_addr_exit_irqoff, xl_addr_exit;
-static unsigned long xl_addr_inject;
+static unsigned long xl_addr_inject, xl_addr_update_irte;
 /* kvm_intel's enable_preemption_timer (module parameter preemption_timer) */
 static const bool *xl_kvm_preempt_timer;
 static struct tracepoint *xl_tp_eoi;
@@ -140,6 +157,37 @@ static void xl_engine_err(struct xl_hvm *h, const char *where, int ret)
 {
 	atomic64_inc(&h->engine_errors);
 	pr_warn_ratelimited("vm %llu: engine %s: %d\n", h->vm_id, where, ret);
+}
+
+static bool xl_eng_direct_mode(struct xl_engine *e)
+{
+	u32 mode = e ? READ_ONCE(e->mode) : XL_MODE_BASELINE;
+
+	return mode == XL_MODE_ELI || mode == XL_MODE_DID;
+}
+
+/*
+ * A mapped host IRQ moved, was freed or was re-routed by the guest: from
+ * the next entry on no vCPU runs with the shadow IDT (the bound one is
+ * kicked out now unless it is the caller), and remap_work maps the IRQs
+ * again. Any context; the caller holds rcu_read_lock().
+ */
+static void xl_asg_invalidate(struct xl_hvm *h, bool kick)
+{
+	struct xl_engine *e;
+	struct kvm_vcpu *vcpu;
+
+	if (!atomic_xchg(&h->asg_live, 0))
+		return;
+	/* not published yet: xl_hooks_engine_mode holds it after publishing */
+	e = READ_ONCE(h->eng);
+	if (e)
+		xl_engine_bind(e, XL_BIND_HOLD, 0);
+	atomic64_inc(&h->invalidations);
+	vcpu = kick ? kvm_get_vcpu(h->kvm, h->asg.vcpu_idx) : NULL;
+	if (vcpu)
+		kvm_vcpu_kick(vcpu);
+	schedule_work(&h->remap_work);
 }
 
 /* Right before VM entry: vmx_vcpu_run(vcpu). IRQs off. */
@@ -182,6 +230,9 @@ static void xl_on_entry(struct kvm_vcpu *vcpu)
 			xl_engine_err(h, "guard", ret);
 	}
 	h->vcpu[i].exit_seen = false;
+	/* the host vectors in the shadow IDT are still the devices' */
+	if (atomic_read_acquire(&h->asg_live) && !xl_assigned_intact(&h->asg))
+		xl_asg_invalidate(h, false);
 	ret = xl_engine_before_entry(e, i);
 	if (ret < 0)
 		xl_engine_err(h, "before_entry", ret);
@@ -433,6 +484,35 @@ static void xl_on_inject(struct kvm_vcpu *vcpu)
 	rcu_read_unlock();
 }
 
+/*
+ * vmx_pi_update_irte(kvm, host_irq, guest_irq, set): KVM calls it when
+ * the guest route of an irqfd with an IRQ-bypass producer changes (the
+ * guest reprogrammed the MSI) and when VFIO's producer goes away (the IRQ
+ * is about to be freed). Under kvm->irqfds.lock, IRQs off.
+ */
+static void xl_on_update_irte(struct kvm *kvm, u32 host_irq)
+{
+	struct xl_hvm *h;
+	u32 i;
+
+	rcu_read_lock();
+	h = xl_hvm_find(kvm);
+	if (h && atomic_read_acquire(&h->asg_live)) {
+		if (xl_assigned_has(&h->asg, host_irq))
+			xl_asg_invalidate(h, true);
+	} else if (h && xl_eng_direct_mode(READ_ONCE(h->eng))) {
+		/*
+		 * Not mapped (VFIO had unbound it, or a route was refused):
+		 * a registered IRQ bound again may map now. Racy read of
+		 * the list: at worst one remap too many.
+		 */
+		for (i = 0; i < READ_ONCE(h->nr_irqs) && i < XL_MAX_IRQS; i++)
+			if (READ_ONCE(h->irqs[i]) == host_irq)
+				schedule_work(&h->remap_work);
+	}
+	rcu_read_unlock();
+}
+
 /* trace_kvm_eoi(apic, vector) from KVM's apic_set_eoi: vCPU thread. */
 static void xl_on_eoi(void *data, void *apic, int vector)
 {
@@ -531,6 +611,16 @@ static void notrace xl_ft_inject(unsigned long ip, unsigned long parent_ip,
 		xl_on_inject((struct kvm_vcpu *)regs->di);
 }
 
+static void notrace xl_ft_update_irte(unsigned long ip, unsigned long parent_ip,
+				      struct ftrace_ops *op,
+				      struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs)
+		xl_on_update_irte((struct kvm *)regs->di, (u32)regs->si);
+}
+
 static struct ftrace_ops xl_ops_entry = {
 	.func = xl_ft_entry,
 	.flags = FTRACE_OPS_FL_SAVE_REGS,
@@ -548,6 +638,11 @@ static struct ftrace_ops xl_ops_take = {
 
 static struct ftrace_ops xl_ops_inject = {
 	.func = xl_ft_inject,
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+};
+
+static struct ftrace_ops xl_ops_update_irte = {
+	.func = xl_ft_update_irte,
 	.flags = FTRACE_OPS_FL_SAVE_REGS,
 };
 
@@ -596,6 +691,7 @@ static int xl_resolve(void)
 	xl_addr_exit_irqoff = xl_kallsyms("vmx_handle_exit_irqoff");
 	xl_addr_exit = xl_kallsyms("vmx_handle_exit");
 	xl_addr_inject = xl_kallsyms("vmx_inject_irq");
+	xl_addr_update_irte = xl_kallsyms("vmx_pi_update_irte");
 	irqoff = xl_kallsyms("vmx_do_interrupt_nmi_irqoff");
 	xl_tp_eoi = (struct tracepoint *)xl_kallsyms("__tracepoint_kvm_eoi");
 	xl_kvm_preempt_timer =
@@ -603,10 +699,11 @@ static int xl_resolve(void)
 	if (!xl_addr_run)
 		return -ENOENT;		/* kvm_intel not loaded */
 	if (!xl_addr_exit_irqoff || !xl_addr_exit || !xl_addr_inject ||
-	    !irqoff || !xl_tp_eoi) {
-		pr_warn("kvm_intel without the expected symbols (exit_irqoff %d handle_exit %d inject_irq %d do_interrupt %d tracepoint kvm_eoi %d)\n",
+	    !xl_addr_update_irte || !irqoff || !xl_tp_eoi) {
+		pr_warn("kvm_intel without the expected symbols (exit_irqoff %d handle_exit %d inject_irq %d pi_update_irte %d do_interrupt %d tracepoint kvm_eoi %d)\n",
 			!!xl_addr_exit_irqoff, !!xl_addr_exit,
-			!!xl_addr_inject, !!irqoff, !!xl_tp_eoi);
+			!!xl_addr_inject, !!xl_addr_update_irte, !!irqoff,
+			!!xl_tp_eoi);
 		return -ENXIO;
 	}
 	xl_vmx_set_reraise((void (*)(unsigned long))irqoff);
@@ -632,13 +729,19 @@ static int xl_hooks_register(void)
 	ret = xl_ft_on(&xl_ops_inject, xl_addr_inject);
 	if (ret)
 		goto out_take;
-	ret = tracepoint_probe_register(xl_tp_eoi, (void *)xl_on_eoi, NULL);
+	ret = xl_ft_on(&xl_ops_update_irte, xl_addr_update_irte);
 	if (ret)
 		goto out_inject;
-	pr_info("hooks on kvm_intel: %pS %pS %pS %pS, tracepoint kvm_eoi\n",
+	ret = tracepoint_probe_register(xl_tp_eoi, (void *)xl_on_eoi, NULL);
+	if (ret)
+		goto out_update_irte;
+	pr_info("hooks on kvm_intel: %pS %pS %pS %pS %pS, tracepoint kvm_eoi\n",
 		(void *)xl_addr_run, (void *)xl_addr_exit_irqoff,
-		(void *)xl_addr_exit, (void *)xl_addr_inject);
+		(void *)xl_addr_exit, (void *)xl_addr_inject,
+		(void *)xl_addr_update_irte);
 	return 0;
+out_update_irte:
+	xl_ft_off(&xl_ops_update_irte, xl_addr_update_irte);
 out_inject:
 	xl_ft_off(&xl_ops_inject, xl_addr_inject);
 out_take:
@@ -654,12 +757,145 @@ out_entry:
 static void xl_hooks_unregister(void)
 {
 	tracepoint_probe_unregister(xl_tp_eoi, (void *)xl_on_eoi, NULL);
+	xl_ft_off(&xl_ops_update_irte, xl_addr_update_irte);
 	xl_ft_off(&xl_ops_inject, xl_addr_inject);
 	xl_ft_off(&xl_ops_take, xl_addr_exit);
 	xl_ft_off(&xl_ops_exit, xl_addr_exit_irqoff);
 	xl_ft_off(&xl_ops_entry, xl_addr_run);
 	tracepoint_synchronize_unregister();
 	pr_info("hooks on kvm_intel removed\n");
+}
+
+/*
+ * Wait until no vCPU is in guest mode with the shadow IDT, the bind being
+ * held: a vCPU outside guest mode sees the hold at its next entry (KVM
+ * sets vcpu->mode with a full barrier before it enters, the smp_mb()
+ * below orders our hold before reading it). Bounded; kicks the others.
+ */
+static void xl_wait_out_of_direct(struct xl_hvm *h, struct xl_engine *e)
+{
+	enum xl_sidt_state st;
+	enum xl_eli_off off;
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+	int tries, mode;
+	bool busy;
+
+	/* the hold is visible before we read vcpu->mode (KVM: smp_store_mb) */
+	smp_mb();
+	for (tries = 0; tries < 200; tries++) {
+		busy = false;
+		kvm_for_each_vcpu(i, vcpu, h->kvm) {
+			if (xl_engine_vcpu_state(e, i, &st, &off) ||
+			    st != XL_SIDT_DIRECT)
+				continue;
+			mode = READ_ONCE(vcpu->mode);
+			if (mode != IN_GUEST_MODE && mode != EXITING_GUEST_MODE)
+				continue;
+			busy = true;
+			kvm_vcpu_kick(vcpu);
+		}
+		if (!busy)
+			return;
+		usleep_range(500, 1000);
+	}
+	pr_warn("vm %llu: a vCPU stayed in guest mode with the shadow IDT for 200 ms after its host vectors were withdrawn\n",
+		h->vm_id);
+}
+
+/*
+ * The registered host IRQs into @e, and the bind: their vCPU and CPU, or
+ * the test device's, or none. Under xl_hooks_lock.
+ */
+static int xl_asg_map(struct xl_hvm *h, struct xl_engine *e)
+{
+	u32 vcpu = U32_MAX, cpu = U32_MAX;
+	int ret;
+
+	if (h->tdev) {
+		vcpu = h->tdev->vcpu;
+		cpu = h->tdev->hv.cpu;
+	}
+	ret = xl_assigned_map(&h->asg, h->kvm, e, h->irqs, h->nr_irqs, vcpu,
+			      cpu, h->asg_why, sizeof(h->asg_why));
+	atomic64_inc(&h->remaps);
+	if (ret) {
+		atomic64_inc(&h->remap_failures);
+		return ret;
+	}
+	if (h->asg.nr) {
+		vcpu = h->asg.vcpu_idx;
+		cpu = h->asg.cpu;
+	}
+	xl_engine_bind(e, vcpu == U32_MAX ? XL_BIND_ANY : vcpu, cpu);
+	if (h->asg.nr)
+		atomic_set_release(&h->asg_live, 1);
+	return 0;
+}
+
+/* Withdraw the mapping: hold, wait for the vCPUs, unmap. Same lock. */
+static void xl_asg_unmap(struct xl_hvm *h, struct xl_engine *e)
+{
+	atomic_set(&h->asg_live, 0);
+	xl_engine_bind(e, XL_BIND_HOLD, 0);
+	if (!h->asg.nr)
+		return;
+	xl_wait_out_of_direct(h, e);
+	xl_assigned_unmap(&h->asg, e);
+}
+
+/* After xl_asg_invalidate: map the IRQs again as they are now. */
+static void xl_remap_work(struct work_struct *work)
+{
+	struct xl_hvm *h = container_of(work, struct xl_hvm, remap_work);
+	struct xl_engine *e;
+
+	mutex_lock(&xl_hooks_lock);
+	e = h->eng;
+	if (xl_eng_direct_mode(e) && !atomic_read(&h->asg_live)) {
+		xl_asg_unmap(h, e);
+		if (xl_asg_map(h, e))
+			pr_info_ratelimited("vm %llu: assigned IRQs reach the guest through KVM until the next mode change: %s\n",
+					    h->vm_id, h->asg_why);
+	}
+	mutex_unlock(&xl_hooks_lock);
+}
+
+int xl_hooks_set_irqs(struct xl_vm *vm, const u32 *irqs, u32 count,
+		      bool refusable)
+{
+	struct xl_hvm *h = vm->hooks;
+	u32 old[XL_MAX_IRQS], nr_old;
+	int ret = 0;
+
+	if (!h)
+		return 0;
+	count = min_t(u32, count, XL_MAX_IRQS);
+	mutex_lock(&xl_hooks_lock);
+	nr_old = h->nr_irqs;
+	memcpy(old, h->irqs, sizeof(old));
+	memcpy(h->irqs, irqs, count * sizeof(*irqs));
+	h->nr_irqs = count;
+	if (xl_eng_direct_mode(h->eng)) {
+		xl_asg_unmap(h, h->eng);
+		ret = xl_asg_map(h, h->eng);
+		if (ret && !refusable) {
+			pr_info_ratelimited("vm %llu: assigned IRQs reach the guest through KVM until the next mode change: %s\n",
+					    vm->id, h->asg_why);
+			ret = 0;
+		} else if (ret) {
+			pr_info_ratelimited("vm %llu: host IRQs refused in mode '%s': %s\n",
+					    vm->id, xl_ioc_mode_name(vm->mode),
+					    h->asg_why);
+			memcpy(h->irqs, old, sizeof(old));
+			h->nr_irqs = nr_old;
+			if (xl_asg_map(h, h->eng))
+				pr_info_ratelimited("vm %llu: assigned IRQs reach the guest through KVM until the next mode change: %s\n",
+						    vm->id, h->asg_why);
+		}
+	}
+	mutex_unlock(&xl_hooks_lock);
+	return ret;
 }
 
 /*
@@ -679,6 +915,7 @@ void xl_hooks_attach(struct xl_vm *vm)
 		return;
 	h->kvm = vm->kvm;
 	h->vm_id = vm->id;
+	INIT_WORK(&h->remap_work, xl_remap_work);
 	mutex_lock(&xl_hooks_lock);
 	if (!xl_hooks_on) {
 		ret = xl_hooks_register();
@@ -746,12 +983,20 @@ void xl_hooks_detach(struct xl_vm *vm)
 	}
 	mutex_unlock(&xl_hooks_lock);
 	synchronize_rcu();
+	/* no hook runs any more: nothing schedules the work again */
+	cancel_work_sync(&h->remap_work);
+	e = h->eng;
+	h->eng = NULL;
+	if (e)
+		xl_assigned_unmap(&h->asg, e);
 	if (h->tdev) {
 		xl_test_dev_exit(h->tdev);
 		kfree(h->tdev);
 	}
-	e = h->eng;
-	h->eng = NULL;
+	if (h->tmsi) {
+		xl_test_msi_exit(h->tmsi);
+		kfree(h->tmsi);
+	}
 	kfree(e);
 	kfree(h);
 }
@@ -813,8 +1058,11 @@ int xl_hooks_set_mode(struct xl_vm *vm, u32 mode)
 
 	if (mode != XL_IOC_MODE_ELI && mode != XL_IOC_MODE_DID) {
 		mutex_lock(&xl_hooks_lock);
-		if (h && h->eng)
+		if (h && h->eng) {
 			xl_engine_set_mode(h->eng, XL_MODE_BASELINE, &why);
+			/* the devices' affinities back to what they were */
+			xl_asg_unmap(h, h->eng);
+		}
 		mutex_unlock(&xl_hooks_lock);
 		return 0;
 	}
@@ -846,6 +1094,7 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 {
 	struct xl_engine *e = h->eng;
 	enum xl_why why = XL_WHY_OK;
+	bool mapped;
 	int ret;
 
 	/*
@@ -877,14 +1126,32 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 		if (IS_ERR(e))
 			return PTR_ERR(e);
 	}
+	/* from baseline: the assigned IRQs into the shadow IDT first */
+	mapped = !xl_eng_direct_mode(e);
+	if (mapped) {
+		ret = xl_asg_map(h, e);
+		if (ret) {
+			if (!h->eng)
+				kfree(e);
+			xl_mode_refused(vm, mode, h->asg_why);
+			return ret;
+		}
+	}
 	/* XL_IOC_MODE_* and enum xl_mode share their values. */
 	ret = xl_engine_set_mode(e, (enum xl_mode)mode, &why);
 	if (ret) {
+		if (mapped)
+			xl_asg_unmap(h, e);
 		if (!h->eng)
 			kfree(e);
 		return xl_mode_refused(vm, mode, xl_why_str(why));
 	}
 	WRITE_ONCE(h->eng, e);
+	/* invalidated between mapping and publishing: hold, map again */
+	if (h->asg.nr && !atomic_read(&h->asg_live)) {
+		xl_engine_bind(e, XL_BIND_HOLD, 0);
+		schedule_work(&h->remap_work);
+	}
 	return 0;
 }
 
@@ -931,6 +1198,18 @@ void xl_hooks_show(struct seq_file *m)
 		seq_putc(m, '\n');
 		if (h->tdev)
 			xl_test_dev_show(m, h->tdev);
+		if (h->tmsi)
+			xl_test_msi_show(m, h->tmsi);
+		seq_printf(m, "  registered_irqs %u live %d maps %lld map_failures %lld invalidations %lld bind_misses %llu\n",
+			   h->nr_irqs, atomic_read(&h->asg_live),
+			   atomic64_read(&h->remaps),
+			   atomic64_read(&h->remap_failures),
+			   atomic64_read(&h->invalidations),
+			   h->eng && !xl_engine_counters(h->eng, &c) ?
+			   c.bind_misses : 0);
+		xl_assigned_show(m, &h->asg);
+		if (h->asg_why[0])
+			seq_printf(m, "  last_map_refusal %s\n", h->asg_why);
 		for (i = 0; h->eng && i < h->hw.nr_vcpus && i < 4; i++) {
 			if (xl_engine_vcpu_state(h->eng, i, &st, &off))
 				continue;
@@ -960,6 +1239,14 @@ void xl_hooks_show(struct seq_file *m)
  *   fire VM                  one interrupt of the test device: a physical
  *                            IPI of its vector to its CPU, wherever the
  *                            vCPU is at that moment
+ *   msidev VM EVENTFD CPU    the VM's test MSI (test_dev.h): an IRQ of its
+ *                            own on CPU whose handler signals EVENTFD (an
+ *                            fd of the writer) and an IRQ-bypass producer
+ *                            on it, as VFIO sets up a device's vector;
+ *                            register its IRQ (debugfs hooks: testmsi
+ *                            irq N) like an assigned device's
+ *   msifire VM               one interrupt of the test MSI, to the vector
+ *                            and CPU it has now
  *   own VM VEC               the VM owns VEC (DID guest vectors)
  *   virq VM VCPU VEC         a virtual interrupt through the engine
  *                            (did: physical IPI; else injection)
@@ -978,14 +1265,41 @@ static int xl_selftest_device(struct xl_hvm *h, u32 guest_vec, u32 vcpu)
 	if (!d)
 		return -ENOMEM;
 	ret = xl_test_dev_init(d, h->kvm, vcpu, guest_vec);
-	if (!ret && h->eng)
+	/* its vector is of one CPU, as an assigned IRQ's: the same bind */
+	if (!ret && h->asg.nr &&
+	    (h->asg.vcpu_idx != d->vcpu || h->asg.cpu != d->hv.cpu))
+		ret = -EBUSY;
+	if (!ret && h->eng) {
 		ret = xl_test_dev_assign(h->eng, d);
+		/* with assigned IRQs the bind is this pair already */
+		if (!ret && !h->asg.nr && xl_eng_direct_mode(h->eng))
+			xl_engine_bind(h->eng, d->vcpu, d->hv.cpu);
+	}
 	if (ret) {
 		xl_test_dev_exit(d);
 		kfree(d);
 		return ret;
 	}
 	h->tdev = d;
+	return 0;
+}
+
+static int xl_selftest_msidev(struct xl_hvm *h, int eventfd, u32 cpu)
+{
+	struct xl_test_msi *t;
+	int ret;
+
+	if (h->tmsi)
+		return -EBUSY;
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return -ENOMEM;
+	ret = xl_test_msi_init(t, eventfd, cpu);
+	if (ret) {
+		kfree(t);
+		return ret;
+	}
+	h->tmsi = t;
 	return 0;
 }
 
@@ -1013,6 +1327,10 @@ static int xl_selftest_cmd(const char *buf)
 		ret = xl_selftest_device(h, a, b);
 	} else if (!strcmp(cmd, "fire") && n == 2) {
 		ret = h->tdev ? xl_test_dev_fire(h->tdev) : -ENODEV;
+	} else if (!strcmp(cmd, "msidev") && n == 4) {
+		ret = xl_selftest_msidev(h, a, b);
+	} else if (!strcmp(cmd, "msifire") && n == 2) {
+		ret = h->tmsi ? xl_test_msi_fire(h->tmsi) : -ENODEV;
 	} else if (!e) {
 		ret = -ENOTCONN;
 	} else if (!strcmp(cmd, "own") && n == 3) {

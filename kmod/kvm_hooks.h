@@ -13,6 +13,14 @@ void xl_hooks_attach(struct xl_vm *vm);
 void xl_hooks_detach(struct xl_vm *vm);
 /* 0 or -EOPNOTSUPP (reason logged) for eli/did; 0 for the other modes. */
 int xl_hooks_set_mode(struct xl_vm *vm, u32 mode);
+/*
+ * The VM's registered host IRQs are now @irqs; in eli/did they are mapped
+ * again. When that fails: @refusable (registering), -EOPNOTSUPP and the
+ * old ones stay; else (unregistering) 0, and they reach the guest through
+ * KVM until the next mode change. The reason goes to dmesg either way.
+ */
+int xl_hooks_set_irqs(struct xl_vm *vm, const u32 *irqs, u32 count,
+		      bool refusable);
 void xl_hooks_show(struct seq_file *m);
 void xl_hooks_debugfs_init(struct dentry *dir);
 

@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/eventfd.h>
 #include <linux/interrupt.h>
 #include <linux/kvm_host.h>
 #include <linux/seq_file.h>
@@ -49,7 +50,7 @@ int xl_test_dev_init(struct xl_test_dev *d, struct kvm *kvm, u32 vcpu,
 	d->vcpu = vcpu;
 	d->guest_vec = guest_vec;
 	return xl_host_vec_alloc(&d->hv, cpu, xl_test_dev_irq, d,
-				 "exitless-testdev");
+				 "exitless-testdev", true);
 }
 
 void xl_test_dev_exit(struct xl_test_dev *d)
@@ -71,4 +72,72 @@ void xl_test_dev_show(struct seq_file *m, struct xl_test_dev *d)
 	seq_printf(m, "  testdev irq %d host_vector 0x%x cpu %u guest_vector 0x%x vcpu %u fired %lld handled_in_host %lld\n",
 		   d->hv.irq, d->hv.vector, d->hv.cpu, d->guest_vec, d->vcpu,
 		   atomic64_read(&d->fired), atomic64_read(&d->in_host));
+}
+
+/* Landed in the host: VFIO's vfio_msihandler does the same. */
+static irqreturn_t xl_test_msi_irq(int irq, void *dev_id)
+{
+	struct xl_test_msi *m = dev_id;
+
+	atomic64_inc(&m->in_host);
+	eventfd_signal(m->trigger, 1);
+	return IRQ_HANDLED;
+}
+
+int xl_test_msi_init(struct xl_test_msi *m, int eventfd, u32 cpu)
+{
+	struct eventfd_ctx *trigger = eventfd_ctx_fdget(eventfd);
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	if (IS_ERR(trigger))
+		return PTR_ERR(trigger);
+	m->trigger = trigger;
+	/* movable, as VFIO's vectors are */
+	ret = xl_host_vec_alloc(&m->hv, cpu, xl_test_msi_irq, m,
+				"exitless-testmsi", false);
+	if (ret) {
+		eventfd_ctx_put(trigger);
+		return ret;
+	}
+	m->prod.token = trigger;
+	m->prod.irq = m->hv.irq;
+	/* as VFIO: no bypass is not an error, the eventfd still works */
+	ret = irq_bypass_register_producer(&m->prod);
+	if (ret)
+		pr_info("test MSI: IRQ-bypass producer not registered (%d)\n",
+			ret);
+	m->producer = !ret;
+	return 0;
+}
+
+void xl_test_msi_exit(struct xl_test_msi *m)
+{
+	if (m->producer)
+		irq_bypass_unregister_producer(&m->prod);
+	m->producer = false;
+	xl_host_vec_free(&m->hv);
+	if (m->trigger)
+		eventfd_ctx_put(m->trigger);
+	m->trigger = NULL;
+}
+
+int xl_test_msi_fire(struct xl_test_msi *m)
+{
+	int ret = xl_host_vec_fire(&m->hv);
+
+	if (!ret)
+		atomic64_inc(&m->fired);
+	return ret;
+}
+
+void xl_test_msi_show(struct seq_file *m, struct xl_test_msi *t)
+{
+	u32 cpu = 0;
+	u8 vector = 0;
+
+	xl_host_vec_where(&t->hv, &cpu, &vector);
+	seq_printf(m, "  testmsi irq %d host_vector 0x%x cpu %u producer %d fired %lld handled_in_host %lld\n",
+		   t->hv.irq, vector, cpu, t->producer,
+		   atomic64_read(&t->fired), atomic64_read(&t->in_host));
 }

@@ -3,10 +3,12 @@
 #ifndef XL_KMOD_TEST_DEV_H
 #define XL_KMOD_TEST_DEV_H
 
+#include <linux/irqbypass.h>
 #include <linux/types.h>
 
 #include "host_vec.h"
 
+struct eventfd_ctx;
 struct kvm;
 struct seq_file;
 
@@ -25,6 +27,28 @@ struct xl_test_dev {
 	struct xl_host_vec hv;
 	atomic64_t fired, in_host;
 };
+
+/*
+ * An MSI source shaped like a VFIO device's vector, for the rigs without
+ * one: its host handler signals an eventfd that a KVM irqfd with an MSI
+ * route consumes, and it registers an IRQ-bypass producer with that
+ * eventfd as token, so KVM links the irqfd to its host IRQ exactly as for
+ * VFIO (vfio_msi_set_vector_signal). The guest vector and vCPU come from
+ * the route the VMM set; user space registers @hv.irq like any assigned
+ * device's IRQ (XL_IOC_REGISTER_IRQS) and eli/did map it (assigned.c).
+ */
+struct xl_test_msi {
+	struct xl_host_vec hv;
+	struct eventfd_ctx *trigger;
+	struct irq_bypass_producer prod;
+	bool producer;
+	atomic64_t fired, in_host;
+};
+
+int xl_test_msi_init(struct xl_test_msi *m, int eventfd, u32 cpu);
+void xl_test_msi_exit(struct xl_test_msi *m);
+int xl_test_msi_fire(struct xl_test_msi *m);
+void xl_test_msi_show(struct seq_file *m, struct xl_test_msi *t);
 
 int xl_test_dev_init(struct xl_test_dev *d, struct kvm *kvm, u32 vcpu,
 		     u8 guest_vec);

@@ -237,6 +237,7 @@ static bool xl_irq_in(const u32 *irqs, u32 upto, u32 irq)
 int xl_vm_register_irqs(struct xl_session *s, const u32 *irqs, u32 count)
 {
 	struct xl_vm *vm = s->vm;
+	u32 all[XL_MAX_IRQS];
 	u32 i;
 	int ret;
 
@@ -254,9 +255,17 @@ int xl_vm_register_irqs(struct xl_session *s, const u32 *irqs, u32 count)
 		if (xl_vm_has_irq(vm, irqs[i]) || xl_irq_in(irqs, i, irqs[i]))
 			return -EEXIST;
 	}
-	ret = xl_pi_irqs_add(vm, irqs, count);
+	/* eli/did map them now, or refuse them with the reason */
+	memcpy(all, vm->irqs, vm->nr_irqs * sizeof(*all));
+	memcpy(all + vm->nr_irqs, irqs, count * sizeof(*all));
+	ret = xl_hooks_set_irqs(vm, all, vm->nr_irqs + count, true);
 	if (ret)
 		return ret;
+	ret = xl_pi_irqs_add(vm, irqs, count);
+	if (ret) {
+		xl_hooks_set_irqs(vm, vm->irqs, vm->nr_irqs, false);
+		return ret;
+	}
 	mutex_lock(&xl_vms_lock);
 	for (i = 0; i < count; i++) {
 		vm->irqs[vm->nr_irqs++] = irqs[i];
@@ -299,6 +308,8 @@ int xl_vm_unregister_irqs(struct xl_session *s, const u32 *irqs, u32 count)
 		trace_irq_register(vm->id, irqs[i], false);
 	}
 	mutex_unlock(&xl_vms_lock);
+	/* out of the shadow IDT, affinity back (cannot be refused) */
+	xl_hooks_set_irqs(vm, vm->irqs, vm->nr_irqs, false);
 	atomic64_add(count, &xl_stats.irq_unregisters);
 	return 0;
 }

@@ -11,8 +11,10 @@
  *   xl-elitest [COUNT [nodid|refused]]
  *       baseline (test device, then KVM_SIGNAL_MSI), eli (test device,
  *       then KVM_SIGNAL_MSI through injection mode), did (virtual
- *       interrupts through the module), back to baseline, IF=0 guard,
- *       detach
+ *       interrupts through the module), an assigned IRQ bound the way
+ *       VFIO binds one (the module's test MSI: eventfd + KVM irqfd with an
+ *       MSI route + IRQ-bypass producer; registered, mapped by eli,
+ *       re-routed by the "guest"), back to baseline, IF=0 guard, detach
  *
  * KVM's own exit counter (debugfs kvm/PID-FD/exits) before and after each
  * batch gives exits per interrupt; host interrupts taken while the vCPU
@@ -34,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -63,6 +66,9 @@
 #define D_HALT		0x28	/* host sets 1: guest waits in HLT (IF=1) */
 
 #define VEC_ELI_GUEST	0x51	/* the test device's vector in the guest */
+#define VEC_MSI_GUEST	0x61	/* the test MSI's guest vector... */
+#define VEC_MSI_GUEST2	0x62	/* ...after the guest re-routed it */
+#define GSI_MSI		30	/* its KVM GSI (irqfd + MSI route) */
 
 /* The guest: registration, x2APIC on, then spin with IF=1. */
 asm(".pushsection .rodata.guest, \"a\"\n"
@@ -462,17 +468,22 @@ struct snap {
 static void hooks_read(struct snap *sn)
 {
 	char line[4096], *p, *tok;
-	unsigned int vec, dev = 0;
+	unsigned int vec, dev = 0, msi = 0;
 	unsigned long long n;
+	uint64_t in_host;
 	FILE *f = fopen("/sys/kernel/debug/exitless/hooks", "r");
 
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
 		p = strstr(line, "host_vector 0x");
-		if (p)
+		if (p && strstr(line, "testdev irq"))
 			dev = strtoul(p + strlen("host_vector "), NULL, 16);
-		num_after(line, "handled_in_host", &sn->dev_in_host);
+		if (p && strstr(line, "testmsi irq"))
+			msi = strtoul(p + strlen("host_vector "), NULL, 16);
+		/* one of the two fires per batch: the sum's difference */
+		if (num_after(line, "handled_in_host", &in_host))
+			sn->dev_in_host += in_host;
 		num_after(line, " eois", &sn->eois);
 		num_after(line, "did_wakeups", &sn->wakeups);
 	}
@@ -484,7 +495,7 @@ static void hooks_read(struct snap *sn)
 		for (tok = strtok(line, " \n"); tok; tok = strtok(NULL, " \n")) {
 			if (sscanf(tok, "0x%x:%llu", &vec, &n) != 2)
 				continue;
-			if (dev && vec == dev)
+			if ((dev && vec == dev) || (msi && vec == msi))
 				sn->dev_irq_exits += n;
 			else
 				sn->host_irq_exits += n;
@@ -537,7 +548,8 @@ static void stats_end(struct batch *b, const struct snap *s0)
 
 /*
  * how: 0 KVM_SIGNAL_MSI, 1 the test device (selftest "fire": a physical
- * IPI of its host vector to the vCPU's CPU), 2 selftest virq
+ * IPI of its host vector to the vCPU's CPU), 2 selftest virq, 3 the test
+ * MSI (selftest "msifire": an IPI of its vector to the CPU it is on now)
  */
 static void run_batch(struct batch *b, int how, unsigned int count,
 		      unsigned int gvec, unsigned int send_vec)
@@ -560,8 +572,9 @@ static void run_batch(struct batch *b, int how, unsigned int count,
 				};
 				ret = ioctl(vm_fd, KVM_SIGNAL_MSI, &m) < 0 ?
 				      -errno : 0;
-			} else if (how == 1) {
-				ret = selftest("fire %llu",
+			} else if (how == 1 || how == 3) {
+				ret = selftest(how == 1 ? "fire %llu" :
+					       "msifire %llu",
 					       (unsigned long long)vm_id);
 			} else {
 				ret = selftest("virq %llu 0 %u",
@@ -702,6 +715,150 @@ static void halted_batch(struct batch *b, int how, unsigned int count)
 	show_hooks(b->name);
 }
 
+/* The first line of debugfs exitless/hooks containing @key, or "". */
+static const char *hooks_line(const char *key)
+{
+	static char line[4096];
+	FILE *f = fopen("/sys/kernel/debug/exitless/hooks", "r");
+	int found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !!strstr(line, key);
+	if (f)
+		fclose(f);
+	if (!found)
+		line[0] = 0;
+	return line;
+}
+
+/* The guest's MSI route of GSI_MSI (KVM_SET_GSI_ROUTING): @vec to APIC 0. */
+static int route_msi(unsigned int vec)
+{
+	struct {
+		struct kvm_irq_routing r;
+		struct kvm_irq_routing_entry e[1];
+	} rt;
+
+	memset(&rt, 0, sizeof(rt));
+	rt.r.nr = 1;
+	rt.e[0].gsi = GSI_MSI;
+	rt.e[0].type = KVM_IRQ_ROUTING_MSI;
+	rt.e[0].u.msi.address_lo = 0xfee00000;
+	rt.e[0].u.msi.data = vec;
+	return ioctl(vm_fd, KVM_SET_GSI_ROUTING, &rt) ? -errno : 0;
+}
+
+static int irqs_ioctl(unsigned long cmd, unsigned int irq)
+{
+	struct xl_irqs r = { .size = sizeof(r), .count = 1 };
+
+	r.irqs[0] = irq;
+	return ioctl(xl_fd, cmd, &r) ? -errno : 0;
+}
+
+/* The test MSI's host IRQ, its CPU now (debugfs "testmsi irq N ... cpu C"). */
+static int testmsi(unsigned int *irq, unsigned int *cpu)
+{
+	const char *l = hooks_line("testmsi irq");
+	unsigned int vec;
+
+	return sscanf(l, " testmsi irq %u host_vector 0x%x cpu %u", irq, &vec,
+		      cpu) == 3 ? 0 : -1;
+}
+
+/*
+ * An assigned device's IRQ, bound to the VM the way VFIO binds one: an
+ * eventfd, a KVM irqfd on it with an MSI route (VEC_MSI_GUEST to vCPU 0),
+ * and the module's test MSI on host CPU 1, which signals the eventfd from
+ * its host handler and is the irqfd's IRQ-bypass producer. In eli: the
+ * registration is refused while the IRQ is on the other CPU (no interrupt
+ * remapping here, so Linux moves it only at its next interrupt); after
+ * what the refusal says (affinity to CPU 0, one interrupt) it is mapped;
+ * a batch; the "guest" re-routes the MSI to VEC_MSI_GUEST2 and exitless
+ * maps it again; a batch. Returns the IRQ, or 0.
+ */
+static unsigned int assigned_irq_part(struct batch *b, int *nb,
+				      unsigned int count)
+{
+	struct kvm_irqfd ifd = { .gsi = GSI_MSI };
+	unsigned int irq = 0, cpu = 99, inv0;
+	char path[64];
+	const char *l;
+	double end;
+	uint32_t c;
+	int ret, fd;
+
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	ifd.fd = efd;
+	ret = efd < 0 ? -errno : route_msi(VEC_MSI_GUEST);
+	if (!ret && ioctl(vm_fd, KVM_IRQFD, &ifd))
+		ret = -errno;
+	ret = ret ?: selftest("msidev %llu %d 1", (unsigned long long)vm_id,
+			      efd);
+	if (!ret && testmsi(&irq, &cpu))
+		ret = -ENOENT;
+	result(!ret && cpu == 1 && strstr(hooks_line("testmsi"), "producer 1"),
+	       "assigned-test-msi", "%s; irq %u on CPU %u: %s",
+	       ret ? strerror(-ret) : "ok", irq, cpu, hooks_line("testmsi"));
+	if (ret)
+		return 0;
+
+	ret = irqs_ioctl(XL_IOC_REGISTER_IRQS, irq);
+	l = hooks_line("last_map_refusal");
+	result(ret == -EOPNOTSUPP && strstr(l, "smp_affinity_list"),
+	       "assigned-refused-on-other-cpu", "%s: %s",
+	       ret ? strerror(-ret) : "accepted", l);
+
+	/* what the refusal says: its affinity to CPU 0, one interrupt */
+	snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", irq);
+	fd = open(path, O_WRONLY);
+	ret = fd < 0 || write(fd, "0", 1) != 1 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	c = COUNT(VEC_MSI_GUEST);
+	ret = ret ?: selftest("msifire %llu", (unsigned long long)vm_id);
+	ret = ret ?: wait_count(VEC_MSI_GUEST, c + 1, 2.0);
+	if (!ret && testmsi(&irq, &cpu))
+		ret = -ENOENT;
+	result(!ret && cpu == 0, "assigned-msi-moved-by-one-interrupt",
+	       "%s; on CPU %u now", ret ? "failed" : "delivered", cpu);
+
+	ret = irqs_ioctl(XL_IOC_REGISTER_IRQS, irq);
+	l = hooks_line("assigned irq");
+	result(!ret && strstr(l, "guest_vector 0x61 vcpu 0") &&
+	       strstr(hooks_line("registered_irqs"), "live 1"),
+	       "assigned-irq-mapped", "%s: %s", ret ? strerror(-ret) : "ok",
+	       l);
+	show_hooks("assigned");
+	if (ret)
+		return 0;
+	usleep(200000);
+	reset_counts();
+	b[*nb].name = "eli-irqfd";
+	run_batch(&b[(*nb)++], 3, count, VEC_MSI_GUEST, 0);
+	show_hooks("eli-irqfd-done");
+
+	/* the guest reprograms its MSI: KVM re-routes, exitless maps again */
+	inv0 = hooks_num("invalidations");
+	ret = route_msi(VEC_MSI_GUEST2);
+	end = now() + 5;
+	while (!ret && now() < end &&
+	       !(strstr(hooks_line("assigned irq"), "guest_vector 0x62") &&
+		 strstr(hooks_line("registered_irqs"), "live 1")))
+		usleep(10000);
+	result(!ret && hooks_num("invalidations") > inv0 &&
+	       strstr(hooks_line("assigned irq"), "guest_vector 0x62"),
+	       "assigned-reroute-remapped", "invalidations +%llu: %s",
+	       (unsigned long long)(hooks_num("invalidations") - inv0),
+	       hooks_line("assigned irq"));
+	reset_counts();
+	b[*nb].name = "eli-irqfd-rerouted";
+	run_batch(&b[(*nb)++], 3, count / 10 ? count / 10 : 1,
+		  VEC_MSI_GUEST2, 0);
+	return irq;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int count = argc > 1 ? atoi(argv[1]) : 1000;
@@ -709,7 +866,7 @@ int main(int argc, char **argv)
 	int do_did = !(argc > 2 && !strcmp(argv[2], "nodid"));
 	/* "refused": eli/did must be refused (module without experimental) */
 	int refused = argc > 2 && !strcmp(argv[2], "refused");
-	struct batch b[10] = {
+	struct batch b[16] = {
 		{ .name = "baseline-dev" }, { .name = "baseline-msi" },
 		{ .name = "eli-dev" },
 	};
@@ -718,6 +875,7 @@ int main(int argc, char **argv)
 	uint64_t g0, g1, f0, f1;
 	int done;
 	double end;
+	unsigned int msi_irq = 0;
 	int ret, i, nb = 0;
 	cpu_set_t set;
 
@@ -808,6 +966,12 @@ int main(int argc, char **argv)
 			halted_batch(&b[nb++], 2, count);
 		}
 
+		/* an assigned device's IRQ, bound the way VFIO binds one */
+		ret = set_mode(XL_IOC_MODE_ELI);
+		result(!ret, "eli-mode-set-again", "%s",
+		       ret ? strerror(-ret) : "ok");
+		msi_irq = ret ? 0 : assigned_irq_part(b, &nb, count);
+
 		/* back to baseline: KVM's own VMCS values, its numbers */
 		ret = set_mode(XL_IOC_MODE_BASELINE);
 		result(!ret, "eli-back-to-baseline", "%s",
@@ -817,6 +981,19 @@ int main(int argc, char **argv)
 		b[nb].name = "baseline-again-dev";
 		run_batch(&b[nb++], 1, count, VEC_ELI_GUEST, 0);
 		show_hooks("baseline-again");
+		if (msi_irq) {
+			/* unmapped: its interrupts take VFIO's path again */
+			char st[256];
+
+			snprintf(st, sizeof(st), "%s",
+				 hooks_line("registered_irqs"));
+			result(strstr(st, "registered_irqs 1 live 0") &&
+			       !hooks_line("assigned irq")[0],
+			       "assigned-unmapped-in-baseline", "%s", st);
+			reset_counts();
+			b[nb].name = "baseline-irqfd";
+			run_batch(&b[nb++], 3, count, VEC_MSI_GUEST2, 0);
+		}
 
 		/*
 		 * A guest that keeps interrupts off, first under KVM alone

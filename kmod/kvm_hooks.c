@@ -51,12 +51,9 @@
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
-#include "xl.h"
-#include "xl_engine.h"
+#include "hooks_priv.h"
 #include "vmx_hw.h"
 #include "kvm_hooks.h"
-#include "assigned.h"
-#include "test_dev.h"
 #include "core/engine_priv.h"
 
 /* VMCS encodings (SDM vol.3 App. B) and basic exit reasons (App. C). */
@@ -79,57 +76,14 @@ static bool xl_hooks_param = true;
 module_param_named(hooks, xl_hooks_param, bool, 0444);
 MODULE_PARM_DESC(hooks, "hook kvm_intel's VM entry/exit while a VM is attached (default on)");
 
-static bool xl_experimental;
+bool xl_experimental;
 module_param_named(experimental, xl_experimental, bool, 0444);
 MODULE_PARM_DESC(experimental, "allow modes eli and did (VMX backend, shown in the Bochs rig only, never on real VT-x)");
 
-#define XL_HOOK_VCPUS	XL_ENGINE_MAX_VCPUS
-
-struct xl_hvcpu {
-	bool skip_exit;		/* the engine handled this exit */
-	bool prefault;		/* a new shadow page: fault it in */
-	bool exit_seen;		/* exit hook ran since the last entry */
-	u64 entry_pin, entry_rflags;	/* at the last entry, for debugfs */
-};
-
-/* One hooked VM. Freed after an RCU grace period. */
-struct xl_hvm {
-	struct list_head node;
-	struct kvm *kvm;
-	u64 vm_id;
-	struct xl_engine *eng;	/* set while in eli/did, else NULL */
-	struct xl_hw hw;
-	struct xl_hvcpu vcpu[XL_HOOK_VCPUS];
-	atomic64_t entries, exits, exits_handled, injections, eois;
-	atomic64_t vmread_fail, engine_errors;
-	u64 last_idtr_base;
-	u64 shadow_gva;		/* registered by the guest (XL_HC_SHADOW_IDT) */
-	u64 last_exc[3];	/* last exception exit the engine left to KVM */
-	int last_inj, last_eoi;	/* vectors, for debugfs */
-	u32 np_vec[256];	/* #NP exits handled, per vector */
-	u32 ext_vec[256];	/* external-interrupt exits, per vector */
-	u32 last_reason;	/* last exit reason */
-	atomic64_t hypercalls, vectoring_reraised, vectoring_assigned;
-	struct xl_test_dev *tdev;	/* debugfs selftest "device" */
-	struct xl_test_msi *tmsi;	/* debugfs selftest "msidev" */
-	/*
-	 * The registered host IRQs (a copy of the VM's, under xl_hooks_lock)
-	 * and, in eli/did, their mapping (assigned.c). @asg_live: mapped and
-	 * bound; the hooks read @asg only while it is set.
-	 */
-	u32 nr_irqs;
-	u32 irqs[XL_MAX_IRQS];
-	struct xl_assigned asg;
-	atomic_t asg_live;
-	struct work_struct remap_work;
-	atomic64_t remaps, remap_failures, invalidations;
-	char asg_why[512];		/* why the last refused mapping was */
-};
-
-static LIST_HEAD(xl_hvms);		/* RCU readers: the hooks */
-static DEFINE_MUTEX(xl_hooks_lock);	/* writers, registration */
-static unsigned int xl_nr_hvms;
-static bool xl_hooks_on;
+LIST_HEAD(xl_hvms);
+DEFINE_MUTEX(xl_hooks_lock);	/* see hooks_priv.h */
+unsigned int xl_nr_hvms;
+bool xl_hooks_on;
 
 static unsigned long (*xl_kallsyms)(const char *name);
 static unsigned long xl_addr_run, xl_addr_exit_irqoff, xl_addr_exit;
@@ -138,7 +92,7 @@ static unsigned long xl_addr_inject, xl_addr_update_irte;
 static const bool *xl_kvm_preempt_timer;
 static struct tracepoint *xl_tp_eoi;
 
-static struct xl_hvm *xl_hvm_find(struct kvm *kvm)
+struct xl_hvm *xl_hvm_find(struct kvm *kvm)
 {
 	struct xl_hvm *h;
 
@@ -157,37 +111,6 @@ static void xl_engine_err(struct xl_hvm *h, const char *where, int ret)
 {
 	atomic64_inc(&h->engine_errors);
 	pr_warn_ratelimited("vm %llu: engine %s: %d\n", h->vm_id, where, ret);
-}
-
-static bool xl_eng_direct_mode(struct xl_engine *e)
-{
-	u32 mode = e ? READ_ONCE(e->mode) : XL_MODE_BASELINE;
-
-	return mode == XL_MODE_ELI || mode == XL_MODE_DID;
-}
-
-/*
- * A mapped host IRQ moved, was freed or was re-routed by the guest: from
- * the next entry on no vCPU runs with the shadow IDT (the bound one is
- * kicked out now unless it is the caller), and remap_work maps the IRQs
- * again. Any context; the caller holds rcu_read_lock().
- */
-static void xl_asg_invalidate(struct xl_hvm *h, bool kick)
-{
-	struct xl_engine *e;
-	struct kvm_vcpu *vcpu;
-
-	if (!atomic_xchg(&h->asg_live, 0))
-		return;
-	/* not published yet: xl_hooks_engine_mode holds it after publishing */
-	e = READ_ONCE(h->eng);
-	if (e)
-		xl_engine_bind(e, XL_BIND_HOLD, 0);
-	atomic64_inc(&h->invalidations);
-	vcpu = kick ? kvm_get_vcpu(h->kvm, h->asg.vcpu_idx) : NULL;
-	if (vcpu)
-		kvm_vcpu_kick(vcpu);
-	schedule_work(&h->remap_work);
 }
 
 /* Right before VM entry: vmx_vcpu_run(vcpu). IRQs off. */
@@ -767,138 +690,6 @@ static void xl_hooks_unregister(void)
 }
 
 /*
- * Wait until no vCPU is in guest mode with the shadow IDT, the bind being
- * held: a vCPU outside guest mode sees the hold at its next entry (KVM
- * sets vcpu->mode with a full barrier before it enters, the smp_mb()
- * below orders our hold before reading it). Bounded; kicks the others.
- */
-static void xl_wait_out_of_direct(struct xl_hvm *h, struct xl_engine *e)
-{
-	enum xl_sidt_state st;
-	enum xl_eli_off off;
-	struct kvm_vcpu *vcpu;
-	unsigned long i;
-	int tries, mode;
-	bool busy;
-
-	/* the hold is visible before we read vcpu->mode (KVM: smp_store_mb) */
-	smp_mb();
-	for (tries = 0; tries < 200; tries++) {
-		busy = false;
-		kvm_for_each_vcpu(i, vcpu, h->kvm) {
-			if (xl_engine_vcpu_state(e, i, &st, &off) ||
-			    st != XL_SIDT_DIRECT)
-				continue;
-			mode = READ_ONCE(vcpu->mode);
-			if (mode != IN_GUEST_MODE && mode != EXITING_GUEST_MODE)
-				continue;
-			busy = true;
-			kvm_vcpu_kick(vcpu);
-		}
-		if (!busy)
-			return;
-		usleep_range(500, 1000);
-	}
-	pr_warn("vm %llu: a vCPU stayed in guest mode with the shadow IDT for 200 ms after its host vectors were withdrawn\n",
-		h->vm_id);
-}
-
-/*
- * The registered host IRQs into @e, and the bind: their vCPU and CPU, or
- * the test device's, or none. Under xl_hooks_lock.
- */
-static int xl_asg_map(struct xl_hvm *h, struct xl_engine *e)
-{
-	u32 vcpu = U32_MAX, cpu = U32_MAX;
-	int ret;
-
-	if (h->tdev) {
-		vcpu = h->tdev->vcpu;
-		cpu = h->tdev->hv.cpu;
-	}
-	ret = xl_assigned_map(&h->asg, h->kvm, e, h->irqs, h->nr_irqs, vcpu,
-			      cpu, h->asg_why, sizeof(h->asg_why));
-	atomic64_inc(&h->remaps);
-	if (ret) {
-		atomic64_inc(&h->remap_failures);
-		return ret;
-	}
-	if (h->asg.nr) {
-		vcpu = h->asg.vcpu_idx;
-		cpu = h->asg.cpu;
-	}
-	xl_engine_bind(e, vcpu == U32_MAX ? XL_BIND_ANY : vcpu, cpu);
-	if (h->asg.nr)
-		atomic_set_release(&h->asg_live, 1);
-	return 0;
-}
-
-/* Withdraw the mapping: hold, wait for the vCPUs, unmap. Same lock. */
-static void xl_asg_unmap(struct xl_hvm *h, struct xl_engine *e)
-{
-	atomic_set(&h->asg_live, 0);
-	xl_engine_bind(e, XL_BIND_HOLD, 0);
-	if (!h->asg.nr)
-		return;
-	xl_wait_out_of_direct(h, e);
-	xl_assigned_unmap(&h->asg, e);
-}
-
-/* After xl_asg_invalidate: map the IRQs again as they are now. */
-static void xl_remap_work(struct work_struct *work)
-{
-	struct xl_hvm *h = container_of(work, struct xl_hvm, remap_work);
-	struct xl_engine *e;
-
-	mutex_lock(&xl_hooks_lock);
-	e = h->eng;
-	if (xl_eng_direct_mode(e) && !atomic_read(&h->asg_live)) {
-		xl_asg_unmap(h, e);
-		if (xl_asg_map(h, e))
-			pr_info_ratelimited("vm %llu: assigned IRQs reach the guest through KVM until the next mode change: %s\n",
-					    h->vm_id, h->asg_why);
-	}
-	mutex_unlock(&xl_hooks_lock);
-}
-
-int xl_hooks_set_irqs(struct xl_vm *vm, const u32 *irqs, u32 count,
-		      bool refusable)
-{
-	struct xl_hvm *h = vm->hooks;
-	u32 old[XL_MAX_IRQS], nr_old;
-	int ret = 0;
-
-	if (!h)
-		return 0;
-	count = min_t(u32, count, XL_MAX_IRQS);
-	mutex_lock(&xl_hooks_lock);
-	nr_old = h->nr_irqs;
-	memcpy(old, h->irqs, sizeof(old));
-	memcpy(h->irqs, irqs, count * sizeof(*irqs));
-	h->nr_irqs = count;
-	if (xl_eng_direct_mode(h->eng)) {
-		xl_asg_unmap(h, h->eng);
-		ret = xl_asg_map(h, h->eng);
-		if (ret && !refusable) {
-			pr_info_ratelimited("vm %llu: assigned IRQs reach the guest through KVM until the next mode change: %s\n",
-					    vm->id, h->asg_why);
-			ret = 0;
-		} else if (ret) {
-			pr_info_ratelimited("vm %llu: host IRQs refused in mode '%s': %s\n",
-					    vm->id, xl_ioc_mode_name(vm->mode),
-					    h->asg_why);
-			memcpy(h->irqs, old, sizeof(old));
-			h->nr_irqs = nr_old;
-			if (xl_asg_map(h, h->eng))
-				pr_info_ratelimited("vm %llu: assigned IRQs reach the guest through KVM until the next mode change: %s\n",
-						    vm->id, h->asg_why);
-		}
-	}
-	mutex_unlock(&xl_hooks_lock);
-	return ret;
-}
-
-/*
  * Attach: hook the VM when kvm_intel is there. Never fails the attach:
  * without hooks (kvm_amd, kvm_intel absent, hooks=0) the VM runs in
  * baseline and eli/did are refused.
@@ -999,15 +790,6 @@ void xl_hooks_detach(struct xl_vm *vm)
 	}
 	kfree(e);
 	kfree(h);
-}
-
-/* The test device's vector is the VM's and reaches the guest as its own. */
-static int xl_test_dev_assign(struct xl_engine *e, struct xl_test_dev *d)
-{
-	int ret = xl_engine_own(e, d->hv.vector, true);
-
-	return ret ?: xl_engine_assign(e, d->hv.irq, d->hv.vector,
-				       d->guest_vec, d->vcpu);
 }
 
 /* kzalloc: physically contiguous (the engine's PI descriptors). */
@@ -1153,223 +935,4 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 		schedule_work(&h->remap_work);
 	}
 	return 0;
-}
-
-void xl_hooks_show(struct seq_file *m)
-{
-	struct xl_engine_counters c;
-	enum xl_sidt_state st;
-	enum xl_eli_off off;
-	struct xl_hvm *h;
-	u32 i;
-
-	mutex_lock(&xl_hooks_lock);
-	seq_printf(m, "registered %d hooked_vms %u experimental %d\n",
-		   xl_hooks_on, xl_nr_hvms, xl_experimental);
-	xl_vmx_reraise_show(m);
-	list_for_each_entry(h, &xl_hvms, node) {
-		seq_printf(m, "vm %llu entries %lld exits %lld exits_handled %lld injections %lld eois %lld hypercalls %lld vmread_fail %lld engine_errors %lld guest_idtr_base 0x%llx shadow_gva 0x%llx engine %s\n",
-			   h->vm_id, atomic64_read(&h->entries),
-			   atomic64_read(&h->exits),
-			   atomic64_read(&h->exits_handled),
-			   atomic64_read(&h->injections),
-			   atomic64_read(&h->eois),
-			   atomic64_read(&h->hypercalls),
-			   atomic64_read(&h->vmread_fail),
-			   atomic64_read(&h->engine_errors),
-			   READ_ONCE(h->last_idtr_base),
-			   READ_ONCE(h->shadow_gva),
-			   h->eng ? xl_mode_name(READ_ONCE(h->eng->mode)) : "-");
-		seq_printf(m, "  vectoring_reraised %lld vectoring_assigned %lld\n",
-			   atomic64_read(&h->vectoring_reraised),
-			   atomic64_read(&h->vectoring_assigned));
-		seq_printf(m, "  last exception exit left to KVM: info 0x%llx error 0x%llx idt_vectoring 0x%llx; last exit reason 0x%x, injected vector %d, EOI vector %d\n",
-			   h->last_exc[0], h->last_exc[1], h->last_exc[2],
-			   READ_ONCE(h->last_reason), READ_ONCE(h->last_inj),
-			   READ_ONCE(h->last_eoi));
-		seq_puts(m, "  np_exits_by_vector");
-		for (i = 0; i < 256; i++)
-			if (h->np_vec[i])
-				seq_printf(m, " 0x%x:%u", i, h->np_vec[i]);
-		seq_puts(m, "\n  extint_exits_by_vector");
-		for (i = 0; i < 256; i++)
-			if (h->ext_vec[i])
-				seq_printf(m, " 0x%x:%u", i, h->ext_vec[i]);
-		seq_putc(m, '\n');
-		if (h->tdev)
-			xl_test_dev_show(m, h->tdev);
-		if (h->tmsi)
-			xl_test_msi_show(m, h->tmsi);
-		seq_printf(m, "  registered_irqs %u live %d maps %lld map_failures %lld invalidations %lld bind_misses %llu\n",
-			   h->nr_irqs, atomic_read(&h->asg_live),
-			   atomic64_read(&h->remaps),
-			   atomic64_read(&h->remap_failures),
-			   atomic64_read(&h->invalidations),
-			   h->eng && !xl_engine_counters(h->eng, &c) ?
-			   c.bind_misses : 0);
-		xl_assigned_show(m, &h->asg);
-		if (h->asg_why[0])
-			seq_printf(m, "  last_map_refusal %s\n", h->asg_why);
-		for (i = 0; h->eng && i < h->hw.nr_vcpus && i < 4; i++) {
-			if (xl_engine_vcpu_state(h->eng, i, &st, &off))
-				continue;
-			seq_printf(m, "  vcpu %u sidt_state %d eli_off %d entry_pin 0x%llx entry_rflags 0x%llx\n",
-				   i, st, off, READ_ONCE(h->vcpu[i].entry_pin),
-				   READ_ONCE(h->vcpu[i].entry_rflags));
-		}
-		if (h->eng && !xl_engine_counters(h->eng, &c))
-			seq_printf(m, "  np_reraised %llu np_injected %llu direct_ipis %llu did_wakeups %llu did_fallbacks %llu inject_switches %llu direct_switches %llu guard_strikes %llu guard_fallbacks %llu lidt_disables %llu\n",
-				   c.np_reraised, c.np_injected, c.direct_ipis,
-				   c.wakeups, c.fallbacks,
-				   c.inject_switches, c.direct_switches,
-				   c.guard_strikes, c.guard_fallbacks,
-				   c.lidt_disables);
-	}
-	mutex_unlock(&xl_hooks_lock);
-}
-
-/*
- * /sys/kernel/debug/exitless/selftest (root, tests only): stands in for a
- * passthrough device, which the Bochs rig does not have. One command per
- * write, vm_id as XL_IOC_ATTACH returned it:
- *   device VM GUESTVEC VCPU  the VM's test device (test_dev.h): a host
- *                            vector of its own on the CPU VCPU last ran
- *                            on, reaching the guest as GUESTVEC (assigned
- *                            in eli); one per VM, until detach
- *   fire VM                  one interrupt of the test device: a physical
- *                            IPI of its vector to its CPU, wherever the
- *                            vCPU is at that moment
- *   msidev VM EVENTFD CPU    the VM's test MSI (test_dev.h): an IRQ of its
- *                            own on CPU whose handler signals EVENTFD (an
- *                            fd of the writer) and an IRQ-bypass producer
- *                            on it, as VFIO sets up a device's vector;
- *                            register its IRQ (debugfs hooks: testmsi
- *                            irq N) like an assigned device's
- *   msifire VM               one interrupt of the test MSI, to the vector
- *                            and CPU it has now
- *   own VM VEC               the VM owns VEC (DID guest vectors)
- *   virq VM VCPU VEC         a virtual interrupt through the engine
- *                            (did: physical IPI; else injection)
- * The write returns its length on success, else a negative errno.
- */
-static int xl_selftest_device(struct xl_hvm *h, u32 guest_vec, u32 vcpu)
-{
-	struct xl_test_dev *d;
-	int ret;
-
-	if (h->tdev)
-		return -EBUSY;
-	if (guest_vec > 0xff)
-		return -EINVAL;
-	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
-	if (!d)
-		return -ENOMEM;
-	ret = xl_test_dev_init(d, h->kvm, vcpu, guest_vec);
-	/* its vector is of one CPU, as an assigned IRQ's: the same bind */
-	if (!ret && h->asg.nr &&
-	    (h->asg.vcpu_idx != d->vcpu || h->asg.cpu != d->hv.cpu))
-		ret = -EBUSY;
-	if (!ret && h->eng) {
-		ret = xl_test_dev_assign(h->eng, d);
-		/* with assigned IRQs the bind is this pair already */
-		if (!ret && !h->asg.nr && xl_eng_direct_mode(h->eng))
-			xl_engine_bind(h->eng, d->vcpu, d->hv.cpu);
-	}
-	if (ret) {
-		xl_test_dev_exit(d);
-		kfree(d);
-		return ret;
-	}
-	h->tdev = d;
-	return 0;
-}
-
-static int xl_selftest_msidev(struct xl_hvm *h, int eventfd, u32 cpu)
-{
-	struct xl_test_msi *t;
-	int ret;
-
-	if (h->tmsi)
-		return -EBUSY;
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
-	if (!t)
-		return -ENOMEM;
-	ret = xl_test_msi_init(t, eventfd, cpu);
-	if (ret) {
-		kfree(t);
-		return ret;
-	}
-	h->tmsi = t;
-	return 0;
-}
-
-static int xl_selftest_cmd(const char *buf)
-{
-	struct xl_hvm *h, *it;
-	struct xl_engine *e;
-	char cmd[8];
-	u64 id;
-	u32 a = 0, b = 0;
-	int n, ret;
-
-	n = sscanf(buf, "%7s %llu %u %u", cmd, &id, &a, &b);
-	if (n < 2)
-		return -EINVAL;
-	mutex_lock(&xl_hooks_lock);
-	h = NULL;
-	list_for_each_entry(it, &xl_hvms, node)
-		if (it->vm_id == id)
-			h = it;
-	e = h ? h->eng : NULL;
-	if (!h) {
-		ret = -ENOENT;
-	} else if (!strcmp(cmd, "device") && n == 4) {
-		ret = xl_selftest_device(h, a, b);
-	} else if (!strcmp(cmd, "fire") && n == 2) {
-		ret = h->tdev ? xl_test_dev_fire(h->tdev) : -ENODEV;
-	} else if (!strcmp(cmd, "msidev") && n == 4) {
-		ret = xl_selftest_msidev(h, a, b);
-	} else if (!strcmp(cmd, "msifire") && n == 2) {
-		ret = h->tmsi ? xl_test_msi_fire(h->tmsi) : -ENODEV;
-	} else if (!e) {
-		ret = -ENOTCONN;
-	} else if (!strcmp(cmd, "own") && n == 3) {
-		/* the shadow IDT gains the identity gate at the next entry */
-		ret = xl_engine_own(e, a, true);
-	} else if (!strcmp(cmd, "virq") && n == 4) {
-		ret = xl_engine_virtual_irq(e, a, b);
-		if (ret == XL_DLV_NONE)
-			ret = h->hw.ops->inject(h->hw.priv, a, b);
-		ret = ret < 0 ? ret : 0;
-	} else {
-		ret = -EINVAL;
-	}
-	mutex_unlock(&xl_hooks_lock);
-	return ret;
-}
-
-static ssize_t xl_selftest_write(struct file *f, const char __user *ubuf,
-				 size_t len, loff_t *ppos)
-{
-	char buf[96];
-	int ret;
-
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = 0;
-	ret = xl_selftest_cmd(buf);
-	return ret ? ret : len;
-}
-
-static const struct file_operations xl_selftest_fops = {
-	.owner = THIS_MODULE,
-	.write = xl_selftest_write,
-	.llseek = noop_llseek,
-};
-
-void xl_hooks_debugfs_init(struct dentry *dir)
-{
-	debugfs_create_file("selftest", 0200, dir, NULL, &xl_selftest_fops);
 }

@@ -12,5 +12,9 @@ UNIT_TESTS += kvm_stats
 kvm_stats_SRCS := tests/kvm/test_stats.c userspace/kvm/stats.c
 UNIT_TESTS += vfio_pci
 vfio_pci_SRCS := tests/vfio/test_vfio_pci.c userspace/vfio/pci.c
+# attach --device: a device's VFIO MSI/MSI-X IRQs from /proc/interrupts
+TOOL_SRCS += userspace/vfio/irqs.c
+UNIT_TESTS += vfio_irqs
+vfio_irqs_SRCS := tests/vfio/test_vfio_irqs.c userspace/vfio/irqs.c
 # The reference model through the engine: exitless model (issue 2).
 TOOL_SRCS += userspace/cmd_model.c

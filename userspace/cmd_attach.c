@@ -9,6 +9,11 @@
  * `exitless detach --pid PID`, the VM process exiting, or --for SECONDS.
  * `exitless mode --pid PID MODE` reaches it through SIGUSR1 and the files
  * in /run/exitless/ (attach-PID.pid, .mode, .result).
+ *
+ * --device BDF: the device's VFIO MSI/MSI-X IRQs are registered (eli and
+ * did deliver them through the shadow IDT, pi posts them). They exist only
+ * while the guest has MSI/MSI-X enabled, so they are looked up again
+ * before every mode change and the registration follows them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +32,8 @@
 
 #include "command.h"
 #include "xl_dev.h"
+#include "vfio/irqs.h"
+#include "vfio/pci.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -36,7 +43,7 @@ static void attach_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: exitless attach --pid PID [--fd N] [--mode MODE] [--irq IRQ]...\n"
-		"                       [--for SECONDS] [--json]\n\n"
+		"                       [--device BDF]... [--for SECONDS] [--json]\n\n"
 		"Attach exitless.ko to the KVM VM of process PID (e.g. QEMU) and hold it\n"
 		"until Ctrl-C, SIGTERM, `exitless detach --pid PID`, the VM process\n"
 		"exiting, or --for SECONDS. Closing detaches: nothing outlives this command.\n\n"
@@ -44,6 +51,9 @@ static void attach_usage(FILE *f)
 		"  --fd N         which VM fd of PID, when it has several\n"
 		"  --mode MODE    baseline (default) | eli | pi | did\n"
 		"  --irq IRQ      register a host IRQ of the VM's assigned device (repeat)\n"
+		"  --device BDF   register the assigned device's VFIO MSI/MSI-X IRQs\n"
+		"                 (/proc/interrupts vfio-msix[K](BDF)); looked up again at\n"
+		"                 every `exitless mode`, as the guest enables or drops them\n"
 		"  --for SECONDS  detach after this long\n"
 		"  --json         print the VM's counters as JSON at the end\n\n"
 		"Needs /dev/exitless (modprobe exitless) and ptrace rights over PID.\n");
@@ -88,8 +98,116 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+#define XL_MAX_DEVICES	8
+
+/* What this session registers: --irq numbers and --device IRQs. */
+struct held_irqs {
+	uint32_t fixed[XL_MAX_IRQS];	/* --irq */
+	unsigned int nfixed;
+	char bdf[XL_MAX_DEVICES][XL_BDF_LEN];	/* --device */
+	unsigned int ndev;
+	uint32_t reg[XL_MAX_IRQS];	/* registered in the module now */
+	unsigned int nreg;
+};
+
+static int irq_in(const uint32_t *set, unsigned int n, uint32_t irq)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (set[i] == irq)
+			return 1;
+	return 0;
+}
+
+static const char *irqs_errstr(int ret)
+{
+	return ret == -ENOENT ? "no such IRQ on this host" :
+	       ret == -EEXIST ? "IRQ given twice" :
+	       ret == -E2BIG ? "more IRQs than exitless.ko's max_irqs" :
+	       ret == -EOPNOTSUPP ? "refused in the VM's mode (dmesg says why)" :
+	       strerror(-ret);
+}
+
+/*
+ * Register what --irq and --device name now, unregister what they no
+ * longer name. 0, or a negative errno with a message on stderr.
+ */
+static int sync_irqs(int dev, struct held_irqs *h)
+{
+	uint32_t want[XL_MAX_IRQS], add[XL_MAX_IRQS], del[XL_MAX_IRQS];
+	unsigned int nwant = 0, nadd = 0, ndel = 0, i, j;
+	int n, ret;
+
+	for (i = 0; i < h->nfixed; i++)
+		want[nwant++] = h->fixed[i];
+	for (i = 0; i < h->ndev; i++) {
+		uint32_t got[XL_MAX_IRQS];
+
+		n = xl_vfio_irqs(h->bdf[i], got, XL_MAX_IRQS);
+		if (n < 0) {
+			fprintf(stderr, "exitless attach: --device %s: /proc/interrupts: %s\n",
+				h->bdf[i], n == -E2BIG ? "too many IRQs" :
+				strerror(-n));
+			return n;
+		}
+		if (!n)
+			printf("exitless attach: --device %s: no VFIO MSI/MSI-X IRQs now (the guest has not enabled them)\n",
+			       h->bdf[i]);
+		for (j = 0; j < (unsigned int)n; j++) {
+			if (irq_in(want, nwant, got[j]))
+				continue;
+			if (nwant == XL_MAX_IRQS) {
+				fprintf(stderr, "exitless attach: more than %d IRQs\n",
+					XL_MAX_IRQS);
+				return -E2BIG;
+			}
+			want[nwant++] = got[j];
+		}
+	}
+	for (i = 0; i < h->nreg; i++)
+		if (!irq_in(want, nwant, h->reg[i]))
+			del[ndel++] = h->reg[i];
+	for (i = 0; i < nwant; i++)
+		if (!irq_in(h->reg, h->nreg, want[i]))
+			add[nadd++] = want[i];
+	if (ndel) {
+		ret = xl_dev_irqs(dev, 0, del, ndel);
+		if (ret) {
+			fprintf(stderr, "exitless attach: unregistering IRQs: %s\n",
+				strerror(-ret));
+			return ret;
+		}
+		for (i = 0, j = 0; i < h->nreg; i++)
+			if (!irq_in(del, ndel, h->reg[i]))
+				h->reg[j++] = h->reg[i];
+		h->nreg = j;
+	}
+	if (nadd) {
+		ret = xl_dev_irqs(dev, 1, add, nadd);
+		if (ret) {
+			fprintf(stderr, "exitless attach: registering IRQ%s",
+				nadd > 1 ? "s" : "");
+			for (i = 0; i < nadd; i++)
+				fprintf(stderr, "%c%u", i ? ',' : ' ', add[i]);
+			fprintf(stderr, ": %s\n", irqs_errstr(ret));
+			return ret;
+		}
+		memcpy(h->reg + h->nreg, add, nadd * sizeof(*add));
+		h->nreg += nadd;
+	}
+	if (nadd || ndel) {
+		printf("exitless attach: IRQs registered:");
+		for (i = 0; i < h->nreg; i++)
+			printf("%c%u", i ? ',' : ' ', h->reg[i]);
+		printf("%s\n", h->nreg ? "" : " none");
+		fflush(stdout);
+	}
+	return 0;
+}
+
 /* SIGUSR1 from `exitless mode`: apply attach-PID.mode, answer in .result. */
-static void apply_mode_request(int dev, pid_t vm_pid)
+static void apply_mode_request(int dev, pid_t vm_pid, struct held_irqs *h)
 {
 	char path[128], res[128], buf[32];
 	int mode, ret;
@@ -99,7 +217,9 @@ static void apply_mode_request(int dev, pid_t vm_pid)
 		return;
 	buf[strcspn(buf, "\n")] = '\0';
 	mode = xl_dev_mode_parse(buf);
-	ret = mode < 0 ? mode : xl_dev_set_mode(dev, mode);
+	/* the devices' IRQs as they are now, then the mode maps them */
+	ret = mode < 0 ? mode : h->ndev ? sync_irqs(dev, h) : 0;
+	ret = ret ?: xl_dev_set_mode(dev, mode);
 	printf("exitless attach: mode %s: %s\n", buf,
 	       ret ? strerror(-ret) : "ok");
 	fflush(stdout);
@@ -139,7 +259,7 @@ static void print_counters(const struct xl_counters *c, int json)
 	json_object_put(o);
 }
 
-static int hold(int dev, pid_t vm_pid, long seconds)
+static int hold(int dev, pid_t vm_pid, long seconds, struct held_irqs *h)
 {
 	struct signalfd_siginfo si;
 	struct pollfd pfd[2];
@@ -169,7 +289,7 @@ static int hold(int dev, pid_t vm_pid, long seconds)
 		if (n > 0 && (pfd[0].revents & POLLIN) &&
 		    read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGUSR1) {
-				apply_mode_request(dev, vm_pid);
+				apply_mode_request(dev, vm_pid, h);
 				continue;
 			}
 			printf("exitless attach: signal %u, detaching\n",
@@ -192,13 +312,13 @@ static int cmd_attach(int argc, char **argv)
 		{ "fd", required_argument, NULL, 'f' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "irq", required_argument, NULL, 'i' },
+		{ "device", required_argument, NULL, 'd' },
 		{ "for", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	uint32_t irqs[XL_MAX_IRQS];
-	unsigned int nirqs = 0;
+	static struct held_irqs held;
 	struct xl_counters c;
 	char path[128], buf[32];
 	int opt, dev, vmfd, ret, mode = XL_IOC_MODE_BASELINE, fd_hint = -1;
@@ -207,7 +327,7 @@ static int cmd_attach(int argc, char **argv)
 	uint64_t id;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "p:f:m:i:t:jh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:f:m:i:d:t:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			pid = strtol(optarg, &end, 10);
@@ -228,15 +348,28 @@ static int cmd_attach(int argc, char **argv)
 			}
 			break;
 		case 'i':
-			if (nirqs == XL_MAX_IRQS) {
+			if (held.nfixed == XL_MAX_IRQS) {
 				fprintf(stderr, "exitless attach: at most %d --irq\n",
 					XL_MAX_IRQS);
 				return XL_EXIT_USAGE;
 			}
-			irqs[nirqs] = strtoul(optarg, &end, 10);
-			if (*end || end == optarg)
+			held.fixed[held.nfixed] = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || *optarg == '-')
 				goto bad;
-			nirqs++;
+			held.nfixed++;
+			break;
+		case 'd':
+			if (held.ndev == XL_MAX_DEVICES) {
+				fprintf(stderr, "exitless attach: at most %d --device\n",
+					XL_MAX_DEVICES);
+				return XL_EXIT_USAGE;
+			}
+			if (xl_bdf_parse(optarg, held.bdf[held.ndev])) {
+				fprintf(stderr, "exitless attach: --device '%s' is not a PCI address (DDDD:BB:DD.F)\n",
+					optarg);
+				return XL_EXIT_USAGE;
+			}
+			held.ndev++;
 			break;
 		case 't':
 			seconds = strtol(optarg, &end, 10);
@@ -277,6 +410,11 @@ static int cmd_attach(int argc, char **argv)
 			strerror(-ret));
 		return ret == -EBUSY ? XL_EXIT_FAIL : XL_EXIT_UNAVAILABLE;
 	}
+	/* the IRQs first: eli/did map them and pi posts them at the switch */
+	ret = sync_irqs(dev, &held);
+	if (ret)
+		return ret == -ENOENT || ret == -EEXIST || ret == -E2BIG ?
+		       XL_EXIT_FAIL : XL_EXIT_UNAVAILABLE;
 	if (mode != XL_IOC_MODE_BASELINE) {
 		ret = xl_dev_set_mode(dev, mode);
 		if (ret) {
@@ -290,16 +428,6 @@ static int cmd_attach(int argc, char **argv)
 			return XL_EXIT_UNAVAILABLE;
 		}
 	}
-	if (nirqs) {
-		ret = xl_dev_irqs(dev, 1, irqs, nirqs);
-		if (ret) {
-			fprintf(stderr, "exitless attach: --irq: %s\n",
-				ret == -ENOENT ? "no such IRQ on this host" :
-				ret == -EEXIST ? "IRQ given twice" :
-				strerror(-ret));
-			return XL_EXIT_FAIL;
-		}
-	}
 	mkdir(XL_RUN_DIR, 0700);
 	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	if (xl_run_path(path, sizeof(path), pid, "pid") ||
@@ -307,10 +435,11 @@ static int cmd_attach(int argc, char **argv)
 		fprintf(stderr, "exitless attach: cannot write %s: `exitless detach/mode` will not find this session\n",
 			path);
 	printf("exitless attach: vm %llu (pid %ld) attached, mode %s, %u irqs; holding (Ctrl-C or `exitless detach --pid %ld`)\n",
-	       (unsigned long long)id, pid, xl_dev_mode_name(mode), nirqs, pid);
+	       (unsigned long long)id, pid, xl_dev_mode_name(mode), held.nreg,
+	       pid);
 	fflush(stdout);
 
-	hold(dev, pid, seconds);
+	hold(dev, pid, seconds, &held);
 
 	if (!xl_dev_counters(dev, 0, &c))
 		print_counters(&c, json);

@@ -74,6 +74,42 @@ kill -9 $A
 wait $A 2>/dev/null
 grep -q '^attached 0$' $D/counters && grep -q '^irqs_registered_now 0$' $D/counters && xl_pass killed-tool-detached || xl_fail killed-tool-detached "$(cat $D/counters)"
 
+# --device BDF: the device's VFIO MSI/MSI-X IRQs from /proc/interrupts,
+# looked up again at every `exitless mode`. A stand-in /proc/interrupts
+# (XL_PROC_INTERRUPTS) names two real IRQs of this host as vfio-msix of a
+# device, then one, then none, as a guest enabling and dropping MSI-X would.
+irqs=$(awk -F: 'NR > 1 && $1 + 0 > 0 {print $1 + 0}' /proc/interrupts | head -2)
+i1=$(echo "$irqs" | sed -n 1p)
+i2=$(echo "$irqs" | sed -n 2p)
+P=/tmp/fake-interrupts
+fake() {
+	echo "           CPU0" >$P
+	for q in "$@"; do
+		echo " $q:  1  IR-PCI-MSIX-0000:00:09.0  0-edge  vfio-msix[0](0000:00:09.0)" >>$P
+	done
+	echo " $((i1 + i2 + 100)):  1  IR-PCI-MSIX-0000:00:0a.0  0-edge  vfio-msix[0](0000:00:0a.0)" >>$P
+	echo " LOC:  5  Local timer interrupts" >>$P
+}
+fake "$i1" "$i2"
+XL_PROC_INTERRUPTS=$P $X attach --pid $V --device 00:09.0 --for 60 > /tmp/a4.log 2>&1 &
+A=$!
+wait_for /tmp/a4.log 'attached, mode baseline, 2 irqs' && grep -q "^[0-9]* $V baseline 0 0 $i1,$i2$" $D/vms &&
+	xl_pass attach-device-irqs || xl_fail attach-device-irqs "$(cat /tmp/a4.log; cat $D/vms)"
+fake "$i2"
+$X mode --pid $V baseline >/dev/null 2>&1
+grep -q "^[0-9]* $V baseline 1 0 $i2$" $D/vms && xl_pass mode-follows-device-irqs ||
+	xl_fail mode-follows-device-irqs "$(cat /tmp/a4.log; cat $D/vms)"
+fake
+$X mode --pid $V baseline >/dev/null 2>&1
+grep -q "^[0-9]* $V baseline 2 0$" $D/vms && grep -q 'no VFIO MSI/MSI-X IRQs now' /tmp/a4.log &&
+	xl_pass device-irqs-dropped || xl_fail device-irqs-dropped "$(cat /tmp/a4.log; cat $D/vms)"
+$X detach --pid $V
+wait $A
+xl_check_fails attach-device-bad-bdf $X attach --pid $V --device 00:09
+out=$(XL_PROC_INTERRUPTS=/nonexistent $X attach --pid $V --device 00:09.0 --for 1 2>&1)
+[ $? != 0 ] && echo "$out" | grep -q '/proc/interrupts: No such file' && grep -q '^attached 0$' $D/counters &&
+	xl_pass attach-device-no-interrupts-file || xl_fail attach-device-no-interrupts-file "$out"
+
 # The VM process exits while attached: the attach command notices and ends.
 $X attach --pid $V > /tmp/a3.log 2>&1 &
 A=$!

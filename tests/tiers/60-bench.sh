@@ -107,6 +107,7 @@ FB=$T/bin; mkdir -p "$FB" "$T/out"
 results_before=$(ls bench/results)
 cat > "$FB/exitless" <<'FAKE'
 #!/bin/sh
+[ "$1" = mode ] && echo "$4" >> "$XL_FAKE_MODES"
 case "$1 $4" in
 "mode did") echo "exitless mode: did: not available in this exitless.ko (fake)" >&2; exit 3 ;;
 "mode "*) echo "exitless mode: VM of pid $3: $4" ;;
@@ -132,12 +133,14 @@ esac
 FAKE
 chmod +x "$FB"/*
 rrp=$(( 20000 + $$ % 20000 ))
-PATH=$FB:$PATH EXITLESS=$FB/exitless bench/run --no-preflight --pid 4242 --guest root@127.0.0.1 \
+XL_FAKE_MODES=$T/modes.txt PATH=$FB:$PATH EXITLESS=$FB/exitless bench/run --no-preflight --pid 4242 --guest root@127.0.0.1 \
 	--guest-bdf 0000:00:03.0 --duration 1 --modes baseline,did,pi --out "$T/out" --rr-port $rrp \
 	--traffic "echo traffic \$XL_MODE \$XL_DURATION >> '$T/traffic.txt'" > "$T/run.txt" 2>&1
 frc=$?
 tail -3 "$T/run.txt"
 check fake-run-rc test "$frc" = 0
+# each mode set, then again once l3fwd-power runs (the NIC's IRQs), then baseline at the end
+check fake-run-mode-again-after-l3fwd test "$(tr '\n' ' ' < "$T/modes.txt")" = "baseline baseline did pi pi baseline "
 check fake-run-went-past-refusal grep -q '^== mode pi$' "$T/run.txt"
 check fake-run-one-json-per-mode test "$(ls "$T"/out/*-{baseline,did,pi}.json 2>/dev/null | wc -l)" = 3
 jd=$(cat "$T"/out/*-did.json 2>/dev/null); jb=$(cat "$T"/out/*-baseline.json 2>/dev/null)

@@ -133,7 +133,18 @@ esac
 FAKE
 chmod +x "$FB"/*
 rrp=$(( 20000 + $$ % 20000 ))
-XL_FAKE_MODES=$T/modes.txt PATH=$FB:$PATH EXITLESS=$FB/exitless bench/run --no-preflight --pid 4242 --guest root@127.0.0.1 \
+# a stand-in VM process: one thread named as QEMU names a vCPU thread
+python3 -c '
+import threading, time
+def vcpu():
+    with open("/proc/self/task/%d/comm" % threading.get_native_id(), "w") as f:
+        f.write("CPU 0/KVM")
+    time.sleep(120)
+threading.Thread(target=vcpu, daemon=True).start()
+time.sleep(120)' &
+FV=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do grep -qx 'CPU 0/KVM' /proc/$FV/task/*/comm 2>/dev/null && break; sleep 0.2; done
+XL_FAKE_MODES=$T/modes.txt PATH=$FB:$PATH EXITLESS=$FB/exitless bench/run --no-preflight --pid $FV --guest root@127.0.0.1 \
 	--guest-bdf 0000:00:03.0 --duration 1 --modes baseline,did,pi --out "$T/out" --rr-port $rrp \
 	--traffic "echo traffic \$XL_MODE \$XL_DURATION >> '$T/traffic.txt'" > "$T/run.txt" 2>&1
 frc=$?
@@ -154,6 +165,18 @@ check fake-run-l3fwd-parsed test "$(jq .l3fwd_power.wakeups <<<"$jb")" = 321
 check fake-run-rr-real awk -v t="$(jq .rr.tps <<<"$jb")" 'BEGIN { exit !(t > 100) }'
 check fake-run-exits-per-s test "$(jq .exits_per_s.rr <<<"$jb")" = 2000
 check fake-run-perf-warning jq -e '.warnings | any(test("exitless:\\*. skipped"))' <<<"$jb"
+if [ "$(nproc)" -gt 1 ]; then
+	check fake-run-warns-unpinned-vcpu jq -e '.warnings | any(test("vCPU threads not pinned to one host CPU: CPU 0 "))' <<<"$jb"
+	# pinned: no such warning
+	taskset -pc 0 "$(grep -lx 'CPU 0/KVM' /proc/$FV/task/*/comm | cut -d/ -f5)" >/dev/null
+	PATH=$FB:$PATH EXITLESS=$FB/exitless XL_FAKE_MODES=/dev/null bench/run --no-preflight --pid $FV \
+		--guest root@127.0.0.1 --guest-bdf 0000:00:03.0 --duration 1 --modes did --out "$T/out2" \
+		--rr-port $rrp > "$T/run2.txt" 2>&1
+	check fake-run-pinned-vcpu-no-warning jq -e '.warnings | all(test("not pinned") | not)' "$T"/out2/*-did.json
+else
+	echo "SKIP bench/fake-run-warns-unpinned-vcpu: one CPU, every thread is pinned"
+fi
+kill $FV 2>/dev/null
 check fake-run-traffic-ran test "$(grep -c 'traffic baseline 1' "$T/traffic.txt" 2>/dev/null)" = 1
 csvf=$(ls "$T"/out/*Z-"$(uname -n)".csv 2>/dev/null | head -1)
 check fake-run-csv-header test "$(head -1 "$csvf" 2>/dev/null)" = \

@@ -119,6 +119,13 @@ void xl_asg_unmap(struct xl_hvm *h, struct xl_engine *e)
 	xl_assigned_unmap(&h->asg, e);
 }
 
+/* Mapping them again failed: they keep working, with exits. */
+static void xl_asg_map_failed(struct xl_hvm *h)
+{
+	pr_info_ratelimited("vm %llu: assigned IRQs reach the guest through KVM until the next mode change: %s\n",
+			    h->vm_id, h->asg_why);
+}
+
 /* After xl_asg_invalidate: map the IRQs again as they are now. */
 void xl_remap_work(struct work_struct *work)
 {
@@ -130,8 +137,7 @@ void xl_remap_work(struct work_struct *work)
 	if (xl_eng_direct_mode(e) && !atomic_read(&h->asg_live)) {
 		xl_asg_unmap(h, e);
 		if (xl_asg_map(h, e))
-			pr_info_ratelimited("vm %llu: assigned IRQs reach the guest through KVM until the next mode change: %s\n",
-					    h->vm_id, h->asg_why);
+			xl_asg_map_failed(h);
 	}
 	mutex_unlock(&xl_hooks_lock);
 }
@@ -155,8 +161,7 @@ int xl_hooks_set_irqs(struct xl_vm *vm, const u32 *irqs, u32 count,
 		xl_asg_unmap(h, h->eng);
 		ret = xl_asg_map(h, h->eng);
 		if (ret && !refusable) {
-			pr_info_ratelimited("vm %llu: assigned IRQs reach the guest through KVM until the next mode change: %s\n",
-					    vm->id, h->asg_why);
+			xl_asg_map_failed(h);
 			ret = 0;
 		} else if (ret) {
 			pr_info_ratelimited("vm %llu: host IRQs refused in mode '%s': %s\n",
@@ -165,8 +170,7 @@ int xl_hooks_set_irqs(struct xl_vm *vm, const u32 *irqs, u32 count,
 			memcpy(h->irqs, old, sizeof(old));
 			h->nr_irqs = nr_old;
 			if (xl_asg_map(h, h->eng))
-				pr_info_ratelimited("vm %llu: assigned IRQs reach the guest through KVM until the next mode change: %s\n",
-						    vm->id, h->asg_why);
+				xl_asg_map_failed(h);
 		}
 	}
 	mutex_unlock(&xl_hooks_lock);

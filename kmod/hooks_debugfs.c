@@ -75,9 +75,8 @@ void xl_hooks_show(struct seq_file *m)
 		for (i = 0; h->eng && i < h->hw.nr_vcpus && i < 4; i++) {
 			if (xl_engine_vcpu_state(h->eng, i, &st, &off))
 				continue;
-			seq_printf(m, "  vcpu %u sidt_state %d eli_off %d entry_pin 0x%llx entry_rflags 0x%llx\n",
-				   i, st, off, READ_ONCE(h->vcpu[i].entry_pin),
-				   READ_ONCE(h->vcpu[i].entry_rflags));
+			seq_printf(m, "  vcpu %u sidt_state %d eli_off %d\n", i,
+				   st, off);
 		}
 		if (h->eng && !xl_engine_counters(h->eng, &c))
 			seq_printf(m, "  np_reraised %llu np_injected %llu direct_ipis %llu did_wakeups %llu did_fallbacks %llu inject_switches %llu direct_switches %llu guard_strikes %llu guard_fallbacks %llu lidt_disables %llu\n",

@@ -24,7 +24,6 @@ struct xl_hvcpu {
 	bool skip_exit;		/* the engine handled this exit */
 	bool prefault;		/* a new shadow page: fault it in */
 	bool exit_seen;		/* exit hook ran since the last entry */
-	u64 entry_pin, entry_rflags;	/* at the last entry, for debugfs */
 };
 
 /* One hooked VM. Freed after an RCU grace period. */

@@ -64,8 +64,6 @@
 #define XLV_GUEST_IDTR_BASE	0x6818
 #define XLV_EXIT_INSN_LEN	0x440c
 #define XLV_GUEST_RIP		0x681e
-#define XLV_PIN_BASED		0x4000	/* SDM vol.3 24.6.1 */
-#define XLV_GUEST_RFLAGS	0x6820
 #define XLV_EXIT_EXT_INTR	1
 #define XLV_EXIT_VMCALL		18
 #define XLV_EXIT_PREEMPT_TIMER	52
@@ -159,9 +157,6 @@ static void xl_on_entry(struct kvm_vcpu *vcpu)
 	ret = xl_engine_before_entry(e, i);
 	if (ret < 0)
 		xl_engine_err(h, "before_entry", ret);
-	/* what the CPU enters with, after every VMWRITE of ours */
-	xl_vmx_read(XLV_PIN_BASED, &h->vcpu[i].entry_pin);
-	xl_vmx_read(XLV_GUEST_RFLAGS, &h->vcpu[i].entry_rflags);
 out:
 	rcu_read_unlock();
 }

@@ -67,7 +67,8 @@ int xl_sidt_map_lookup(const struct xl_sidt_map *m, unsigned int host_vec)
 
 int xl_sidt_map_rlookup(const struct xl_sidt_map *m, unsigned int guest_vec)
 {
-	unsigned int v;
+	unsigned int w, v;
+	u64 bits;
 
 	if (!m || guest_vec >= XL_NR_VECTORS)
 		return -EINVAL;
@@ -75,9 +76,14 @@ int xl_sidt_map_rlookup(const struct xl_sidt_map *m, unsigned int guest_vec)
 	if (xl_vec_test(m->direct, guest_vec) &&
 	    m->guest_vec[guest_vec] == guest_vec)
 		return guest_vec;
-	for (v = XL_FIRST_EXTERNAL_VECTOR; v < XL_NR_VECTORS; v++)
-		if (xl_vec_test(m->direct, v) && m->guest_vec[v] == guest_vec)
-			return v;
+	/* only the mapped host vectors: a DID IPI asks for every interrupt */
+	for (w = 0; w < 4; w++) {
+		for (bits = m->direct[w]; bits; bits &= bits - 1) {
+			v = w * 64 + __builtin_ctzll(bits);
+			if (m->guest_vec[v] == guest_vec)
+				return v;
+		}
+	}
 	return -ENOENT;
 }
 

@@ -136,7 +136,10 @@ static void mode_usage(FILE *f)
 	fprintf(f, "usage: exitless mode --pid PID MODE\n\n"
 		"Switch the VM of PID, held by `exitless attach --pid PID`, to MODE:\n"
 		"baseline | eli | pi | did (pi needs posted-interrupt hardware; eli\n"
-		"and did need kvm_intel and exitless.ko experimental=1).\n");
+		"and did need kvm_intel and exitless.ko experimental=1). When the\n"
+		"attach has --device, the device's VFIO IRQs are looked up again and\n"
+		"registered first, so the mode maps (eli, did) or posts (pi) them;\n"
+		"the same MODE again only does that.\n");
 }
 
 static int cmd_mode(int argc, char **argv)

@@ -134,9 +134,15 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 		want = false;
 		xl_ctr_inc(&e->ctr.bind_misses);
 	}
-	if (!want)
+	if (!want) {
+		/*
+		 * Without the shadow IDT an injection needs no switch; its
+		 * EOI is still awaited through @inflight before direct mode.
+		 */
+		__atomic_store_n(&v->inject_req, 0, __ATOMIC_RELEASE);
 		return v->sidt.state == XL_SIDT_OFF ? 0 :
 		       xl_sidt_restore(e->hw, vcpu, &v->sidt);
+	}
 
 	req = __atomic_exchange_n(&v->inject_req, 0, __ATOMIC_ACQ_REL);
 	/*

@@ -222,6 +222,87 @@ static void test_pi_preempt_and_migrate(void **state)
 	xl_scn_destroy(&s);
 }
 
+/* Preempt vCPU 0, put it on @pcpu, let it run again. */
+static void move_vcpu(struct xl_scn *s, u32 pcpu)
+{
+	assert_int_equal(xl_model_vcpu_preempt(s->m, 0), 0);
+	assert_int_equal(xl_model_vcpu_migrate(s->m, 0, pcpu), 0);
+	assert_int_equal(xl_model_vcpu_resume(s->m, 0), 0);
+	xl_model_run(s->m, 10);
+}
+
+/*
+ * Host vectors are per CPU: on real hardware the device's host vector on
+ * its own pCPU is some host device's vector on the other. Bound to
+ * (vCPU 0, its pCPU), the engine keeps the vCPU out of direct mode on the
+ * other pCPU, so that vector arriving there runs the host's handler (an
+ * exit; the model's vectors are the same on every pCPU, so its handler
+ * there is the device's, which injects it); back home, the device's
+ * interrupts are direct again. Unbound, the guest takes it directly and
+ * no host handler runs: a host device's interrupt would be lost.
+ */
+static void test_eli_bind_follows_pcpu(void **state)
+{
+	struct xl_scn_cfg c;
+	struct xl_scn s;
+	struct xl_model_stats ms;
+	u64 host0, guest0, exits0;
+	u32 home, other;
+
+	xl_scn_defaults(&c, XL_MODE_ELI, XL_SCN_DEVICE, 10);
+	assert_int_equal(xl_scn_create(&c, &s), 0);
+	assert_int_equal(s.mode_ret, 0);
+	xl_model_vcpu_state(s.m, 0, &home);
+	other = !home;
+	assert_int_equal(xl_engine_bind(s.e, 0, home), 0);
+	xl_scn_kick(&s);
+	xl_model_run(s.m, 10);
+	xl_model_stats(s.m, &ms);
+	exits0 = ms.vcpu[0].exits;
+	assert_int_equal(xl_scn_drive(&s, &c, &r), 0);
+	assert_int_equal(r.handled_device, 10);
+	assert_int_equal(r.vcpu.exits - exits0, 0);
+
+	/* on the other pCPU, the same vector is a host device's */
+	move_vcpu(&s, other);
+	xl_model_stats(s.m, &ms);
+	host0 = ms.pcpu[other].host_handled[XL_SCN_DEV_HOST_VEC];
+	guest0 = ms.vcpu[0].handled[XL_SCN_DEV_GUEST_VEC];
+	exits0 = ms.vcpu[0].exits;
+	assert_int_equal(xl_model_host_irq(s.m, other, XL_SCN_DEV_HOST_VEC), 0);
+	xl_model_run(s.m, 100);
+	xl_model_stats(s.m, &ms);
+	assert_int_equal(ms.pcpu[other].host_handled[XL_SCN_DEV_HOST_VEC],
+			 host0 + 1);
+	assert_true(ms.vcpu[0].exits > exits0);
+	assert_int_equal(ms.vcpu[0].handled[XL_SCN_DEV_GUEST_VEC], guest0 + 1);
+	assert_true(s.e->ctr.bind_misses > 0);
+
+	/* home again: direct, no exit for the device */
+	move_vcpu(&s, home);
+	xl_model_stats(s.m, &ms);
+	exits0 = ms.vcpu[0].exits;
+	assert_int_equal(xl_scn_drive(&s, &c, &r), 0);
+	assert_int_equal(r.handled_device, 21);	/* 10 + 1 + 10 */
+	assert_int_equal(r.vcpu.exits - exits0, 0);
+
+	/* what the bind prevents: unbound, the guest takes the host's */
+	assert_int_equal(xl_engine_bind(s.e, XL_BIND_ANY, 0), 0);
+	move_vcpu(&s, other);
+	xl_model_stats(s.m, &ms);
+	host0 = ms.pcpu[other].host_handled[XL_SCN_DEV_HOST_VEC];
+	guest0 = ms.vcpu[0].handled[XL_SCN_DEV_GUEST_VEC];
+	exits0 = ms.vcpu[0].exits;
+	assert_int_equal(xl_model_host_irq(s.m, other, XL_SCN_DEV_HOST_VEC), 0);
+	xl_model_run(s.m, 100);
+	xl_model_stats(s.m, &ms);
+	assert_int_equal(ms.pcpu[other].host_handled[XL_SCN_DEV_HOST_VEC],
+			 host0);
+	assert_int_equal(ms.vcpu[0].exits, exits0);
+	assert_int_equal(ms.vcpu[0].handled[XL_SCN_DEV_GUEST_VEC], guest0 + 1);
+	xl_scn_destroy(&s);
+}
+
 /* Modes are refused, with the reason, where a capability is missing. */
 static void test_refusals(void **state)
 {
@@ -398,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_eli_mixed_nothing_lost),
 		cmocka_unit_test(test_pi_zero_exits),
 		cmocka_unit_test(test_pi_preempt_and_migrate),
+		cmocka_unit_test(test_eli_bind_follows_pcpu),
 		cmocka_unit_test(test_pi_blocked_wakeup),
 		cmocka_unit_test(test_did_posted_running),
 		cmocka_unit_test(test_did_ipi_running),

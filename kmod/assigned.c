@@ -28,19 +28,12 @@
 #include <asm/hw_irq.h>
 
 #include "assigned.h"
+#include "host_vec.h"
 #include "xl_engine.h"
 
 /* Refusals that need more words than fit a line. */
 #define XL_WHY_PENDING_MOVE "is on another host CPU than its vCPU last ran on, and without interrupt remapping Linux moves an MSI only at its next interrupt: write that CPU to /proc/irq/N/smp_affinity_list (or pin the vCPU thread to the IRQ's CPU), let one interrupt arrive and set the mode again"
 #define XL_WHY_OTHER_VCPU "targets another vCPU than the first one (one shadow IDT per VM delivers one vCPU's device interrupts: point the guest's MSI-X vectors at one vCPU, or use mode pi)"
-
-/* The CPU @d's vector is on, or -1 when it is not on exactly one. */
-static int xl_irq_cpu(struct irq_data *d)
-{
-	const struct cpumask *eff = irq_data_get_effective_affinity_mask(d);
-
-	return cpumask_weight(eff) == 1 ? cpumask_first(eff) : -1;
-}
 
 static void xl_assigned_restore(struct xl_assigned_irq *q)
 {
@@ -73,24 +66,24 @@ static void xl_assigned_drop(struct xl_assigned *a, struct xl_engine *e,
 static const char *xl_assigned_place(struct xl_assigned_irq *q, u32 cpu)
 {
 	struct irq_data *d = irq_get_irq_data(q->irq);
-	struct irq_cfg *cfg;
+	u32 now = U32_MAX;
+	u8 vector = 0;
 
 	if (!d)
 		return "no longer exist(s)";
-	if (xl_irq_cpu(d) != cpu) {
+	if (xl_irq_where(q->irq, &now, &vector) || now != cpu) {
 		if (!irqd_can_move_in_process_context(d))
 			return XL_WHY_PENDING_MOVE;
 		cpumask_copy(q->saved, irq_data_get_affinity_mask(d));
 		if (irq_set_affinity(q->irq, cpumask_of(cpu)))
 			return "refused a move to its vCPU's host CPU";
 		q->moved = true;
-		if (xl_irq_cpu(d) != cpu)
+		if (xl_irq_where(q->irq, &now, &vector) || now != cpu)
 			return "not on its vCPU's host CPU after the move";
 	}
-	cfg = irqd_cfg(d);
-	if (!cfg || cfg->vector < FIRST_EXTERNAL_VECTOR)
+	if (vector < FIRST_EXTERNAL_VECTOR)
 		return "has no host vector (not an x86 vector-domain interrupt)";
-	q->vector = cfg->vector;
+	q->vector = vector;
 	q->cpu = cpu;
 	return NULL;
 }
@@ -182,17 +175,13 @@ void xl_assigned_unmap(struct xl_assigned *a, struct xl_engine *e)
  */
 bool xl_assigned_intact(const struct xl_assigned *a)
 {
-	struct irq_data *d;
-	struct irq_cfg *cfg;
-	u32 i;
+	u32 i, cpu;
+	u8 vector;
 
-	for (i = 0; i < a->nr; i++) {
-		d = irq_get_irq_data(a->irq[i].irq);
-		cfg = d ? irqd_cfg(d) : NULL;
-		if (!cfg || cfg->vector != a->irq[i].vector ||
-		    xl_irq_cpu(d) != a->irq[i].cpu)
+	for (i = 0; i < a->nr; i++)
+		if (xl_irq_where(a->irq[i].irq, &cpu, &vector) ||
+		    vector != a->irq[i].vector || cpu != a->irq[i].cpu)
 			return false;
-	}
 	return true;
 }
 

@@ -83,9 +83,9 @@ void xl_host_vec_free(struct xl_host_vec *hv)
 	memset(hv, 0, sizeof(*hv));
 }
 
-int xl_host_vec_where(const struct xl_host_vec *hv, u32 *cpu, u8 *vector)
+int xl_irq_where(u32 irq, u32 *cpu, u8 *vector)
 {
-	struct irq_data *d = hv->irq ? irq_get_irq_data(hv->irq) : NULL;
+	struct irq_data *d = irq ? irq_get_irq_data(irq) : NULL;
 	const struct cpumask *eff;
 	struct irq_cfg *cfg;
 
@@ -104,7 +104,7 @@ int xl_host_vec_fire(const struct xl_host_vec *hv)
 {
 	u32 cpu;
 	u8 vector;
-	int ret = xl_host_vec_where(hv, &cpu, &vector);
+	int ret = xl_irq_where(hv->irq, &cpu, &vector);
 
 	if (ret || !cpu_online(cpu))
 		return ret ?: -ENODEV;

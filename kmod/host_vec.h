@@ -33,7 +33,13 @@ void xl_host_vec_free(struct xl_host_vec *hv);
  * they are now: what an MSI of a device would do after an affinity move.
  */
 int xl_host_vec_fire(const struct xl_host_vec *hv);
-/* The IRQ's CPU and vector now (-ENODEV when not on exactly one CPU). */
-int xl_host_vec_where(const struct xl_host_vec *hv, u32 *cpu, u8 *vector);
+/*
+ * Where Linux IRQ @irq is now: the one CPU of its effective affinity and
+ * its x86 vector there (irqd_cfg; behind interrupt remapping the IRTE's
+ * vector). -ENODEV when the IRQ is gone, not on exactly one CPU or not
+ * from the x86 vector domain. Any context (the irq_desc is freed after an
+ * RCU grace period).
+ */
+int xl_irq_where(u32 irq, u32 *cpu, u8 *vector);
 
 #endif /* XL_KMOD_HOST_VEC_H */

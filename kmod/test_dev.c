@@ -136,7 +136,7 @@ void xl_test_msi_show(struct seq_file *m, struct xl_test_msi *t)
 	u32 cpu = 0;
 	u8 vector = 0;
 
-	xl_host_vec_where(&t->hv, &cpu, &vector);
+	xl_irq_where(t->hv.irq, &cpu, &vector);
 	seq_printf(m, "  testmsi irq %d host_vector 0x%x cpu %u producer %d fired %lld handled_in_host %lld\n",
 		   t->hv.irq, vector, cpu, t->producer,
 		   atomic64_read(&t->fired), atomic64_read(&t->in_host));

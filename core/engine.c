@@ -297,19 +297,6 @@ int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu)
 	return 0;
 }
 
-int xl_engine_direct_vcpus(const struct xl_engine *e)
-{
-	int n = 0;
-	u32 i;
-
-	if (!e || !e->hw)
-		return -EINVAL;
-	for (i = 0; i < e->hw->nr_vcpus; i++)
-		if (e->vcpu[i].sidt.state == XL_SIDT_DIRECT)
-			n++;
-	return n;
-}
-
 int xl_engine_set_pi_desc(struct xl_engine *e, u32 vcpu,
 			  struct xl_pi_desc *pi)
 {

@@ -182,25 +182,22 @@ int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own);
  *                          vectors are the same on every CPU)
  *   @vcpu == XL_BIND_HOLD  no vCPU enters direct mode, e.g. while the
  *                          hypervisor revalidates its host vectors; each
- *                          vCPU leaves direct mode at its next entry
- *                          (xl_engine_direct_vcpus() says when all did).
+ *                          vCPU leaves direct mode at its next entry (the
+ *                          hypervisor knows when each is out of guest
+ *                          mode: kmod/hooks_assigned.c).
  * Any context: one atomic store.
  */
 #define XL_BIND_ANY	0xffffffffu
 #define XL_BIND_HOLD	0xfffffffeu
 int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu);
-/*
- * vCPUs whose last entry was in direct mode (the shadow IDT live). A
- * snapshot: each vCPU changes its own state at its entries.
- */
-int xl_engine_direct_vcpus(const struct xl_engine *e);
 int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva);
 int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 		     unsigned int host_vec, unsigned int guest_vec, u32 vcpu);
 /*
  * Undo xl_engine_assign() (unposting the IRTE if posted). The shadow IDT
- * loses the gate at each vCPU's next entry: hold the bind and wait for
- * xl_engine_direct_vcpus() == 0 before the host vector is given back.
+ * loses the gate at each vCPU's next entry: hold the bind and wait until
+ * no vCPU is in guest mode in direct state before the host vector is
+ * given back.
  */
 int xl_engine_unassign(struct xl_engine *e, u32 host_irq);
 int xl_engine_set_pi_desc(struct xl_engine *e, u32 vcpu,

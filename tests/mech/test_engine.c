@@ -583,23 +583,24 @@ static void test_bind_vcpu_and_pcpu(void **state)
 	assert_int_equal(sidt_state(1, NULL), XL_SIDT_OFF);
 	assert_vmcs_original(1);
 	assert_int_equal(ctr().bind_misses, 1);
-	assert_int_equal(xl_engine_direct_vcpus(e), 1);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
 	/* vCPU 0 migrated to pCPU 2, where its host vector is not its own */
 	fk->v[0].loc.pcpu = 2;
 	assert_int_equal(xl_engine_before_entry(e, 0), 0);
 	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
 	assert_vmcs_original(0);
-	assert_int_equal(xl_engine_direct_vcpus(e), 0);
+	assert_int_equal(sidt_state(1, NULL), XL_SIDT_OFF);
 	/* back on pCPU 1: direct again */
 	fk->v[0].loc.pcpu = 1;
 	assert_int_equal(xl_engine_before_entry(e, 0), 0);
 	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
 	/* hold: nobody is direct from the next entry on */
 	assert_int_equal(xl_engine_bind(e, XL_BIND_HOLD, 0), 0);
-	assert_int_equal(xl_engine_direct_vcpus(e), 1);
+	/* still direct until it enters again */
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
 	assert_int_equal(xl_engine_before_entry(e, 0), 0);
 	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
-	assert_int_equal(xl_engine_direct_vcpus(e), 0);
+	assert_int_equal(sidt_state(1, NULL), XL_SIDT_OFF);
 	assert_int_equal(ctr().bind_misses, 3);
 	/* unbound: any vCPU anywhere */
 	assert_int_equal(xl_engine_bind(e, XL_BIND_ANY, 0), 0);

@@ -225,19 +225,41 @@ static int num_after(const char *line, const char *key, uint64_t *v)
 	return 1;
 }
 
+/*
+ * The first line of debugfs exitless/hooks containing @key and, when
+ * @num, a number right after it, into @line; "" when there is none.
+ */
+static char *hooks_find(const char *key, int num, char *line, size_t len)
+{
+	FILE *f = fopen("/sys/kernel/debug/exitless/hooks", "r");
+	uint64_t v;
+	int found = 0;
+
+	while (f && !found && fgets(line, len, f))
+		found = num ? num_after(line, key, &v) : !!strstr(line, key);
+	if (f)
+		fclose(f);
+	if (!found)
+		line[0] = 0;
+	return line;
+}
+
 /* The number after @key in debugfs exitless/hooks (first match), or 0. */
 static uint64_t hooks_num(const char *key)
 {
 	char line[4096];
 	uint64_t v = 0;
-	FILE *f = fopen("/sys/kernel/debug/exitless/hooks", "r");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (num_after(line, key, &v))
-			break;
-	if (f)
-		fclose(f);
+	num_after(hooks_find(key, 1, line, sizeof(line)), key, &v);
 	return v;
+}
+
+/* The first line of debugfs exitless/hooks containing @key, or "". */
+static const char *hooks_line(const char *key)
+{
+	static char line[4096];
+
+	return hooks_find(key, 0, line, sizeof(line));
 }
 
 /* Host LAPIC timer interrupts taken by CPU @cpu (/proc/interrupts LOC). */
@@ -713,22 +735,6 @@ static void halted_batch(struct batch *b, int how, unsigned int count)
 	ioctl(vm_fd, KVM_SIGNAL_MSI, &m);
 	wait_count(0x52, c + 1, 2.0);
 	show_hooks(b->name);
-}
-
-/* The first line of debugfs exitless/hooks containing @key, or "". */
-static const char *hooks_line(const char *key)
-{
-	static char line[4096];
-	FILE *f = fopen("/sys/kernel/debug/exitless/hooks", "r");
-	int found = 0;
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = !!strstr(line, key);
-	if (f)
-		fclose(f);
-	if (!found)
-		line[0] = 0;
-	return line;
 }
 
 /* The guest's MSI route of GSI_MSI (KVM_SET_GSI_ROUTING): @vec to APIC 0. */

@@ -1,10 +1,16 @@
 # exitless: top-level build.
 #
-#   make            build the mechanisms, the model, the tool, the tests,
-#                   and exitless.ko when the pinned kernel headers exist
+#   make run        the main job (scripts/run.sh): the delivery modes side
+#                   by side on the best platform here (this host's VT-x
+#                   with exitless.ko, else the emulated VT-x host), with
+#                   the model's figures beside; installs what it needs.
+#                   RUN_ARGS="--count N --rig bochs" passes options.
 #   make check      install missing Debian packages, then run every test
 #                   tier this machine supports (scripts/check.sh)
-#   make run        the main job: `exitless bench` on /dev/kvm
+#   make            build the mechanisms, the model, the tool, the tests,
+#                   and exitless.ko when the pinned kernel headers exist;
+#                   names the Debian packages it lacks
+#   make deps       install the packages `make` needs
 #   make kmod       build exitless.ko (KDIR=... to pick the headers)
 #
 # Each directory adds itself through a build.mk fragment, so parts can be
@@ -47,16 +53,27 @@ LIBXL_SAN	:= $(BUILD)/libxl-san.a
 TOOL		:= $(BUILD)/exitless
 TEST_BINS	:= $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
-.PHONY: all check run kmod clean unit distclean
+.PHONY: all check run kmod clean unit distclean deps
 all: $(LIBXL) $(TOOL) $(TEST_BINS) $(ALL_EXTRA)
 
-$(BUILD)/obj/%.o: %.c
+# Every compile waits for this: a missing package is named once, with the
+# command that installs it, instead of as a compiler error.
+DEPS_OK		:= $(BUILD)/.deps-build
+$(DEPS_OK): scripts/deps.sh
+	@scripts/deps.sh --check build || { \
+		echo "make: install them with 'make deps' (as root); 'make run' and 'make check' install what they need themselves" >&2; \
+		exit 1; }
+	@mkdir -p $(dir $@) && touch $@
+deps:
+	@scripts/deps.sh build
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(OPT) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/obj/%.o: %.S
+$(BUILD)/obj/%.o: %.S | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -MMD -MP -c $< -o $@
-$(BUILD)/san/%.o: %.c
+$(BUILD)/san/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -O1 $(SANFLAGS) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -86,8 +103,8 @@ check:
 	@$(MAKE) --no-print-directory all
 	@scripts/check.sh
 
-run: all
-	$(TOOL) bench
+run:
+	@scripts/run.sh $(RUN_ARGS)
 
 kmod:
 	$(MAKE) -C kmod

@@ -3,8 +3,9 @@
 # else. Idempotent: apt-get runs only when a package is missing, so a second
 # `make check` on the same machine does not touch the network.
 #
-# usage: scripts/deps.sh [tier...]     tiers: build unit kvm qemu bochs bench
-#        (no argument = every tier)
+# usage: scripts/deps.sh [--check] [tier...]
+#        tiers: build unit kvm qemu bochs bench (no argument = every tier)
+#        --check: install nothing; name what is missing and exit 1
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/pins.sh
@@ -18,6 +19,11 @@ declare -A PKGS=(
 	[bochs]="bochs bochsbios vgabios busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI gcc libc6-dev make binutils python3"
 	[bench]="jq python3"
 )
+check_only=0
+if [ "${1:-}" = --check ]; then
+	check_only=1
+	shift
+fi
 tiers=("$@")
 [ ${#tiers[@]} -eq 0 ] && tiers=(build unit kvm qemu bochs bench)
 
@@ -31,6 +37,10 @@ for p in $(printf '%s\n' "${want[@]}" | sort -u); do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+if [ $check_only = 1 ]; then
+	echo "deps.sh: missing Debian packages: ${missing[*]}" >&2
+	exit 1
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "deps.sh: missing packages: ${missing[*]} (run as root, or install them)" >&2

@@ -10,6 +10,8 @@ TOOL_SRCS += userspace/vfio/pci.c
 TOOL_SRCS += userspace/vfio/probe.c
 UNIT_TESTS += kvm_stats
 kvm_stats_SRCS := tests/kvm/test_stats.c userspace/kvm/stats.c
+UNIT_TESTS += kvm_platform
+kvm_platform_SRCS := tests/kvm/test_platform.c userspace/kvm/platform.c
 UNIT_TESTS += vfio_pci
 vfio_pci_SRCS := tests/vfio/test_vfio_pci.c userspace/vfio/pci.c
 # attach --device: a device's VFIO MSI/MSI-X IRQs from /proc/interrupts
@@ -18,3 +20,5 @@ UNIT_TESTS += vfio_irqs
 vfio_irqs_SRCS := tests/vfio/test_vfio_irqs.c userspace/vfio/irqs.c
 # The reference model through the engine: exitless model (issue 2).
 TOOL_SRCS += userspace/cmd_model.c
+# Which KVM this machine has: exitless platform (make run reads it).
+TOOL_SRCS += userspace/cmd_platform.c

@@ -1036,14 +1036,15 @@ static int cmd_bench(int argc, char **argv)
 		sched_setaffinity(0, sizeof(saved), &saved);
 
 	if (rc != XL_EXIT_OK) {
+		/* the platform first: it says why /dev/kvm may be missing */
+		if (rc == XL_EXIT_UNAVAILABLE)
+			fprintf(stderr, "exitless bench: %s\n", b->plat.line);
 		fprintf(stderr, "exitless bench: %s\n", b->err);
 		if (rc == XL_EXIT_TIMEOUT || b->vm.dead || b->nres)
 			fprintf(stderr, "exitless bench: VM torn down: fds %d -> %d, threads %d -> %d%s\n",
 				fds0, fds1, thr0, thr1,
 				fds0 == fds1 && thr0 == thr1 ? " (nothing leaked)" :
 				" (LEAK)");
-		if (rc == XL_EXIT_UNAVAILABLE)
-			fprintf(stderr, "exitless bench: %s\n", b->plat.line);
 	} else if (fds0 != fds1 || thr0 != thr1) {
 		fprintf(stderr, "exitless bench: teardown leaked: fds %d -> %d, threads %d -> %d\n",
 			fds0, fds1, thr0, thr1);

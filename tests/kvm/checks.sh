@@ -4,26 +4,10 @@
 set -u
 B=${XL_BUILD:-build}
 X=$B/exitless
-T=$(mktemp -d /tmp/xl-kvm.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-P=0 F=0 S=0
-pass() { echo "PASS $1"; P=$((P + 1)); }
-fail() { echo "FAIL $1: $2"; F=$((F + 1)); }
-skip() { echo "SKIP $1: $2"; S=$((S + 1)); }
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
 # jqt FILE EXPR: EXPR evaluates to true (jq -e is also true on empty input)
 jqt() { [ "$(jq -r "$2" "$1" 2>/dev/null)" = true ]; }
-# expect NAME RC PATTERN -- CMD...: exit code and a stderr line
-expect() {
-	local name=$1 want=$2 pat=$3; shift 4
-	"$@" >"$T/out" 2>"$T/err"; local rc=$?
-	if [ "$rc" != "$want" ]; then
-		fail "$name" "exit $rc, want $want; stderr: $(head -c 300 "$T/err")"
-	elif ! grep -qE -- "$pat" "$T/err"; then
-		fail "$name" "stderr lacks /$pat/: $(head -c 300 "$T/err")"
-	else
-		pass "$name"
-	fi
-}
 
 [ -x "$X" ] || { echo "kvm: $X missing (run make)"; echo "kvm: 0 passed, 1 failed, 0 skipped"; exit 1; }
 if [ ! -e /dev/kvm ]; then

@@ -16,12 +16,22 @@
 
 /* ---- platform.c ---------------------------------------------------- */
 
+enum xl_platform_kind {
+	XL_PLAT_NONE,		/* no /dev/kvm */
+	XL_PLAT_SOFTWARE,	/* /dev/kvm without VT-x/SVM (kvm-pvm) */
+	XL_PLAT_HARDWARE,	/* KVM on the CPU's VT-x/SVM */
+	XL_PLAT_EMULATED,	/* KVM on VT-x/SVM that an emulator provides */
+};
+
 struct xl_platform {
+	enum xl_platform_kind kind;
 	char kernel[128];	/* uname -r */
 	char host[65];		/* uname -n (HOST_NAME_MAX + 1) */
 	char cpu_model[128];
 	bool flag_vmx, flag_svm, flag_hypervisor;
 	bool mod_intel, mod_amd, mod_pvm;
+	bool kvm_dev;		/* /dev/kvm exists */
+	bool exitless_dev;	/* /dev/exitless exists: exitless.ko loaded */
 	bool hardware;		/* KVM runs on VT-x or SVM */
 	char emulator[32];	/* VT-x/SVM emulated by this ("Bochs"), or "" */
 	bool representative;	/* hardware and not emulated: timings mean something */
@@ -30,6 +40,10 @@ struct xl_platform {
 };
 
 void xl_platform_detect(struct xl_platform *p);
+/* The same, reading /proc, /sys and /dev below @root (tests). */
+void xl_platform_detect_at(struct xl_platform *p, const char *root);
+/* "none", "software", "hardware", "emulated" */
+const char *xl_platform_kind_name(enum xl_platform_kind k);
 
 /* ---- stats.c: KVM_GET_STATS_FD, Documentation/virt/kvm/api.rst 4.133 */
 

@@ -627,6 +627,10 @@ static void run_batch(struct batch *b, int how, unsigned int count,
 	}
 	b->handled = COUNT(gvec);
 	stats_end(b, &s);
+	/* one progress line per batch (make run follows the console) */
+	printf("XLBATCH %s: %u sent, %u handled, %u lost, %llu exits in %.1f ms\n",
+	       b->name, b->sent, b->handled, b->lost,
+	       (unsigned long long)b->exits, b->seconds * 1e3);
 }
 
 static double per(uint64_t n, unsigned int sent)
@@ -945,9 +949,9 @@ int main(int argc, char **argv)
 		run_batch(&b[nb++], 1, count, VEC_ELI_GUEST, 0);
 		show_hooks("eli-dev-done");
 		reset_counts();
-		run_batch(&b[nb], 0, count / 10 ? count / 10 : 1,
+		b[nb].name = "eli-msi-injected";
+		run_batch(&b[nb++], 0, count / 10 ? count / 10 : 1,
 			  VEC_ELI_GUEST, 0);
-		b[nb++].name = "eli-msi-injected";
 		show_hooks("eli-msi-done");
 		b[nb].name = "eli-dev-halted";
 		halted_batch(&b[nb++], 1, count);

@@ -324,20 +324,20 @@ static int cmd_attach(int argc, char **argv)
 	int opt, dev, vmfd, ret, mode = XL_IOC_MODE_BASELINE, fd_hint = -1;
 	int json = 0, rc = XL_EXIT_OK;
 	long pid = 0, seconds = 0;
+	unsigned long long num;
 	uint64_t id;
-	char *end;
 
 	while ((opt = getopt_long(argc, argv, "p:f:m:i:d:t:jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid <= 0)
-				goto bad;
+			if (xl_parse_opt("attach", "pid", optarg, 1, INT_MAX, &num))
+				return XL_EXIT_USAGE;
+			pid = num;
 			break;
 		case 'f':
-			fd_hint = strtol(optarg, &end, 10);
-			if (*end || fd_hint < 0)
-				goto bad;
+			if (xl_parse_opt("attach", "fd", optarg, 0, INT_MAX, &num))
+				return XL_EXIT_USAGE;
+			fd_hint = num;
 			break;
 		case 'm':
 			mode = xl_dev_mode_parse(optarg);
@@ -353,10 +353,11 @@ static int cmd_attach(int argc, char **argv)
 					XL_MAX_IRQS);
 				return XL_EXIT_USAGE;
 			}
-			held.fixed[held.nfixed] = strtoul(optarg, &end, 10);
-			if (*end || end == optarg || *optarg == '-')
-				goto bad;
-			held.nfixed++;
+			/* struct xl_irqs carries u32 Linux IRQ numbers */
+			if (xl_parse_opt("attach", "irq", optarg, 0, UINT32_MAX,
+					 &num))
+				return XL_EXIT_USAGE;
+			held.fixed[held.nfixed++] = num;
 			break;
 		case 'd':
 			if (held.ndev == XL_MAX_DEVICES) {
@@ -372,9 +373,10 @@ static int cmd_attach(int argc, char **argv)
 			held.ndev++;
 			break;
 		case 't':
-			seconds = strtol(optarg, &end, 10);
-			if (*end || seconds <= 0)
-				goto bad;
+			if (xl_parse_opt("attach", "for", optarg, 1, INT_MAX,
+					 &num))
+				return XL_EXIT_USAGE;
+			seconds = num;
 			break;
 		case 'j':
 			json = 1;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,16 +57,15 @@ static long parse_pid_opt(int argc, char **argv, void (*usage)(FILE *))
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	long pid = 0;
-	char *end;
+	unsigned long long pid = 0;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			pid = strtol(optarg, &end, 10);
-			if (*end || pid <= 0)
-				return -1;
+			if (xl_parse_opt(argv[0], "pid", optarg, 1, INT_MAX,
+					 &pid))
+				return -2;
 			break;
 		case 'h':
 			usage(stdout);
@@ -74,7 +74,7 @@ static long parse_pid_opt(int argc, char **argv, void (*usage)(FILE *))
 			return -1;
 		}
 	}
-	return pid ? pid : -1;
+	return pid ? (long)pid : -1;
 }
 
 static void no_holder(long vm_pid, pid_t err)
@@ -100,6 +100,8 @@ static int cmd_detach(int argc, char **argv)
 
 	if (!vm_pid)
 		return XL_EXIT_OK;
+	if (vm_pid == -2)
+		return XL_EXIT_USAGE;	/* the number's message is out */
 	if (vm_pid < 0 || optind != argc) {
 		detach_usage(stderr);
 		return XL_EXIT_USAGE;
@@ -153,6 +155,8 @@ static int cmd_mode(int argc, char **argv)
 
 	if (!vm_pid)
 		return XL_EXIT_OK;
+	if (vm_pid == -2)
+		return XL_EXIT_USAGE;
 	if (vm_pid < 0 || optind != argc - 1) {
 		mode_usage(stderr);
 		return XL_EXIT_USAGE;

@@ -172,3 +172,37 @@ int xl_run_path(char *buf, size_t len, pid_t vm_pid, const char *what)
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
+
+int xl_parse_num(const char *s, unsigned long long min,
+		 unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	/* strtoull accepts leading space and a sign: a number is digits */
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int xl_parse_opt(const char *cmd, const char *opt, const char *s,
+		 unsigned long long min, unsigned long long max,
+		 unsigned long long *out)
+{
+	int ret = xl_parse_num(s, min, max, out);
+
+	if (ret == -EINVAL)
+		fprintf(stderr, "exitless %s: --%s '%s' is not a number\n",
+			cmd, opt, s);
+	else if (ret)
+		fprintf(stderr, "exitless %s: --%s '%s' is out of range (%llu..%llu)\n",
+			cmd, opt, s, min, max);
+	return ret ? -1 : 0;
+}

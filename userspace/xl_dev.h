@@ -36,6 +36,23 @@ const char *xl_dev_mode_name(uint32_t mode);
  */
 int xl_vm_fd_of_pid(pid_t pid, int fd_hint);
 
+/*
+ * A whole decimal number in [@min, @max] from a command-line word, into
+ * @out. -EINVAL when @s is not one (empty, a sign, trailing characters),
+ * -ERANGE when it is one outside the range (strtoul's wrap of "-1" or of
+ * 2^32 into a smaller type never happens).
+ */
+int xl_parse_num(const char *s, unsigned long long min,
+		 unsigned long long max, unsigned long long *out);
+/*
+ * The same for option @opt of command @cmd: prints "exitless CMD: --OPT
+ * 'S' is not a number" or "... is out of range (MIN..MAX)" and returns
+ * -1, or 0 with the value in @out.
+ */
+int xl_parse_opt(const char *cmd, const char *opt, const char *s,
+		 unsigned long long min, unsigned long long max,
+		 unsigned long long *out);
+
 /* Holder bookkeeping of `exitless attach` (see cmd_attach.c). */
 #define XL_RUN_DIR "/run/exitless"
 int xl_run_path(char *buf, size_t len, pid_t vm_pid, const char *what);

@@ -6,10 +6,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -44,6 +46,30 @@ static void test_run_path(void **state)
 	assert_string_equal(buf, XL_RUN_DIR "/attach-42.pid");
 	assert_int_equal(xl_run_path(tiny, sizeof(tiny), 42, "pid"),
 			 -ENAMETOOLONG);
+}
+
+static void test_parse_num(void **state)
+{
+	unsigned long long v = 7;
+
+	assert_int_equal(xl_parse_num("0", 0, 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(xl_parse_num("4294967295", 0, UINT32_MAX, &v), 0);
+	assert_int_equal(v, UINT32_MAX);
+	/* the wraps strtoul into a narrower type would make */
+	assert_int_equal(xl_parse_num("4294967296", 0, UINT32_MAX, &v), -ERANGE);
+	assert_int_equal(xl_parse_num("99999999999999999999", 0, ULLONG_MAX, &v),
+			 -ERANGE);
+	assert_int_equal(xl_parse_num("0", 1, 10, &v), -ERANGE);
+	assert_int_equal(xl_parse_num("-1", 0, UINT32_MAX, &v), -EINVAL);
+	assert_int_equal(xl_parse_num("+1", 0, 10, &v), -EINVAL);
+	assert_int_equal(xl_parse_num(" 1", 0, 10, &v), -EINVAL);
+	assert_int_equal(xl_parse_num("1 ", 0, 10, &v), -EINVAL);
+	assert_int_equal(xl_parse_num("0x10", 0, 100, &v), -EINVAL);
+	assert_int_equal(xl_parse_num("", 0, 10, &v), -EINVAL);
+	assert_int_equal(xl_parse_num(NULL, 0, 10, &v), -EINVAL);
+	/* nothing written on failure */
+	assert_int_equal(v, UINT32_MAX);
 }
 
 static void test_open_without_module(void **state)
@@ -161,6 +187,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mode_names),
 		cmocka_unit_test(test_run_path),
+		cmocka_unit_test(test_parse_num),
 		cmocka_unit_test(test_open_without_module),
 		cmocka_unit_test(test_no_vm_fd),
 		cmocka_unit_test(test_vm_fd_of_child),

@@ -475,7 +475,7 @@ struct batch {
 	unsigned int want, sent, handled, lost, busy;
 	uint64_t exits, irq_exits, irq_window_exits;
 	uint64_t host_irq_exits, dev_irq_exits, dev_in_host, eois, wakeups;
-	uint64_t halt_exits;
+	uint64_t halt_exits, host_np, reraised, np_injected, not_in_service;
 	double seconds;
 };
 
@@ -483,6 +483,8 @@ struct batch {
 struct snap {
 	uint64_t exits, irq_exits, irq_window_exits, halt_exits;
 	uint64_t host_irq_exits, dev_irq_exits, dev_in_host, eois, wakeups;
+	/* #NP exits of other vectors; re-raised on the host, injected */
+	uint64_t host_np, reraised, np_injected, not_in_service;
 };
 
 /*
@@ -511,19 +513,26 @@ static void hooks_read(struct snap *sn)
 			sn->dev_in_host += in_host;
 		num_after(line, " eois", &sn->eois);
 		num_after(line, "did_wakeups", &sn->wakeups);
+		num_after(line, "np_reraised", &sn->reraised);
+		num_after(line, "np_injected", &sn->np_injected);
+		num_after(line, "not_in_service", &sn->not_in_service);
 	}
 	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
-		if (!strstr(line, "np_exits_by_vector") &&
-		    !strstr(line, "extint_exits_by_vector"))
+		int np = !!strstr(line, "np_exits_by_vector");
+
+		if (!np && !strstr(line, "extint_exits_by_vector"))
 			continue;
 		for (tok = strtok(line, " \n"); tok; tok = strtok(NULL, " \n")) {
 			if (sscanf(tok, "0x%x:%llu", &vec, &n) != 2)
 				continue;
-			if ((dev && vec == dev) || (msi && vec == msi))
+			if ((dev && vec == dev) || (msi && vec == msi)) {
 				sn->dev_irq_exits += n;
-			else
-				sn->host_irq_exits += n;
+				continue;
+			}
+			sn->host_irq_exits += n;
+			if (np)
+				sn->host_np += n;
 		}
 	}
 	fclose(f);
@@ -568,6 +577,10 @@ static void stats_end(struct batch *b, const struct snap *s0)
 	b->eois = s1.eois - s0->eois;
 	b->wakeups = s1.wakeups - s0->wakeups;
 	b->halt_exits = s1.halt_exits - s0->halt_exits;
+	b->host_np = s1.host_np - s0->host_np;
+	b->reraised = s1.reraised - s0->reraised;
+	b->np_injected = s1.np_injected - s0->np_injected;
+	b->not_in_service = s1.not_in_service - s0->not_in_service;
 	b->seconds = now() - b->seconds;
 }
 
@@ -649,6 +662,8 @@ static void print_batch(const struct batch *b, int last)
 	       "\"host_irq_exits\":%llu,\"dev_vector_exits\":%llu,"
 	       "\"dev_irqs_via_host\":%llu,\"eoi_exits\":%llu,"
 	       "\"halt_exits\":%llu,\"did_wakeups\":%llu,"
+	       "\"host_np_exits\":%llu,\"np_reraised\":%llu,"
+	       "\"np_injected\":%llu,\"reraise_not_in_service\":%llu,"
 	       "\"exits_per_irq\":%.3f,"
 	       "\"exits_per_irq_excl_host_irqs\":%.3f,"
 	       "\"exits_per_irq_excl_host_irqs_and_eoi\":%.3f,"
@@ -663,6 +678,10 @@ static void print_batch(const struct batch *b, int last)
 	       (unsigned long long)b->eois,
 	       (unsigned long long)b->halt_exits,
 	       (unsigned long long)b->wakeups,
+	       (unsigned long long)b->host_np,
+	       (unsigned long long)b->reraised,
+	       (unsigned long long)b->np_injected,
+	       (unsigned long long)b->not_in_service,
 	       per(b->exits, b->sent), per(own, b->sent),
 	       per(own_no_eoi, b->sent), b->seconds, last ? "" : ",");
 }

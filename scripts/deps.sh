@@ -16,7 +16,7 @@ declare -A PKGS=(
 	[unit]="libcmocka-dev"
 	[kvm]="gcc binutils jq"
 	[qemu]="qemu-system-x86 busybox-static cpio kmod linux-headers-$XL_KABI sparse linux-source-$XL_KSRC_VER linux-perf"
-	[bochs]="bochs bochsbios vgabios busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI gcc libc6-dev make binutils python3"
+	[bochs]="bochsbios vgabios g++ patch xz-utils busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI gcc libc6-dev make binutils python3"
 	[bench]="jq python3"
 )
 check_only=0

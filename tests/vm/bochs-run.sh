@@ -1,7 +1,12 @@
 #!/bin/bash
-# Boot the pinned Debian kernel in Bochs 2.7 (emulated Intel VMX, so
+# Boot the pinned Debian kernel in Bochs 3.0 (emulated Intel VMX, so
 # kvm_intel really runs) and run one test script inside it
-# (tests/vm/README.md, section "Bochs rig").
+# (tests/vm/README.md, section "Bochs rig"). The Bochs is the one
+# scripts/bochs.sh builds from Debian trixie's source with the patches in
+# tests/vm/bochs/patches/ (built once per machine and cached, ~5-8 min):
+# its CPUID announces a hypervisor, so the emulated host (L1) runs its
+# APIC in x2APIC mode; --append nox2apic boots the same machine with an
+# xAPIC host.
 #
 # usage: tests/vm/bochs-run.sh TEST [--cpus N] [--mem MB] [--timeout S]
 #                              [--initrd FILE] [--append "ARGS"]
@@ -24,8 +29,9 @@
 # "bochs-TEST: P passed, F failed, S skipped". Pass/fail comes from the
 # serial output only: Bochs exits 1 after the guest's ACPI power-off.
 # Exit 0 when nothing failed; 1 on a failure, a timeout, a missing
-# "XLTEST DONE" or dmesg line, or no result at all; 77 when the rig cannot
-# run here (no bochs, isolinux or xorriso, no pinned kernel).
+# "XLTEST DONE" or dmesg line, no result at all, or a Bochs that does not
+# build; 77 when the rig cannot run here (no build tools for Bochs, no
+# BIOS, isolinux or xorriso, no pinned kernel).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${XL_BUILD:-$top/build}
@@ -48,7 +54,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--model) model=$2; shift 2 ;;
 	--overlay) overlays+=(--overlay "$2"); shift 2 ;;
-	-h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,34p' "$0"; exit 0 ;;
 	-*) echo "bochs-run.sh: unknown option $1" >&2; exit 2 ;;
 	*) [ -z "$test" ] || { echo "bochs-run.sh: one TEST only" >&2; exit 2; }
 	   test=$1; shift ;;
@@ -59,13 +65,23 @@ case $test in *[!A-Za-z0-9_-]*) echo "bochs-run.sh: bad test name '$test'" >&2; 
 case $cpus$mem$tmo in *[!0-9]*) echo "bochs-run.sh: --cpus/--mem/--timeout take numbers" >&2; exit 2 ;; esac
 
 skip() { echo "SKIP bochs-$test: $*"; exit 77; }
-command -v bochs-bin >/dev/null || skip "bochs not installed (apt-get install bochs bochsbios vgabios)"
 [ -r /usr/share/bochs/BIOS-bochs-latest ] || skip "no /usr/share/bochs/BIOS-bochs-latest (apt-get install bochsbios)"
 [ -r /usr/share/vgabios/vgabios.bin ] || skip "no /usr/share/vgabios/vgabios.bin (apt-get install vgabios)"
 command -v xorriso >/dev/null || skip "xorriso not installed"
 [ -r /usr/lib/ISOLINUX/isolinux.bin ] || skip "isolinux not installed"
 [ -r /usr/lib/syslinux/modules/bios/ldlinux.c32 ] || skip "syslinux-common not installed"
 command -v gcc >/dev/null || skip "gcc not installed"
+# The emulator: cached after the first build; progress on stderr while it
+# builds.
+bvars=$("$top/scripts/bochs.sh" --quiet)
+rc=$?
+case $rc in
+0) eval "$bvars" ;;
+77) skip "Bochs cannot be built here (scripts/bochs.sh exit 77, message above)" ;;
+*) echo "  FAIL bochs-$test: scripts/bochs.sh failed (exit $rc, message above)"
+   echo "bochs-$test: 0 passed, 1 failed, 0 skipped"
+   exit 1 ;;
+esac
 kvars=$("$top/scripts/kernel.sh" --quiet)
 rc=$?
 [ $rc = 0 ] || { echo "SKIP bochs-$test: pinned kernel unavailable (scripts/kernel.sh exit $rc)"; exit "$rc"; }
@@ -107,13 +123,13 @@ iso=$B/vm/bochs/$test.iso
 # quiet: the kernel log through the emulated UART costs boot time.
 # mitigations=off: halves the cost of a VM exit in Bochs (exit counts do
 # not change, only the time they take).
-# clearcpuid=avx512f: Bochs 2.7's CPUID leaf 0xD for the AVX-512 state is
+# clearcpuid=avx512f: Bochs' CPUID leaf 0xD for the AVX-512 state is
 # inconsistent ("XSAVE consistency problem: size 2432 != kernel_size
 # 2688", a WARNING at boot); without AVX-512 the sizes agree.
 # xlsettle=0.05: /init waits 0.05 guest seconds before powering off, so
-# the UART drains the last lines (guest time runs ~40x slower than wall
-# time here: the TSC ticks at Bochs' ips while CPUID says 3.5 GHz, and
-# idle time is not skipped, so 0.05 s costs ~2 s; "2" cost 80 s).
+# the UART drains the last lines (guest time runs slower than wall time
+# here: the TSC ticks at Bochs' ips while CPUID says 3.5 GHz, and idle
+# time is not skipped, so 0.05 s costs seconds; "2" cost 80 s on 2.7).
 cmdline="console=ttyS0,115200 panic=-1 quiet mitigations=off clearcpuid=avx512f xlsettle=0.05 xl_cpus=$cpus xltest=$test $append"
 "$here/mkiso.sh" "$iso" "$XL_BZIMAGE" "$cmdline" "$initrd" 2>/dev/null ||
 	{ echo "bochs-$test: mkiso failed"; exit 1; }
@@ -128,13 +144,11 @@ sed -e "s|@MEGS@|$mem|" -e "s|@MODEL@|$model|" -e "s|@CPUS@|$cpus|" \
     -e "s|@LOG@|$blog|" "$here/bochsrc.in" >"$rcfile"
 
 start=$(date +%s)
-# Debian's bochs has the internal debugger, which stops before the first
-# instruction: "c" continues, "quit" ends it if the simulation returns.
 # Every line Bochs prints (port 0xE9 markers included) gets the host
 # seconds since start.  ulimit -f bounds every file Bochs writes (200 MB).
 (
 	ulimit -f 204800
-	printf 'c\nquit\n' | timeout -k 5 "$tmo" bochs-bin -q -f "$rcfile" 2>&1
+	timeout -k 5 "$tmo" "$XL_BOCHS" -q -f "$rcfile" </dev/null 2>&1
 	rc=$?
 	echo
 	echo "XLBOCHS-EXIT $rc"
@@ -148,7 +162,7 @@ start=$(date +%s)
 brc=$(sed -n 's/.* XLBOCHS-EXIT \([0-9]*\)$/\1/p' "$log.e9" | tail -1)
 secs=$(( $(date +%s) - start ))
 {
-	echo "# bochs-run.sh $test: bochs exit ${brc:-?} after $secs s, model=$model cpus=$cpus mem=$mem initrd=$initrd cmdline=$cmdline"
+	echo "# bochs-run.sh $test: bochs exit ${brc:-?} after $secs s, emulator=$XL_BOCHS_LABEL ($XL_BOCHS) model=$model cpus=$cpus mem=$mem initrd=$initrd cmdline=$cmdline"
 	tr -d '\r' <"$serial" 2>/dev/null
 	echo "# bochs stdout (port 0xE9 markers), host seconds since start:"
 	grep -av -E 'ALSA lib|^ *[0-9.]+ [0-9]{11}i\[|<bochs:|^ *[0-9.]+ Next at|^ *[0-9.]+ \([0-9]\) \[' "$log.e9"

@@ -18,7 +18,7 @@ pall() {
 }
 if [ ! -f "$ko" ] || ! command -v kvm-np >/dev/null; then
 	xl_skip direct "no xlprobe.ko or kvm-np in the initramfs"
-elif ! modprobe kvm_intel 2>/dev/null || [ ! -c /dev/kvm ]; then
+elif ! { . /tests/bochs-kvm.sh && xl_kvm_intel >/dev/null 2>&1; } || [ ! -c /dev/kvm ]; then
 	xl_skip direct "kvm_intel does not load here"
 else
 	command -v xl-e9 >/dev/null && xl-e9 "XLE9 direct-start"

@@ -15,12 +15,14 @@ n=${n:-1000}
 
 if ! command -v xl-elitest >/dev/null; then
 	xl_skip eli "no xl-elitest in the initramfs"
-elif ! modprobe kvm_intel 2>/dev/null || [ ! -c /dev/kvm ]; then
+elif ! { . /tests/bochs-kvm.sh && xl_kvm_intel >/dev/null 2>&1; } || [ ! -c /dev/kvm ]; then
 	xl_skip eli "kvm_intel does not load here"
 else
 	e9 eli-start
 	warn0=$(dmesg | grep -c -E 'WARNING:|BUG:|Oops')
-	echo "XLINFO host-apic: $(dmesg | grep -i -m2 -E 'x2apic|apic: ' | tr '\n' ' ')"
+	echo "XLINFO host-apic: $(dmesg | grep -v -i 'command line' | grep -i -m2 -E 'x2apic|apic: ' | tr '\n' ' ')"
+	kp=/sys/module/kvm_intel/parameters
+	echo "XLINFO eli-kvm-intel: enable_apicv=$(cat $kp/enable_apicv) preemption_timer=$(cat $kp/preemption_timer)"
 	cs=/sys/devices/system/clocksource/clocksource0
 	echo "XLINFO host-clock: $(cat $cs/current_clocksource) of $(cat $cs/available_clocksource); $(dmesg | grep -i -E 'clocksource|tsc:|lapic|apic timer' | tr '\n' ' ' | cut -c1-900)"
 	# xl_eli_exp=0 on the kernel command line: the module as shipped

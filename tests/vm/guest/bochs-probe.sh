@@ -62,7 +62,7 @@ if [ ! -f "$ko" ]; then
 	xl_skip probe "no $ko in the initramfs (tests/vm/bochs/vmx-probe not built)"
 elif ! command -v kvm-np >/dev/null; then
 	xl_skip probe "no kvm-np in the initramfs"
-elif ! modprobe kvm_intel 2>/dev/null || [ ! -c /dev/kvm ]; then
+elif ! { . /tests/bochs-kvm.sh && xl_kvm_intel >/dev/null 2>&1; } || [ ! -c /dev/kvm ]; then
 	xl_skip probe "kvm_intel does not load here"
 else
 	e9 probe-start

@@ -221,6 +221,16 @@ int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva)
 	return 0;
 }
 
+int xl_engine_release_shadow(struct xl_engine *e)
+{
+	if (!e || !e->hw)
+		return -EINVAL;
+	e->shadow_gva = 0;
+	e->built = false;
+	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
 int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 		     unsigned int host_vec, unsigned int guest_vec, u32 vcpu)
 {

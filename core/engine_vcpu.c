@@ -287,6 +287,26 @@ static int pi_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 	return ret;
 }
 
+/* Does @vcpu run its nested guest (xl_engine_nested_enter)? */
+static bool in_l2(struct xl_engine *e, u32 vcpu)
+{
+	return e->hw->ops->vcpu_nested &&
+	       e->hw->ops->vcpu_nested(e->hw->priv, vcpu);
+}
+
+int xl_engine_nested_enter(struct xl_engine *e, u32 vcpu)
+{
+	struct xl_engine_vcpu *v;
+
+	if (!xl_vcpu_ok(e, vcpu))
+		return -EINVAL;
+	v = &e->vcpu[vcpu];
+	if (v->sidt.state == XL_SIDT_OFF && !v->pi_active)
+		return 0;
+	xl_ctr_inc(&e->ctr.nested_leaves);
+	return xl_engine_vcpu_release(e, vcpu);
+}
+
 int xl_engine_before_entry(struct xl_engine *e, u32 vcpu)
 {
 	u32 mode;
@@ -295,6 +315,15 @@ int xl_engine_before_entry(struct xl_engine *e, u32 vcpu)
 	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
 	    !e->hw->ops->vmcs_write)
 		return -EINVAL;
+	/*
+	 * No direct mode in a nested guest: the current VMCS is L2's, and
+	 * the engine's values were taken out of L1's before the switch.
+	 */
+	if (in_l2(e, vcpu)) {
+		xl_ctr_inc(&e->ctr.nested_entries);
+		return e->vcpu[vcpu].sidt.state == XL_SIDT_OFF &&
+		       !e->vcpu[vcpu].pi_active ? 0 : -EBUSY;
+	}
 	mode = xl_engine_mode(e);
 	ret = sidt_before_entry(e, vcpu, mode);
 	r = pi_before_entry(e, vcpu, mode);
@@ -426,6 +455,171 @@ static int handle_np(struct xl_engine *e, u32 vcpu)
 	return XL_EXIT_HANDLED;
 }
 
+
+static bool desc_ops(const struct xl_hw_ops *o)
+{
+	return o->guest_read && o->guest_reg && o->guest_reg_set &&
+	       o->guest_store && o->skip_insn;
+}
+
+/*
+ * Let the guest run the instruction itself: the hypervisor's VMCS values
+ * back for good on this vCPU (ELI's handle_gdtr_idtr), and the exit
+ * counted as handled without moving RIP, so the guest executes it again
+ * with the hypervisor's descriptor-table exiting (normally off). For the
+ * loads (LGDT, LIDT, LLDT, LTR, CPL 0 only: the guest changes its tables)
+ * and what the emulation below does not take.
+ */
+static int desc_native(struct xl_engine *e, u32 vcpu)
+{
+	int ret = eli_disable(e, vcpu, XL_ELI_OFF_LIDT);
+
+	xl_ctr_inc(&e->ctr.lidt_disables);
+	return ret ?: XL_EXIT_HANDLED;
+}
+
+/* The linear address of @op's memory operand (SDM vol.1 3.7.5, 64-bit). */
+static int desc_addr(struct xl_engine *e, u32 vcpu,
+		     const struct xl_desc_op *op, u64 *gva)
+{
+	const struct xl_hw_ops *o = e->hw->ops;
+	u64 rip, len, r, base = 0;
+	u64 off = (u64)op->disp;
+	int ret;
+
+	if (op->rip_relative) {
+		ret = vmcs_rd(e, vcpu, VMCS_GUEST_RIP, &rip);
+		ret = ret ?: vmcs_rd(e, vcpu, VMCS_EXIT_INSN_LEN, &len);
+		if (ret)
+			return ret;
+		off += rip + len;
+	}
+	if (op->has_base) {
+		ret = o->guest_reg(e->hw->priv, vcpu, op->base, &r);
+		if (ret)
+			return ret;
+		off += r;
+	}
+	if (op->has_index) {
+		ret = o->guest_reg(e->hw->priv, vcpu, op->index, &r);
+		if (ret)
+			return ret;
+		off += r << op->scale;
+	}
+	if (op->addr32)
+		off &= 0xffffffffu;
+	/* 64-bit mode: only FS and GS have a base (SDM vol.1 3.4.2.1) */
+	if (op->seg == 4 || op->seg == 5) {
+		ret = vmcs_rd(e, vcpu, op->seg == 4 ? VMCS_GUEST_FS_BASE :
+			      VMCS_GUEST_GS_BASE, &base);
+		if (ret)
+			return ret;
+	}
+	*gva = base + off;
+	return 0;
+}
+
+/*
+ * A descriptor-table exit in direct mode. The engine turned on
+ * descriptor-table exiting, so it answers these itself; KVM's handle_desc
+ * is for its own UMIP emulation and warns when CR4.UMIP is clear, which a
+ * guest could then do from user space at will. The stores (SGDT, SIDT,
+ * SLDT, STR, at any CPL) are emulated in 64-bit mode, with the guest's
+ * own values: its IDTR is the one saved at the switch, not the shadow
+ * IDT's, and the store is made with the guest's CPL (a fault goes to the
+ * guest as the instruction would raise it). The vCPU stays in direct mode.
+ */
+static int handle_desc(struct xl_engine *e, u32 vcpu, u32 reason)
+{
+	const struct xl_hw_ops *o = e->hw->ops;
+	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
+	u64 info, qual, ss_ar, cs_ar, cr4, rip, len, val, lim = 0, gva;
+	struct xl_desc_op op;
+	u8 insn[15], buf[10];
+	unsigned int n = 2;
+	int ret;
+
+	ret = vmcs_rd(e, vcpu, VMCS_EXIT_INSN_INFO, &info);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_EXIT_QUALIFICATION, &qual);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_GUEST_SS_AR, &ss_ar);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_GUEST_CS_AR, &cs_ar);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_CR4_READ_SHADOW, &cr4);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_GUEST_RIP, &rip);
+	ret = ret ?: vmcs_rd(e, vcpu, VMCS_EXIT_INSN_LEN, &len);
+	if (ret)
+		return ret;
+	/*
+	 * The guest set CR4.UMIP (which KVM emulates with this same
+	 * exiting where the host lacks UMIP): a CPL > 0 store must raise
+	 * #GP, which is the hypervisor's emulation to give (SDM vol.3 2.5).
+	 */
+	if ((cr4 & X86_CR4_UMIP) && SEG_AR_DPL(ss_ar))
+		return XL_EXIT_NOT_HANDLED;
+	if (!desc_ops(o) || !(cs_ar & SEG_AR_L) || !len || len > sizeof(insn))
+		return desc_native(e, vcpu);
+	if (o->guest_read(e->hw->priv, vcpu, rip, insn, len) ||
+	    xl_desc_decode(reason, info, qual, insn, len, &op))
+		return desc_native(e, vcpu);
+
+	switch (op.insn) {
+	case XL_DESC_SGDT:
+		ret = vmcs_rd(e, vcpu, VMCS_GUEST_GDTR_BASE, &val);
+		ret = ret ?: vmcs_rd(e, vcpu, VMCS_GUEST_GDTR_LIMIT, &lim);
+		n = 10;
+		break;
+	case XL_DESC_SIDT:
+		val = v->sidt.saved.idtr_base;
+		lim = v->sidt.saved.idtr_limit;
+		n = 10;
+		break;
+	case XL_DESC_SLDT:
+		ret = vmcs_rd(e, vcpu, VMCS_GUEST_LDTR_SELECTOR, &val);
+		break;
+	case XL_DESC_STR:
+		ret = vmcs_rd(e, vcpu, VMCS_GUEST_TR_SELECTOR, &val);
+		break;
+	default:
+		return desc_native(e, vcpu);
+	}
+	if (ret)
+		return ret;
+	if (op.reg_operand) {
+		u64 old = 0;
+
+		/* SDM vol.2 SLDT/STR: 16 bits, or zero-extended */
+		val &= 0xffff;
+		if (op.reg16) {
+			ret = o->guest_reg(e->hw->priv, vcpu, op.reg, &old);
+			val |= old & ~0xffffULL;
+		}
+		ret = ret ?: o->guest_reg_set(e->hw->priv, vcpu, op.reg, val);
+	} else {
+		/* SGDT/SIDT in 64-bit mode: limit, then the 8-byte base */
+		if (n == 10) {
+			buf[0] = lim;
+			buf[1] = lim >> 8;
+			memcpy(buf + 2, &val, 8);
+		} else {
+			buf[0] = val;
+			buf[1] = val >> 8;
+		}
+		ret = desc_addr(e, vcpu, &op, &gva);
+		ret = ret ?: o->guest_store(e->hw->priv, vcpu, gva, buf, n);
+		if (ret == -EFAULT) {
+			/* the guest's fault, queued: RIP stays */
+			xl_ctr_inc(&e->ctr.desc_faults);
+			return XL_EXIT_HANDLED;
+		}
+	}
+	if (ret)
+		return desc_native(e, vcpu);
+	ret = o->skip_insn(e->hw->priv, vcpu);
+	if (ret)
+		return ret;
+	xl_ctr_inc(&e->ctr.desc_emulated);
+	return XL_EXIT_HANDLED;
+}
+
 int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
 {
 	struct xl_engine_vcpu *v;
@@ -436,7 +630,7 @@ int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
 	    !e->hw->ops->vmcs_write)
 		return -EINVAL;
 	v = &e->vcpu[vcpu];
-	if (v->sidt.state == XL_SIDT_OFF)
+	if (v->sidt.state == XL_SIDT_OFF || in_l2(e, vcpu))
 		return XL_EXIT_NOT_HANDLED;
 
 	switch (reason & 0xffff) {	/* SDM 24.9.1: basic exit reason */
@@ -445,14 +639,11 @@ int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
 			return XL_EXIT_NOT_HANDLED;
 		return handle_np(e, vcpu);
 	case EXIT_REASON_GDTR_IDTR:
-		/*
-		 * ELI handle_gdtr_idtr: the guest touches its descriptor
-		 * tables; give it its own IDTR back for good and let the
-		 * hypervisor emulate the instruction on KVM's VMCS.
-		 */
-		ret = eli_disable(e, vcpu, XL_ELI_OFF_LIDT);
-		xl_ctr_inc(&e->ctr.lidt_disables);
-		return ret ?: XL_EXIT_NOT_HANDLED;
+	case EXIT_REASON_LDTR_TR:
+		/* in injection mode the exiting is the hypervisor's own */
+		if (v->sidt.state != XL_SIDT_DIRECT)
+			return XL_EXIT_NOT_HANDLED;
+		return handle_desc(e, vcpu, reason & 0xffff);
 	case EXIT_REASON_PREEMPTION_TIMER:
 		if (v->sidt.state != XL_SIDT_DIRECT)
 			return XL_EXIT_NOT_HANDLED;

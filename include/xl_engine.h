@@ -96,6 +96,10 @@ struct xl_engine_counters {
 	u64 irte_posted;
 	u64 irte_unposted;
 	u64 bind_misses;	/* entries kept out of direct mode by the bind */
+	u64 desc_emulated;	/* SGDT/SIDT/SLDT/STR emulated in direct mode */
+	u64 desc_faults;	/* ... whose store faulted in the guest */
+	u64 nested_leaves;	/* direct mode left for a nested entry */
+	u64 nested_entries;	/* entries of a nested guest, left alone */
 };
 
 struct xl_engine_cfg {
@@ -191,6 +195,8 @@ int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own);
 #define XL_BIND_HOLD	0xfffffffeu
 int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu);
 int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva);
+/* The guest took its shadow page back: no vCPU enters with it again. */
+int xl_engine_release_shadow(struct xl_engine *e);
 int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 		     unsigned int host_vec, unsigned int guest_vec, u32 vcpu);
 /*
@@ -208,6 +214,18 @@ struct xl_pi_desc *xl_engine_pi_desc(struct xl_engine *e, u32 vcpu);
 int xl_engine_set_mode(struct xl_engine *e, enum xl_mode mode,
 		       enum xl_why *why);
 
+/*
+ * Nested guests (L2). The engine switches only the VMCS of @vcpu's own
+ * guest: while ops->vcpu_nested says @vcpu runs L2, before_entry and
+ * handle_exit leave the VMCS alone (it is the one built for L2). The
+ * hypervisor calls xl_engine_nested_enter, in vCPU context with the L1
+ * VMCS still current, right before it switches to L2 (KVM: the exit of
+ * L1's VMLAUNCH/VMRESUME): direct mode is left there, so nothing of it
+ * (the EOI MSR passed through, external-interrupt exiting off) is merged
+ * into what L2 runs with. -EBUSY from before_entry: @vcpu runs L2 with
+ * the engine's values still in the L1 VMCS (it entered L2 some other way).
+ */
+int xl_engine_nested_enter(struct xl_engine *e, u32 vcpu);
 int xl_engine_before_entry(struct xl_engine *e, u32 vcpu);
 int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason);
 /*

@@ -104,6 +104,31 @@ struct xl_hw_ops {
 	 */
 	int (*apic_isr_read)(void *hw, u32 vcpu, u64 isr[4]);
 	int (*apic_eoi)(void *hw, u32 vcpu);
+
+	/*
+	 * Optional. Is @vcpu running its nested guest (L2)? Its VMCS is
+	 * then the one the hypervisor built for L2, which the engine never
+	 * touches. Any context.
+	 */
+	bool (*vcpu_nested)(void *hw, u32 vcpu);
+
+	/*
+	 * Optional, all four or none: what the engine needs to emulate the
+	 * descriptor-table stores its own descriptor-table exiting makes
+	 * exit (SGDT, SIDT, SLDT, STR). A general-purpose register by its
+	 * number in the VM-exit instruction information (SDM vol.3 27.2.5:
+	 * 0 RAX .. 15 R15); a store to guest-virtual memory with the access
+	 * rights of the guest's current CPL, as the instruction makes it:
+	 * -EFAULT when the guest's translation faults or the address is not
+	 * canonical, the fault then being queued for the guest (#PF, #GP),
+	 * any other error when the host could not do it; RIP past the
+	 * exiting instruction. vCPU context.
+	 */
+	int (*guest_reg)(void *hw, u32 vcpu, u32 reg, u64 *val);
+	int (*guest_reg_set)(void *hw, u32 vcpu, u32 reg, u64 val);
+	int (*guest_store)(void *hw, u32 vcpu, u64 gva, const void *buf,
+			   size_t len);
+	int (*skip_insn)(void *hw, u32 vcpu);
 };
 
 /* One machine: its ops, the cookie, and facts fixed at attach time. */

@@ -69,6 +69,38 @@ int xl_sidt_write(const struct xl_hw *hw, u32 vcpu, u64 gva,
 int xl_sidt_np_decode(u64 exit_intr_info, u64 errcode, u64 idt_vec_info,
 		      u8 *vector);
 
+/*
+ * Descriptor-table exits (exit reasons 46 and 47, SDM vol.3 26.1.3): the
+ * instruction and its operand from the VM-exit instruction information
+ * (SDM vol.3 27.2.5, the two tables for LIDT/LGDT/SIDT/SGDT and for
+ * LLDT/LTR/SLDT/STR), the exit qualification (the displacement) and the
+ * instruction's bytes, for 64-bit mode.
+ */
+enum xl_desc_insn {
+	XL_DESC_SGDT, XL_DESC_SIDT, XL_DESC_LGDT, XL_DESC_LIDT,
+	XL_DESC_SLDT, XL_DESC_STR, XL_DESC_LLDT, XL_DESC_LTR,
+};
+
+struct xl_desc_op {
+	enum xl_desc_insn insn;
+	bool reg_operand;	/* SLDT/STR to a register */
+	bool reg16;		/* ... of 16 bits (operand-size prefix) */
+	u32 reg;		/* that register (0 RAX .. 15 R15) */
+	/* memory operand: base + index << scale + disp, 32-bit wrap */
+	bool rip_relative;	/* disp is relative to the next RIP */
+	bool has_base, has_index, addr32;
+	u32 base, index, scale, seg;
+	s64 disp;
+};
+
+/*
+ * Decode a descriptor-table exit. @insn: the instruction's first
+ * @len bytes (up to 15). 0, or -EINVAL for what this decoder does not
+ * take (16-bit addressing, bytes that do not match the information).
+ */
+int xl_desc_decode(u32 reason, u64 info, u64 qual, const u8 *insn,
+		   unsigned int len, struct xl_desc_op *op);
+
 /* Per-vCPU direct/injection state machine, ELI's eli_set_inject_mode. */
 enum xl_sidt_state {
 	XL_SIDT_OFF,		/* KVM's own VMCS values, nothing saved */

@@ -42,9 +42,12 @@ void xl_hooks_show(struct seq_file *m)
 			   READ_ONCE(h->last_idtr_base),
 			   READ_ONCE(h->shadow_gva),
 			   h->eng ? xl_mode_name(READ_ONCE(h->eng->mode)) : "-");
-		seq_printf(m, "  vectoring_reraised %lld vectoring_assigned %lld\n",
+		seq_printf(m, "  vectoring_reraised %lld vectoring_assigned %lld hypercall_errors %lld l2_exits %lld l2_entries %lld\n",
 			   atomic64_read(&h->vectoring_reraised),
-			   atomic64_read(&h->vectoring_assigned));
+			   atomic64_read(&h->vectoring_assigned),
+			   atomic64_read(&h->hc_errors),
+			   atomic64_read(&h->l2_exits),
+			   atomic64_read(&h->l2_entries));
 		seq_printf(m, "  last exception exit left to KVM: info 0x%llx error 0x%llx idt_vectoring 0x%llx; last exit reason 0x%x, injected vector %d, EOI vector %d\n",
 			   h->last_exc[0], h->last_exc[1], h->last_exc[2],
 			   READ_ONCE(h->last_reason), READ_ONCE(h->last_inj),
@@ -85,6 +88,11 @@ void xl_hooks_show(struct seq_file *m)
 				   c.inject_switches, c.direct_switches,
 				   c.guard_strikes, c.guard_fallbacks,
 				   c.lidt_disables);
+		if (h->eng && !xl_engine_counters(h->eng, &c))
+			seq_printf(m, "  desc_emulated %llu desc_faults %llu nested_leaves %llu nested_entries %llu\n",
+				   c.desc_emulated, c.desc_faults,
+				   c.nested_leaves,
+				   c.nested_entries);
 	}
 	mutex_unlock(&xl_hooks_lock);
 }

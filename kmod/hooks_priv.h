@@ -7,6 +7,7 @@
 #ifndef XL_KMOD_HOOKS_PRIV_H
 #define XL_KMOD_HOOKS_PRIV_H
 
+#include <linux/kvm_host.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/workqueue.h>
@@ -22,8 +23,9 @@ struct kvm;
 
 struct xl_hvcpu {
 	bool skip_exit;		/* the engine handled this exit */
-	bool prefault;		/* a new shadow page: fault it in */
 	bool exit_seen;		/* exit hook ran since the last entry */
+	u32 hc;			/* a CPL-0 XL_HC_* for xl_skip_exit_hc */
+	u64 hc_arg;		/* its RBX */
 };
 
 /* One hooked VM. Freed after an RCU grace period. */
@@ -44,6 +46,8 @@ struct xl_hvm {
 	u32 ext_vec[256];	/* external-interrupt exits, per vector */
 	u32 last_reason;	/* last exit reason */
 	atomic64_t hypercalls, vectoring_reraised, vectoring_assigned;
+	atomic64_t hc_errors;		/* hypercalls answered with -errno */
+	atomic64_t l2_exits, l2_entries;	/* of a nested guest: left alone */
 	struct xl_test_dev *tdev;	/* debugfs selftest "device" */
 	struct xl_test_msi *tmsi;	/* debugfs selftest "msidev" */
 	/*
@@ -67,6 +71,16 @@ extern bool xl_hooks_on, xl_experimental;
 
 /* The hooked VM of @kvm, or NULL. Under rcu_read_lock() or the lock. */
 struct xl_hvm *xl_hvm_find(struct kvm *kvm);
+
+/*
+ * Does @vcpu run a nested guest (L2)? Then the current VMCS is KVM's
+ * vmcs02 and the engine must not touch it. KVM's is_guest_mode() is in
+ * a private header; HF_GUEST_MASK is public (asm/kvm_host.h).
+ */
+static inline bool xl_in_l2(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.hflags & HF_GUEST_MASK;
+}
 
 static inline bool xl_eng_direct_mode(struct xl_engine *e)
 {

@@ -64,8 +64,13 @@
 #define XLV_GUEST_IDTR_BASE	0x6818
 #define XLV_EXIT_INSN_LEN	0x440c
 #define XLV_GUEST_RIP		0x681e
+#define XLV_GUEST_SS_AR		0x4818
+/* CPL is SS.DPL (SDM vol.3 5.5; KVM's vmx_get_cpl reads the same field) */
+#define XLV_AR_DPL(ar)		(((ar) >> 5) & 3)
 #define XLV_EXIT_EXT_INTR	1
 #define XLV_EXIT_VMCALL		18
+#define XLV_EXIT_VMLAUNCH	20
+#define XLV_EXIT_VMRESUME	24
 #define XLV_EXIT_PREEMPT_TIMER	52
 #define XLV_INFO_VALID		BIT(31)
 #define XLV_INFO_TYPE_MASK	(7u << 8)
@@ -133,6 +138,8 @@ static void xl_on_entry(struct kvm_vcpu *vcpu)
 	e = READ_ONCE(h->eng);
 	if (i == U32_MAX)
 		goto out;
+	if (xl_in_l2(vcpu))
+		atomic64_inc(&h->l2_entries);
 	if (!e) {
 		h->vcpu[i].exit_seen = false;
 		goto out;
@@ -164,37 +171,41 @@ out:
 /*
  * The guest's shadow-IDT page (ELI's DI_INITIALIZE, notes/anchors.md 1.2):
  * VMCALL with RAX = XL_HC_SHADOW_IDT, RBX = the page's guest-virtual
- * address; RAX = 0 on return, or -EINVAL (bad address). KVM's register
- * cache holds the GPRs after every exit; RIP goes through it (available +
- * dirty), so vmx_vcpu_run writes GUEST_RIP itself before the next entry.
- * Returns true when the exit was ours.
+ * address, or XL_HC_SHADOW_IDT_RELEASE; RAX = 0 on return, or -errno
+ * (include/uapi/exitless.h). Here, IRQs off, only what needs no guest
+ * memory: the guest's CPL, which must be 0 as for KVM's own hypercalls
+ * (kvm_emulate_hypercall), and RIP past the VMCALL. The page itself is
+ * validated and taken in xl_skip_exit_hc, where guest memory may fault
+ * in. KVM's register cache holds the GPRs after every exit; RIP goes
+ * through it (available + dirty), so vmx_vcpu_run writes GUEST_RIP
+ * itself before the next entry. Returns true when the exit was ours.
  */
-static bool xl_hypercall(struct xl_hvm *h, struct kvm_vcpu *vcpu, u64 reason)
+static bool xl_hypercall(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i,
+			 u64 reason)
 {
-	struct xl_engine *e;
-	u64 rip, len, gva;
-	long ret = 0;
+	u32 nr = (u32)vcpu->arch.regs[VCPU_REGS_RAX];
+	u64 rip, len, ar;
 
 	if ((reason & 0xffff) != XLV_EXIT_VMCALL ||
-	    (u32)vcpu->arch.regs[VCPU_REGS_RAX] != XL_HC_SHADOW_IDT)
+	    (nr != XL_HC_SHADOW_IDT && nr != XL_HC_SHADOW_IDT_RELEASE))
 		return false;
 	if (xl_vmx_read(XLV_GUEST_RIP, &rip) ||
-	    xl_vmx_read(XLV_EXIT_INSN_LEN, &len))
+	    xl_vmx_read(XLV_EXIT_INSN_LEN, &len) ||
+	    xl_vmx_read(XLV_GUEST_SS_AR, &ar))
 		return false;
-	gva = vcpu->arch.regs[VCPU_REGS_RBX];
-	if (!gva || gva & ~PAGE_MASK) {
-		ret = -EINVAL;
+	atomic64_inc(&h->hypercalls);
+	h->vcpu[i].hc = 0;
+	if (XLV_AR_DPL(ar)) {
+		/* guest user space: nothing is looked at, let alone written */
+		vcpu->arch.regs[VCPU_REGS_RAX] = -EPERM;
+		atomic64_inc(&h->hc_errors);
 	} else {
-		WRITE_ONCE(h->shadow_gva, gva);
-		e = READ_ONCE(h->eng);
-		if (e)
-			ret = xl_engine_set_shadow_gva(e, gva);
+		h->vcpu[i].hc = nr;
+		h->vcpu[i].hc_arg = vcpu->arch.regs[VCPU_REGS_RBX];
 	}
-	vcpu->arch.regs[VCPU_REGS_RAX] = ret;
 	vcpu->arch.regs[VCPU_REGS_RIP] = rip + len;
 	__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_avail);
 	__set_bit(VCPU_REGS_RIP, (unsigned long *)&vcpu->arch.regs_dirty);
-	atomic64_inc(&h->hypercalls);
 	return true;
 }
 
@@ -261,6 +272,14 @@ static void xl_on_exit(struct kvm_vcpu *vcpu)
 	atomic64_inc(&h->exits);
 	if (i == U32_MAX)
 		goto out;
+	/*
+	 * An exit of a nested guest (L2): the VMCS is KVM's vmcs02, not the
+	 * one the engine switched, and a VMCALL there is for L1. Not ours.
+	 */
+	if (xl_in_l2(vcpu)) {
+		atomic64_inc(&h->l2_exits);
+		goto out;
+	}
 	h->vcpu[i].exit_seen = true;
 	if (xl_vmx_read(XLV_EXIT_REASON, &reason)) {
 		atomic64_inc(&h->vmread_fail);
@@ -271,14 +290,25 @@ static void xl_on_exit(struct kvm_vcpu *vcpu)
 	if ((reason & 0xffff) == XLV_EXIT_EXT_INTR &&
 	    !xl_vmx_read(XLV_EXIT_INTR_INFO, &vinfo) && (vinfo & XLV_INFO_VALID))
 		h->ext_vec[vinfo & 0xff]++;	/* debugfs only, racy is fine */
-	if (xl_hypercall(h, vcpu, reason)) {
+	if (xl_hypercall(h, vcpu, i, reason)) {
 		h->vcpu[i].skip_exit = true;
-		h->vcpu[i].prefault = !vcpu->arch.regs[VCPU_REGS_RAX];
 		goto out;
 	}
 	e = READ_ONCE(h->eng);
 	if (!e)
 		goto out;
+	/*
+	 * L1's VMLAUNCH/VMRESUME: KVM switches to vmcs02 in its handler and
+	 * merges parts of vmcs01 into it (the MSR bitmap: a passed-through
+	 * EOI would reach L2). Direct mode is left now, on vmcs01.
+	 */
+	if ((reason & 0xffff) == XLV_EXIT_VMLAUNCH ||
+	    (reason & 0xffff) == XLV_EXIT_VMRESUME) {
+		ret = xl_engine_nested_enter(e, i);
+		if (ret < 0)
+			xl_engine_err(h, "nested_enter", ret);
+		goto out;
+	}
 	ret = xl_engine_handle_exit(e, i, (u32)reason);
 	if (ret < 0) {
 		xl_engine_err(h, "handle_exit", ret);
@@ -320,35 +350,90 @@ static int xl_skip_exit(struct kvm_vcpu *vcpu, int fastpath)
 }
 
 /*
- * The same after XL_HC_SHADOW_IDT, with one more job: the hooks that
- * build the shadow IDT run with IRQs off, where a guest page that is not
- * in the host's page tables yet cannot be faulted in. Here (KVM's exit
- * handler: preemptible, may sleep) the registered page is written once,
- * with zeros, which maps it.
+ * The page a CPL-0 XL_HC_SHADOW_IDT names, checked before anything is
+ * written to it: the guest's own page walk for a supervisor write
+ * (kvm_mmu_gva_to_gpa_write at CPL 0 honours P, R/W and CR0.WP, SDM vol.3
+ * 4.6) must succeed, and the frame must be ordinary guest RAM: a user
+ * memslot, not read-only, not one of KVM's private slots (the APIC-access
+ * page). Then it is written once with zeros through that translation,
+ * which also maps it for the hooks that later build the shadow IDT with
+ * IRQs off. Process context (KVM's exit handler), SRCU held by KVM.
  */
-static int xl_skip_exit_prefault(struct kvm_vcpu *vcpu, int fastpath)
+static long xl_hc_take_page(struct kvm_vcpu *vcpu, u64 gva)
 {
 	struct xl_x86_exception_buf {
 		u64 space[8];
 	} ex;
+	struct kvm_memory_slot *slot;
+	gpa_t gpa;
+
+	if (!gva || gva & ~PAGE_MASK)
+		return -EINVAL;
+	gpa = kvm_mmu_gva_to_gpa_write(vcpu, gva, (void *)&ex);
+	if (gpa == INVALID_GPA)
+		return -EFAULT;
+	slot = gfn_to_memslot(vcpu->kvm, gpa_to_gfn(gpa));
+	if (!slot || slot->id >= KVM_USER_MEM_SLOTS ||
+	    slot->flags & KVM_MEM_READONLY)
+		return -EFAULT;
+	if (kvm_vcpu_write_guest(vcpu, gpa, page_address(ZERO_PAGE(0)),
+				 PAGE_SIZE))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Takes the place of vmx_handle_exit() after a CPL-0 registration
+ * hypercall: the page is taken (or given back) here, where guest memory
+ * may fault in, and only then published to the hooks and the engine.
+ * Releasing holds every vCPU out of direct mode from its next entry on
+ * (each is kicked), after which the host writes the page no more.
+ */
+static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
+{
+	struct kvm_vcpu *other;
+	struct xl_engine *e;
 	struct xl_hvm *h;
+	unsigned long k;
+	u32 i, nr = 0;
 	u64 gva = 0;
-	int idx;
+	long ret;
 
 	rcu_read_lock();
 	h = xl_hvm_find(vcpu->kvm);
-	if (h)
-		gva = READ_ONCE(h->shadow_gva);
-	rcu_read_unlock();
-	if (gva) {
-		idx = srcu_read_lock(&vcpu->kvm->srcu);
-		if (kvm_write_guest_virt_system(vcpu, gva,
-						page_address(ZERO_PAGE(0)),
-						PAGE_SIZE, &ex))
-			pr_warn_ratelimited("shadow IDT page 0x%llx is not writable by the host\n",
-					    gva);
-		srcu_read_unlock(&vcpu->kvm->srcu, idx);
+	i = h ? xl_idx(h, vcpu) : U32_MAX;
+	if (i != U32_MAX) {
+		nr = h->vcpu[i].hc;
+		gva = h->vcpu[i].hc_arg;
+		h->vcpu[i].hc = 0;
 	}
+	rcu_read_unlock();
+	if (!nr)
+		return 1;
+	ret = nr == XL_HC_SHADOW_IDT ? xl_hc_take_page(vcpu, gva) : 0;
+	if (nr == XL_HC_SHADOW_IDT_RELEASE)
+		gva = 0;
+	vcpu->arch.regs[VCPU_REGS_RAX] = ret;
+
+	rcu_read_lock();
+	h = xl_hvm_find(vcpu->kvm);
+	if (h && ret) {
+		atomic64_inc(&h->hc_errors);
+	} else if (h) {
+		WRITE_ONCE(h->shadow_gva, gva);
+		e = READ_ONCE(h->eng);
+		if (e && gva)
+			ret = xl_engine_set_shadow_gva(e, gva);
+		else if (e)
+			ret = xl_engine_release_shadow(e);
+		if (ret)
+			xl_engine_err(h, "shadow page", ret);
+	}
+	rcu_read_unlock();
+	if (nr == XL_HC_SHADOW_IDT_RELEASE)
+		kvm_for_each_vcpu(k, other, vcpu->kvm)
+			if (other != vcpu)
+				kvm_vcpu_kick(other);
 	return 1;
 }
 
@@ -368,9 +453,7 @@ static void *xl_on_handle_exit(struct kvm_vcpu *vcpu)
 		i = xl_idx(h, vcpu);
 		if (i != U32_MAX && h->vcpu[i].skip_exit) {
 			h->vcpu[i].skip_exit = false;
-			to = h->vcpu[i].prefault ? xl_skip_exit_prefault :
-			     xl_skip_exit;
-			h->vcpu[i].prefault = false;
+			to = h->vcpu[i].hc ? xl_skip_exit_hc : xl_skip_exit;
 		}
 	}
 	rcu_read_unlock();
@@ -394,7 +477,8 @@ static void xl_on_inject(struct kvm_vcpu *vcpu)
 	h = xl_hvm_find(vcpu->kvm);
 	e = h ? READ_ONCE(h->eng) : NULL;
 	i = h ? xl_idx(h, vcpu) : U32_MAX;
-	if (e && i != U32_MAX) {
+	/* an injection into L2 goes into vmcs02: not the engine's */
+	if (e && i != U32_MAX && !xl_in_l2(vcpu)) {
 		xl_want_inject(e, i, vcpu->arch.interrupt.nr);
 		WRITE_ONCE(h->last_inj, vcpu->arch.interrupt.nr);
 		atomic64_inc(&h->injections);
@@ -454,7 +538,8 @@ static void xl_on_eoi(void *data, void *apic, int vector)
 	WRITE_ONCE(h->last_eoi, vector);
 	e = READ_ONCE(h->eng);
 	i = xl_idx(h, vcpu);
-	if (!e || i == U32_MAX)
+	/* L2's EOI: the engine's state is L1's, which left direct mode */
+	if (!e || i == U32_MAX || xl_in_l2(vcpu))
 		goto out;
 	if (vector >= 0) {
 		ret = xl_engine_eoi(e, i, vector);

@@ -332,6 +332,127 @@ static int xl_hw_apic_eoi(void *hw, u32 idx)
 	return 0;
 }
 
+static bool xl_hw_vcpu_nested(void *hw, u32 idx)
+{
+	struct kvm_vcpu *vcpu = xl_vcpu(hw, idx);
+
+	return vcpu && (vcpu->arch.hflags & HF_GUEST_MASK);
+}
+
+#define XL_VMCS_GUEST_RSP	0x681c	/* SDM vol.3 App. B.4.3 */
+#define XL_VMCS_GUEST_RIP	0x681e
+#define XL_VMCS_EXIT_INSN_LEN	0x440c	/* SDM vol.3 App. B.3.2 */
+
+/*
+ * General-purpose registers through KVM's register cache, which holds all
+ * but RSP and RIP after every exit; those two are read from the VMCS
+ * unless cached, and written through the cache (available + dirty), so
+ * vmx_vcpu_run writes them to the VMCS before the next entry. The
+ * instruction information numbers them as KVM's VCPU_REGS_* do.
+ */
+static int xl_hw_guest_reg(void *hw, u32 idx, u32 reg, u64 *val)
+{
+	struct kvm_vcpu *vcpu = xl_current(hw, idx);
+
+	if (!vcpu)
+		return -EPERM;
+	if (reg > VCPU_REGS_R15)
+		return -EINVAL;
+	if (reg == VCPU_REGS_RSP &&
+	    !test_bit(VCPU_REGS_RSP, (unsigned long *)&vcpu->arch.regs_avail))
+		return xl_vmx_read(XL_VMCS_GUEST_RSP, val);
+	*val = vcpu->arch.regs[reg];
+	return 0;
+}
+
+static void xl_reg_write(struct kvm_vcpu *vcpu, u32 reg, u64 val)
+{
+	vcpu->arch.regs[reg] = val;
+	__set_bit(reg, (unsigned long *)&vcpu->arch.regs_avail);
+	__set_bit(reg, (unsigned long *)&vcpu->arch.regs_dirty);
+}
+
+static int xl_hw_guest_reg_set(void *hw, u32 idx, u32 reg, u64 val)
+{
+	struct kvm_vcpu *vcpu = xl_current(hw, idx);
+
+	if (!vcpu)
+		return -EPERM;
+	if (reg > VCPU_REGS_R15)
+		return -EINVAL;
+	xl_reg_write(vcpu, reg, val);
+	return 0;
+}
+
+static int xl_hw_skip_insn(void *hw, u32 idx)
+{
+	struct kvm_vcpu *vcpu = xl_current(hw, idx);
+	u64 rip, len;
+	int ret;
+
+	if (!vcpu)
+		return -EPERM;
+	ret = xl_vmx_read(XL_VMCS_GUEST_RIP, &rip);
+	ret = ret ?: xl_vmx_read(XL_VMCS_EXIT_INSN_LEN, &len);
+	if (ret)
+		return ret;
+	xl_reg_write(vcpu, VCPU_REGS_RIP, rip + len);
+	return 0;
+}
+
+/* Canonical for the guest's paging: 48 bits, 57 with CR4.LA57 (SDM 4.5). */
+static bool xl_guest_canonical(struct kvm_vcpu *vcpu, u64 gva)
+{
+	int bits = vcpu->arch.cr4 & X86_CR4_LA57 ? 57 : 48;
+
+	return (s64)(gva << (64 - bits)) >> (64 - bits) == (s64)gva;
+}
+
+/*
+ * A store as the guest's instruction makes it: the guest's page walk
+ * with the rights of its CPL (kvm_mmu_gva_to_gpa_write: U/S, R/W,
+ * CR0.WP, SMAP as KVM implements them), page by page, into guest RAM.
+ * A fault of the walk, or a non-canonical address, is queued for the
+ * guest (#PF, #GP(0)) and reported as -EFAULT; the host copy itself
+ * runs with page faults off (IRQs are off here) and fails with -EIO.
+ */
+static int xl_hw_guest_store(void *hw, u32 idx, u64 gva, const void *buf,
+			     size_t len)
+{
+	struct xl_x86_exception_buf ex;
+	struct kvm_vcpu *vcpu = xl_current(hw, idx);
+	size_t done = 0, n;
+	int ret = 0, srcu;
+	gpa_t gpa;
+
+	if (!vcpu)
+		return -EPERM;
+	if (!len || len > 16)
+		return -EINVAL;
+	if (!xl_guest_canonical(vcpu, gva) ||
+	    !xl_guest_canonical(vcpu, gva + len - 1)) {
+		kvm_queue_exception_e(vcpu, GP_VECTOR, 0);
+		return -EFAULT;
+	}
+	srcu = srcu_read_lock(&vcpu->kvm->srcu);
+	pagefault_disable();
+	while (!ret && done < len) {
+		n = min_t(size_t, len - done,
+			  PAGE_SIZE - offset_in_page(gva + done));
+		gpa = kvm_mmu_gva_to_gpa_write(vcpu, gva + done, (void *)&ex);
+		if (gpa == INVALID_GPA) {
+			kvm_inject_emulated_page_fault(vcpu, (void *)&ex);
+			ret = -EFAULT;
+		} else if (kvm_vcpu_write_guest(vcpu, gpa, buf + done, n)) {
+			ret = -EIO;
+		}
+		done += n;
+	}
+	pagefault_enable();
+	srcu_read_unlock(&vcpu->kvm->srcu, srcu);
+	return ret;
+}
+
 static const struct xl_hw_ops xl_vmx_ops = {
 	.vmcs_read = xl_hw_vmcs_read,
 	.vmcs_write = xl_hw_vmcs_write,
@@ -347,6 +468,11 @@ static const struct xl_hw_ops xl_vmx_ops = {
 	.virt_to_phys = xl_hw_virt_to_phys,
 	.apic_isr_read = xl_hw_apic_isr_read,
 	.apic_eoi = xl_hw_apic_eoi,
+	.vcpu_nested = xl_hw_vcpu_nested,
+	.guest_reg = xl_hw_guest_reg,
+	.guest_reg_set = xl_hw_guest_reg_set,
+	.guest_store = xl_hw_guest_store,
+	.skip_insn = xl_hw_skip_insn,
 };
 
 /* IA32_VMX_PINBASED_CTLS allowed-1 bit 6 (SDM vol.3 A.3.1). */

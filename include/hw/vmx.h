@@ -14,6 +14,8 @@ enum xl_vmcs_field {
 	/* 16-bit control fields, B.1.1 */
 	VMCS_POSTED_INTR_NV		= 0x00000002,
 	/* 16-bit guest-state fields, B.1.2 */
+	VMCS_GUEST_LDTR_SELECTOR	= 0x0000080c,
+	VMCS_GUEST_TR_SELECTOR		= 0x0000080e,
 	VMCS_GUEST_INTR_STATUS		= 0x00000810,	/* RVI 7:0, SVI 15:8 */
 	/* 64-bit control fields, B.2.1 */
 	VMCS_MSR_BITMAP			= 0x00002004,
@@ -36,15 +38,26 @@ enum xl_vmcs_field {
 	VMCS_EXIT_INTR_ERRCODE		= 0x00004406,
 	VMCS_IDT_VECTORING_INFO		= 0x00004408,
 	VMCS_IDT_VECTORING_ERRCODE	= 0x0000440a,
+	VMCS_EXIT_INSN_LEN		= 0x0000440c,
+	VMCS_EXIT_INSN_INFO		= 0x0000440e,
 	/* 32-bit guest-state fields, B.3.3 */
+	VMCS_GUEST_GDTR_LIMIT		= 0x00004810,
 	VMCS_GUEST_IDTR_LIMIT		= 0x00004812,
+	VMCS_GUEST_CS_AR		= 0x00004816,
+	VMCS_GUEST_SS_AR		= 0x00004818,
 	VMCS_GUEST_INTERRUPTIBILITY	= 0x00004824,
 	VMCS_GUEST_ACTIVITY_STATE	= 0x00004826,
 	VMCS_PREEMPTION_TIMER_VALUE	= 0x0000482e,
+	/* natural-width control fields, B.4.1 */
+	VMCS_CR4_READ_SHADOW		= 0x00006006,
 	/* natural-width read-only data, B.4.2 */
 	VMCS_EXIT_QUALIFICATION		= 0x00006400,
 	/* natural-width guest-state fields, B.4.3 */
+	VMCS_GUEST_FS_BASE		= 0x0000680e,
+	VMCS_GUEST_GS_BASE		= 0x00006810,
+	VMCS_GUEST_GDTR_BASE		= 0x00006816,
 	VMCS_GUEST_IDTR_BASE		= 0x00006818,
+	VMCS_GUEST_RIP			= 0x0000681e,
 	VMCS_GUEST_RFLAGS		= 0x00006820,
 };
 
@@ -84,6 +97,8 @@ enum xl_exit_reason {
 	EXIT_REASON_NMI_WINDOW		= 8,
 	EXIT_REASON_HLT			= 12,
 	EXIT_REASON_VMCALL		= 18,
+	EXIT_REASON_VMLAUNCH		= 20,
+	EXIT_REASON_VMRESUME		= 24,
 	EXIT_REASON_IO_INSTRUCTION	= 30,
 	EXIT_REASON_MSR_READ		= 31,
 	EXIT_REASON_MSR_WRITE		= 32,
@@ -120,5 +135,10 @@ enum xl_exit_reason {
 #define INTERRUPTIBILITY_MOV_SS		XL_BIT(1)
 
 #define X86_RFLAGS_IF			XL_BIT(9)
+#define X86_CR4_UMIP			XL_BIT(11)
+
+/* Segment access rights in the guest-state area, SDM 24.4.1 (Table 24-2). */
+#define SEG_AR_DPL(ar)			(((ar) >> 5) & 3)
+#define SEG_AR_L			XL_BIT(13)	/* CS: 64-bit code */
 
 #endif /* XL_HW_VMX_H */

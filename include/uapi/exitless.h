@@ -118,8 +118,14 @@ struct xl_counters {
  * RBX = the page's guest-virtual address (4 KiB aligned, mapped while the
  * guest runs); RAX = 0 on return, or a negative errno. Without exitless
  * attached, KVM answers unknown hypercalls with RAX = -KVM_ENOSYS (-1000).
+ * XL_HC_SHADOW_IDT_RELEASE (RBX ignored) takes the page back: no vCPU
+ * enters the guest with it again and the host no longer writes it.
+ * Both are taken only from guest CPL 0 and never from a nested guest;
+ * errors: -EPERM (CPL > 0), -EINVAL (not page-aligned, or 0), -EFAULT
+ * (the page is not mapped, not writable at CPL 0, or not guest RAM).
  */
-#define XL_HC_SHADOW_IDT	0x584c0001U
+#define XL_HC_SHADOW_IDT		0x584c0001U
+#define XL_HC_SHADOW_IDT_RELEASE	0x584c0002U
 
 #define XL_IOC_VERSION		_IOWR(XL_IOCTL_MAGIC, 0x00, struct xl_version)
 #define XL_IOC_ATTACH		_IOWR(XL_IOCTL_MAGIC, 0x01, struct xl_attach)

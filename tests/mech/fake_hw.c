@@ -220,6 +220,60 @@ static int f_apic_eoi(void *hw, u32 vcpu)
 	return 0;
 }
 
+static bool f_nested(void *hw, u32 vcpu)
+{
+	struct fake_hw *f = hw;
+
+	return vcpu < f->hw.nr_vcpus && f->v[vcpu].nested;
+}
+
+static int f_reg(void *hw, u32 vcpu, u32 reg, u64 *val)
+{
+	struct fake_hw *f = hw;
+
+	if (vcpu >= f->hw.nr_vcpus || reg > 15)
+		return -EINVAL;
+	*val = f->v[vcpu].gpr[reg];
+	return 0;
+}
+
+static int f_reg_set(void *hw, u32 vcpu, u32 reg, u64 val)
+{
+	struct fake_hw *f = hw;
+
+	if (vcpu >= f->hw.nr_vcpus || reg > 15)
+		return -EINVAL;
+	f->v[vcpu].gpr[reg] = val;
+	return 0;
+}
+
+/* The rights of the CPL in the VMCS's SS: CPL 3 only in [user_lo, user_hi). */
+static int f_store(void *hw, u32 vcpu, u64 gva, const void *buf, size_t len)
+{
+	struct fake_hw *f = hw;
+	bool user = SEG_AR_DPL(fake_vmcs_get(f, vcpu, VMCS_GUEST_SS_AR)) == 3;
+
+	if (vcpu >= f->hw.nr_vcpus)
+		return -EINVAL;
+	if (!range_ok(gva, len) ||
+	    (user && (gva < f->user_lo || gva + len > f->user_hi))) {
+		f->v[vcpu].faults++;
+		return -EFAULT;
+	}
+	memcpy(fake_mem(f, gva), buf, len);
+	return 0;
+}
+
+static int f_skip(void *hw, u32 vcpu)
+{
+	struct fake_hw *f = hw;
+
+	if (vcpu >= f->hw.nr_vcpus)
+		return -EINVAL;
+	f->v[vcpu].skips++;
+	return 0;
+}
+
 static const struct xl_hw_ops fake_ops = {
 	.vmcs_read = f_vmcs_read,
 	.vmcs_write = f_vmcs_write,
@@ -236,6 +290,11 @@ static const struct xl_hw_ops fake_ops = {
 	.virt_to_phys = f_v2p,
 	.apic_isr_read = f_isr_read,
 	.apic_eoi = f_apic_eoi,
+	.vcpu_nested = f_nested,
+	.guest_reg = f_reg,
+	.guest_reg_set = f_reg_set,
+	.guest_store = f_store,
+	.skip_insn = f_skip,
 };
 
 void fake_vmcs_kvm_defaults(struct fake_hw *f, u32 vcpu, u64 idt_base)

@@ -33,6 +33,10 @@ struct fake_hw {
 		struct xl_vcpu_loc loc;
 		u64 isr[4];
 		int apic_eois;
+		bool nested;		/* runs its L2 (vcpu_nested) */
+		u64 gpr[16];		/* guest_reg / guest_reg_set */
+		int skips;		/* skip_insn calls */
+		int faults;		/* guest_store faults "queued" */
 	} v[FAKE_VCPUS];
 	u8 mem[FAKE_MEM_SIZE];
 	struct fake_ev ipi[FAKE_LOG];		/* a = pcpu, b = vector */
@@ -50,6 +54,8 @@ struct fake_hw {
 	u32 fail_write_field;	/* nonzero: vmcs_write of it fails -EIO */
 	bool fail_irq_post;
 	bool fail_guest_read;
+	/* guest_store: [user_lo, user_hi) is what CPL 3 may write */
+	u64 user_lo, user_hi;
 };
 
 void fake_hw_init(struct fake_hw *f, u32 nr_vcpus);

@@ -296,13 +296,167 @@ static void test_unowned_vector_refused(void **state)
 	assert_int_equal(xl_engine_own(e, 0xf2, true), -EBUSY);
 }
 
-static void test_eli_lidt_disables(void **state)
+/*
+ * Descriptor-table exits in direct mode (SDM vol.3 26.1.3), the
+ * instruction information laid out as SDM vol.3 27.2.5 says: identity
+ * 29:28, base register 26:23 (27: none), index 21:18 (22: none), segment
+ * 17:15, register operand 10 (LDTR/TR only), address size 9:7, reg1 6:3.
+ */
+#define CODE_GVA	(FAKE_MEM_BASE + 0x4000)
+#define USER_GVA	(FAKE_MEM_BASE + 0x5000)	/* CPL 3 may write */
+#define KERNEL_GVA	(FAKE_MEM_BASE + 0x6000)	/* CPL 0 only */
+#define TR_SEL		0x40
+#define GDT_GVA		0xffff880000001000ULL
+#define INFO_NOREGS	(XL_BIT(22) | XL_BIT(27) | (3u << 15))
+#define INFO_MEM64(id)	(INFO_NOREGS | (2u << 7) | ((u64)(id) << 28))
+#define INFO_REG(id, r)	(XL_BIT(10) | ((u64)(r) << 3) | ((u64)(id) << 28))
+#define AR_L		XL_BIT(13)
+#define AR_DPL3		(3u << 5)
+
+/* The guest at CPL @cpl executes @len bytes at CODE_GVA, which exit. */
+static int desc_exit(u32 reason, u64 info, u64 qual, const u8 *insn,
+		     unsigned int len, int cpl)
+{
+	memcpy(fake_mem(fk, CODE_GVA), insn, len);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_RIP, CODE_GVA);
+	fake_vmcs_set(fk, 0, VMCS_EXIT_INSN_LEN, len);
+	fake_vmcs_set(fk, 0, VMCS_EXIT_INSN_INFO, info);
+	fake_vmcs_set(fk, 0, VMCS_EXIT_QUALIFICATION, qual);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_CS_AR, AR_L | (cpl ? AR_DPL3 : 0));
+	fake_vmcs_set(fk, 0, VMCS_GUEST_SS_AR, cpl ? AR_DPL3 : 0);
+	return xl_engine_handle_exit(e, 0, reason);
+}
+
+static void desc_setup(void)
 {
 	eli_setup();
-	assert_int_equal(xl_engine_handle_exit(e, 0, EXIT_REASON_GDTR_IDTR),
+	fk->user_lo = USER_GVA;
+	fk->user_hi = USER_GVA + 0x1000;
+	fake_vmcs_set(fk, 0, VMCS_GUEST_GDTR_BASE, GDT_GVA);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_GDTR_LIMIT, 0x7f);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_LDTR_SELECTOR, 0);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_TR_SELECTOR, TR_SEL);
+}
+
+static void assert_stored_dt(u64 gva, u16 limit, u64 base)
+{
+	u8 want[10];
+
+	want[0] = limit;
+	want[1] = limit >> 8;
+	memcpy(want + 2, &base, 8);
+	assert_memory_equal(fake_mem(fk, gva), want, 10);
+}
+
+/*
+ * CPL 3 with CR4.UMIP clear: SIDT and SGDT store the guest's own
+ * registers (the IDTR saved at the switch, not the shadow IDT's), SLDT
+ * and STR to memory and to registers (zero-extended; a 0x66 prefix keeps
+ * the upper bits), RIP-relative addressing; each skipped, no fallback.
+ */
+static void test_desc_stores_emulated(void **state)
+{
+	/* sidt disp32 / sgdt disp32 (ModRM 0x0c/0x04, SIB 0x25) */
+	const u8 sidt[] = { 0x0f, 0x01, 0x0c, 0x25, 0, 0, 0, 0 };
+	const u8 sgdt[] = { 0x0f, 0x01, 0x04, 0x25, 0, 0, 0, 0 };
+	const u8 str_eax[] = { 0x0f, 0x00, 0xc8 };
+	const u8 str_ax[] = { 0x66, 0x0f, 0x00, 0xc8 };
+	/* sldt 0x1019(%rip): ModRM 0x05, disp32; RIP + 7 + 0x1019 */
+	const u8 sldt_rip[] = { 0x0f, 0x00, 0x05, 0x19, 0x10, 0, 0 };
+	/* str 0x10(%rbx,%rsi,4): base 3, index 6, scale 2 */
+	const u8 str_sib[] = { 0x0f, 0x00, 0x4c, 0xb3, 0x10 };
+	u64 info;
+
+	desc_setup();
+	assert_int_equal(desc_exit(EXIT_REASON_GDTR_IDTR, INFO_MEM64(1),
+				   USER_GVA, sidt, sizeof(sidt), 3),
+			 XL_EXIT_HANDLED);
+	assert_stored_dt(USER_GVA, 0xfff, IDT_GVA);
+	assert_int_equal(desc_exit(EXIT_REASON_GDTR_IDTR, INFO_MEM64(0),
+				   USER_GVA + 0x10, sgdt, sizeof(sgdt), 3),
+			 XL_EXIT_HANDLED);
+	assert_stored_dt(USER_GVA + 0x10, 0x7f, GDT_GVA);
+
+	fk->v[0].gpr[0] = ~0ULL;
+	assert_int_equal(desc_exit(EXIT_REASON_LDTR_TR, INFO_REG(1, 0), 0,
+				   str_eax, sizeof(str_eax), 3),
+			 XL_EXIT_HANDLED);
+	assert_int_equal(fk->v[0].gpr[0], TR_SEL);
+	fk->v[0].gpr[0] = ~0ULL;
+	assert_int_equal(desc_exit(EXIT_REASON_LDTR_TR, INFO_REG(1, 0), 0,
+				   str_ax, sizeof(str_ax), 3),
+			 XL_EXIT_HANDLED);
+	assert_int_equal(fk->v[0].gpr[0], ~0xffffULL | TR_SEL);
+
+	memset(fake_mem(fk, USER_GVA + 0x20), 0xa5, 2);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_LDTR_SELECTOR, 0x28);
+	assert_int_equal(desc_exit(EXIT_REASON_LDTR_TR, INFO_MEM64(0),
+				   0x1019, sldt_rip, sizeof(sldt_rip), 3),
+			 XL_EXIT_HANDLED);
+	assert_int_equal(*(u16 *)fake_mem(fk, USER_GVA + 0x20), 0x28);
+
+	info = (2u << 7) | (3u << 15) | (6u << 18) | (3u << 23) | 2 |
+	       ((u64)1 << 28);
+	fk->v[0].gpr[3] = USER_GVA;
+	fk->v[0].gpr[6] = 0x10;
+	assert_int_equal(desc_exit(EXIT_REASON_LDTR_TR, info, 0x10, str_sib,
+				   sizeof(str_sib), 3), XL_EXIT_HANDLED);
+	assert_int_equal(*(u16 *)fake_mem(fk, USER_GVA + 0x50), TR_SEL);
+
+	assert_int_equal(fk->v[0].skips, 6);
+	assert_int_equal(ctr().desc_emulated, 6);
+	assert_int_equal(ctr().desc_faults, 0);
+	assert_int_equal(fk->v[0].faults, 0);
+	assert_int_equal(ctr().lidt_disables, 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+}
+
+/*
+ * A CPL-3 SGDT at a kernel address: the guest's fault, queued by the
+ * store, and RIP stays; nothing written, still direct. With CR4.UMIP set
+ * it is the hypervisor's to answer (#GP).
+ */
+static void test_desc_store_faults_and_umip(void **state)
+{
+	const u8 sgdt[] = { 0x0f, 0x01, 0x04, 0x25, 0, 0, 0, 0 };
+
+	desc_setup();
+	memset(fake_mem(fk, KERNEL_GVA), 0xa5, 16);
+	assert_int_equal(desc_exit(EXIT_REASON_GDTR_IDTR, INFO_MEM64(0),
+				   KERNEL_GVA, sgdt, sizeof(sgdt), 3),
+			 XL_EXIT_HANDLED);
+	assert_int_equal(fk->v[0].faults, 1);
+	assert_int_equal(fk->v[0].skips, 0);
+	assert_int_equal(*(u64 *)fake_mem(fk, KERNEL_GVA),
+			 0xa5a5a5a5a5a5a5a5ULL);
+	/* the same at CPL 0 is allowed */
+	assert_int_equal(desc_exit(EXIT_REASON_GDTR_IDTR, INFO_MEM64(0),
+				   KERNEL_GVA, sgdt, sizeof(sgdt), 0),
+			 XL_EXIT_HANDLED);
+	assert_stored_dt(KERNEL_GVA, 0x7f, GDT_GVA);
+	fake_vmcs_set(fk, 0, VMCS_CR4_READ_SHADOW, X86_CR4_UMIP);
+	assert_int_equal(desc_exit(EXIT_REASON_GDTR_IDTR, INFO_MEM64(0),
+				   USER_GVA, sgdt, sizeof(sgdt), 3),
 			 XL_EXIT_NOT_HANDLED);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(ctr().lidt_disables, 0);
+}
+
+/*
+ * LIDT (and the other loads, CPL 0 only): the guest changes its tables.
+ * ELI's answer: its own IDTR back for good on this vCPU; the exit is
+ * handled without moving RIP, so it runs the instruction again itself.
+ */
+static void test_eli_lidt_disables(void **state)
+{
+	const u8 lidt[] = { 0x0f, 0x01, 0x1c, 0x25, 0, 0, 0, 0 };
 	enum xl_eli_off off;
 
+	desc_setup();
+	assert_int_equal(desc_exit(EXIT_REASON_GDTR_IDTR, INFO_MEM64(3),
+				   USER_GVA, lidt, sizeof(lidt), 0),
+			 XL_EXIT_HANDLED);
+	assert_int_equal(fk->v[0].skips, 0);
 	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
 	assert_int_equal(off, XL_ELI_OFF_LIDT);
 	assert_vmcs_original(0);
@@ -313,6 +467,40 @@ static void test_eli_lidt_disables(void **state)
 	/* The other vCPU still goes direct. */
 	assert_int_equal(xl_engine_before_entry(e, 1), 0);
 	assert_int_equal(sidt_state(1, NULL), XL_SIDT_DIRECT);
+}
+
+/*
+ * No direct mode in a nested guest: leaving it right before the switch
+ * to L2 restores every value of the L1 VMCS; while the vCPU runs L2 the
+ * engine writes nothing (the VMCS is L2's) and takes no exit, not even
+ * an #NP that looks like a host vector's; back in L1, direct again. A
+ * vCPU found in L2 with the engine's values still in L1's VMCS: -EBUSY.
+ */
+static void test_nested_guest_never_direct(void **state)
+{
+	eli_setup();
+	assert_int_equal(xl_engine_nested_enter(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
+	assert_vmcs_original(0);
+	assert_int_equal(ctr().nested_leaves, 1);
+
+	fk->v[0].nested = true;
+	fk->v[0].writes = 0;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(fk->v[0].writes, 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
+	assert_int_equal(np_exit(0, 0xec), XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->nr_reraise, 0);
+	assert_int_equal(ctr().nested_entries, 1);
+
+	fk->v[0].nested = false;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+
+	fk->v[0].nested = true;
+	fk->v[0].writes = 0;
+	assert_int_equal(xl_engine_before_entry(e, 0), -EBUSY);
+	assert_int_equal(fk->v[0].writes, 0);
 }
 
 static int timer_exit(u32 vcpu)
@@ -805,6 +993,9 @@ int main(void)
 		T(test_eli_eoi_of_direct_vector_goes_physical),
 		T(test_unowned_vector_refused),
 		T(test_eli_lidt_disables),
+		T(test_desc_stores_emulated),
+		T(test_desc_store_faults_and_umip),
+		T(test_nested_guest_never_direct),
 		T(test_guard_if_clear),
 		T(test_guard_progress_resets),
 		T(test_guard_never_eoi),

@@ -3,7 +3,9 @@
 # hooks its VM entry/exit, and xl-elitest (tests/vm/src/xl-elitest.c)
 # runs a spinning 64-bit guest through baseline, eli, did, back to
 # baseline, and a guest that keeps interrupts off; KVM's own exit
-# counters give exits per interrupt. Standalone (xltest=bochs-eli) or
+# counters give exits per interrupt. Then a hostile guest (xl-elitest
+# hostile: the registration hypercall from CPL 3 and with pages the host
+# must not write, descriptor-table instructions at CPL 3 in direct mode). Standalone (xltest=bochs-eli) or
 # sourced by bochs-tier.sh with XL_NO_DONE=1.
 #   XLELI {json}: the figures, saved by the host side
 command -v xl_done >/dev/null 2>&1 || . /tests/lib.sh
@@ -35,12 +37,18 @@ else
 		xl_fail eli-module-loads "modprobe exitless experimental=$exp"
 	fi
 	e9 eli-loaded
-	if [ "$exp" = 1 ]; then
-		xl-elitest "$n"
-	else
-		xl-elitest "$n" refused
+	# xl_eli_parts=hostile: only the hostile guest (a shorter boot)
+	parts=$(cmdarg xl_eli_parts)
+	rc=0
+	if [ "$exp" != 1 ]; then
+		xl-elitest "$n" refused || rc=$?
+	elif [ "${parts:-all}" != hostile ]; then
+		xl-elitest "$n" || rc=$?
 	fi
-	rc=$?
+	if [ "$exp" = 1 ]; then
+		e9 eli-hostile
+		xl-elitest "$n" hostile || rc=$?
+	fi
 	e9 eli-done rc=$rc
 	cat /sys/kernel/debug/exitless/hooks | sed 's/^/XLINFO hooks[end] /'
 	dmesg | grep exitless | tail -40 | sed 's/^/    /'

@@ -8,7 +8,7 @@
  * the stand-in for an assigned device's MSI: a host vector of the VM's on
  * the vCPU's CPU, handled by the host (injected) when it lands there.
  *
- *   xl-elitest [COUNT [nodid|refused]]
+ *   xl-elitest [COUNT [nodid|refused|hostile]]
  *       baseline (test device, then KVM_SIGNAL_MSI), eli (test device,
  *       then KVM_SIGNAL_MSI through injection mode), did (virtual
  *       interrupts through the module), an assigned IRQ bound the way
@@ -24,7 +24,10 @@
  * lost interrupt shows as a timeout.
  * Output: XLTEST PASS|FAIL|SKIP lines and one "XLELI {json}" line.
  * "nodid" skips the did batch; "refused": hooks only, eli/did must be
- * refused (exitless.ko without experimental=1).
+ * refused (exitless.ko without experimental=1); "hostile": only the
+ * hostile guest (hostile_part: the registration hypercall from CPL 3 and
+ * with pages the host must not write, descriptor-table instructions at
+ * CPL 3 in direct mode).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,6 +41,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,7 +60,21 @@
 #define COUNTS		0x7100	/* u32 per vector */
 #define CODE		0x8000
 #define STUBS		0x9000	/* 32 bytes per vector */
+#define VICTIM		0xa000	/* a guest-kernel page (supervisor only) */
+#define UDATA		0xb000	/* the user-mode part's data, see U_* */
+#define TSS		0xc000	/* 64-bit TSS: RSP0 for interrupts at CPL 3 */
+#define USTACK_TOP	0x1e000	/* user-mode stack (through USER_ALIAS) */
 #define STACK_TOP	0x20000
+/*
+ * Guest-virtual windows on the same 2 MiB of guest RAM (2 MiB pages, PD
+ * entries 1-4): user-accessible, read-only, not present, and one that
+ * translates to a guest-physical address outside guest RAM.
+ */
+#define USER_ALIAS	0x200000
+#define RO_ALIAS	0x400000
+#define UNMAPPED	0x600000
+#define NOT_RAM		0x800000
+#define NOT_RAM_GPA	0x40000000ull
 
 #define D_HC_RET	0x00	/* what the registration VMCALL returned */
 #define HC_NOT_RUN	0x584c4e4f5452554eULL	/* D_HC_RET before the guest ran */
@@ -65,6 +83,27 @@
 #define D_HANG_SPIN	0x18
 #define D_HANG_DONE	0x20	/* guest: windows with IF=0 completed */
 #define D_HALT		0x28	/* host sets 1: guest waits in HLT (IF=1) */
+#define D_CMD		0x30	/* host sets a GCMD_*, the guest clears it */
+#define D_ARG0		0x38	/* GCMD_HC: RAX of the VMCALL */
+#define D_ARG1		0x40	/* GCMD_HC: RBX of the VMCALL */
+#define D_RES		0x48	/* GCMD_HC: RAX after it */
+#define D_KSP		0x50	/* kernel RSP while in user mode */
+#define D_CMD_DONE	0x58	/* commands completed */
+
+#define GCMD_HC		1	/* VMCALL at CPL 0 with D_ARG0/D_ARG1 */
+#define GCMD_USER	2	/* run the user-mode part (U_OP) at CPL 3 */
+
+#define U_OP		0x00	/* 1: VMCALL with U_ARG, 2: descriptor loop */
+#define U_ITER		0x08	/* iterations of the descriptor loop */
+#define U_HC_RET	0x10	/* what the CPL-3 VMCALL returned */
+#define U_ARG		0x18	/* RBX of the CPL-3 VMCALL */
+#define U_SGDT		0x20	/* 10 bytes each: limit, base */
+#define U_SIDT		0x30
+#define U_SLDT_M	0x40	/* SLDT/STR to memory: 2 bytes */
+#define U_STR_M		0x48
+#define U_SLDT_R	0x50	/* SLDT/STR to a 64-bit register, which held -1 */
+#define U_STR_R		0x58
+#define TR_SEL		0x30	/* the TSS selector STR must return */
 
 #define VEC_ELI_GUEST	0x51	/* the test device's vector in the guest */
 #define VEC_MSI_GUEST	0x61	/* the test MSI's guest vector... */
@@ -92,7 +131,9 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	cmpq $0, 0x7028\n"		/* D_HALT: wait in HLT */
     "	je 4f\n"
     "	hlt\n"
-    "4:	cmpq $0, 0x7010\n"
+    "4:	cmpq $0, 0x7030\n"		/* D_CMD */
+    "	jne cmd\n"
+    "	cmpq $0, 0x7010\n"
     "	je 1b\n"
     "	cli\n"				/* IF=0 for D_HANG iterations */
     "2:	incq 0x7018\n"
@@ -104,6 +145,69 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	incq 0x7020\n"			/* D_HANG_DONE */
     "	sti\n"
     "	jmp 1b\n"
+    /* a command of the host (D_CMD) */
+    "cmd:	cmpq $1, 0x7030\n"
+    "	jne 5f\n"
+    "	mov 0x7038, %rax\n"		/* GCMD_HC: VMCALL at CPL 0 */
+    "	mov 0x7040, %rbx\n"
+    "	vmcall\n"
+    "	mov %rax, 0x7048\n"
+    "	jmp cmd_done\n"
+    "5:	cmpq $2, 0x7030\n"
+    "	jne cmd_done\n"
+    "	cli\n"				/* GCMD_USER: to CPL 3 */
+    "	mov $0xc0000082, %ecx\n"	/* LSTAR: SYSCALL comes back here */
+    "	lea user_ret(%rip), %rax\n"
+    "	mov %rax, %rdx\n"
+    "	shr $32, %rdx\n"
+    "	wrmsr\n"
+    "	mov $0xc0000081, %ecx\n"	/* STAR: kernel CS 0x08, SS 0x10 */
+    "	xor %eax, %eax\n"
+    "	mov $8, %edx\n"
+    "	wrmsr\n"
+    "	mov $0xc0000084, %ecx\n"	/* SFMASK: IF off in the kernel */
+    "	mov $0x200, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	mov %rsp, 0x7050\n"
+    "	push $0x23\n"			/* SS: user data, RPL 3 */
+    "	push $0x21e000\n"		/* RSP: USER_ALIAS + USTACK_TOP */
+    "	push $0x202\n"			/* RFLAGS: IF */
+    "	push $0x1b\n"			/* CS: user code, RPL 3 */
+    "	lea user_code(%rip), %rax\n"
+    "	add $0x200000, %rax\n"		/* its USER_ALIAS address */
+    "	push %rax\n"
+    "	iretq\n"
+    "user_ret:\n"			/* SYSCALL from CPL 3 */
+    "	mov 0x7050, %rsp\n"
+    "cmd_done:\n"
+    "	movq $0, 0x7030\n"
+    "	incq 0x7058\n"			/* D_CMD_DONE */
+    "	sti\n"
+    "	jmp 1b\n"
+    /* CPL 3, through USER_ALIAS: UDATA is at 0x20b000 */
+    "user_code:\n"
+    "	cmpq $1, 0x20b000\n"		/* U_OP */
+    "	jne 6f\n"
+    "	mov $0x584c0001, %eax\n"	/* XL_HC_SHADOW_IDT */
+    "	mov 0x20b018, %rbx\n"		/* U_ARG */
+    "	vmcall\n"
+    "	mov %rax, 0x20b010\n"		/* U_HC_RET */
+    "	jmp 8f\n"
+    "6:	mov 0x20b008, %rcx\n"		/* U_ITER */
+    "7:	sgdt 0x20b020\n"
+    "	sidt 0x20b030\n"
+    "	sldt 0x20b040\n"
+    "	str 0x20b048\n"
+    "	mov $-1, %rax\n"
+    "	sldt %rax\n"
+    "	mov %rax, 0x20b050\n"
+    "	mov $-1, %rax\n"
+    "	str %rax\n"
+    "	mov %rax, 0x20b058\n"
+    "	dec %rcx\n"
+    "	jnz 7b\n"
+    "8:	syscall\n"
     "guest_code_end:\n"
     /* vectors 0-31: report the exception through port 0x81, stop */
     "	.balign 32\n"
@@ -144,11 +248,13 @@ static int kvm_fd, vm_fd, vcpu_fd, xl_fd;
 static uint8_t *mem;
 static struct kvm_run *run;
 static volatile int vcpu_done;
+static pthread_t vcpu_th;
 static char vcpu_why[128];
 static int failures;
 static uint64_t vm_id;
 
 #define U64(off)	(*(volatile uint64_t *)(mem + DATA + (off)))
+#define UD64(off)	(*(volatile uint64_t *)(mem + UDATA + (off)))
 #define COUNT(v)	(*(volatile uint32_t *)(mem + COUNTS + 4 * (v)))
 
 static void result(int ok, const char *name, const char *fmt, ...)
@@ -401,14 +507,28 @@ static int setup_vm(void)
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &r))
 		return -1;
 
-	/* identity map of 2 MiB, one large page (SDM vol.3 4.5) */
-	*(uint64_t *)(mem + PML4) = PDPT | 3;
-	*(uint64_t *)(mem + PDPT) = PD | 3;
-	*(uint64_t *)(mem + PD) = 0x83;
+	/*
+	 * Identity map of 2 MiB, one large page, supervisor only, and the
+	 * windows USER_ALIAS (user), RO_ALIAS (read-only), UNMAPPED and
+	 * NOT_RAM (SDM vol.3 4.5: P 0, R/W 1, U/S 2, PS 7).
+	 */
+	*(uint64_t *)(mem + PML4) = PDPT | 7;
+	*(uint64_t *)(mem + PDPT) = PD | 7;
+	p = (uint64_t *)(mem + PD);
+	p[0] = 0x83;
+	p[USER_ALIAS >> 21] = 0x87;
+	p[RO_ALIAS >> 21] = 0x81;
+	p[UNMAPPED >> 21] = 0;
+	p[NOT_RAM >> 21] = NOT_RAM_GPA | 0x83;
 	p = (uint64_t *)(mem + GDT);
 	p[0] = 0;
 	p[1] = 0x00af9a000000ffffULL;	/* 0x08: 64-bit code */
 	p[2] = 0x00cf92000000ffffULL;	/* 0x10: data */
+	p[3] = 0x00affa000000ffffULL;	/* 0x18: 64-bit code, DPL 3 */
+	p[4] = 0x00cff2000000ffffULL;	/* 0x20: data, DPL 3 */
+	/* 64-bit TSS (SDM vol.3 8.7): RSP0, no I/O bitmap */
+	*(uint64_t *)(mem + TSS + 4) = STACK_TOP;
+	*(uint16_t *)(mem + TSS + 0x66) = 0x68;
 	/* 64-bit interrupt gates, DPL 0 (SDM vol.3 6.14.1) */
 	for (i = 0; i < 256; i++) {
 		uint64_t off = STUBS + 32 * i;
@@ -443,13 +563,19 @@ static int setup_vm(void)
 	seg64(&sr.ds, 0x10, 0);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
 	sr.gdt.base = GDT;
-	sr.gdt.limit = 3 * 8 - 1;
+	sr.gdt.limit = 8 * 8 - 1;
+	memset(&sr.tr, 0, sizeof(sr.tr));
+	sr.tr.selector = TR_SEL;
+	sr.tr.base = TSS;
+	sr.tr.limit = 0x67;
+	sr.tr.type = 11;		/* 64-bit TSS, busy */
+	sr.tr.present = 1;
 	sr.idt.base = IDT;
 	sr.idt.limit = 256 * 16 - 1;
 	sr.cr3 = PML4;
 	sr.cr4 = 0x20;			/* PAE */
-	sr.cr0 = 0x80000011;		/* PG | ET | PE */
-	sr.efer = 0x500;		/* LMA | LME */
+	sr.cr0 = 0x80010011;		/* PG | WP | ET | PE */
+	sr.efer = 0x501;		/* LMA | LME | SCE */
 	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sr))
 		return -1;
 	regs.rip = CODE;
@@ -891,6 +1017,161 @@ static unsigned int assigned_irq_part(struct batch *b, int *nb,
 	return irq;
 }
 
+/* One GCMD_* for the guest; 0 once it completed, -1 on a timeout. */
+static int guest_cmd(uint64_t cmd, double tmo)
+{
+	uint64_t done = U64(D_CMD_DONE);
+	double end = now() + tmo;
+
+	U64(D_CMD) = cmd;
+	while (U64(D_CMD_DONE) == done) {
+		if (vcpu_done || now() > end)
+			return -1;
+		sched_yield();
+	}
+	return 0;
+}
+
+/* The registration VMCALL at CPL 0 with RBX = @gva: what RAX came back. */
+static int64_t guest_hc(uint64_t nr, uint64_t gva)
+{
+	U64(D_ARG0) = nr;
+	U64(D_ARG1) = gva;
+	U64(D_RES) = 0x5a5a;
+	if (guest_cmd(GCMD_HC, 10.0))
+		return INT64_MIN;
+	return (int64_t)U64(D_RES);
+}
+
+/* "WARNING:" lines in the kernel log (klogctl, as dmesg reads it). */
+static int kernel_warnings(void)
+{
+	static char buf[1 << 20];
+	int n = klogctl(3, buf, sizeof(buf) - 1), c = 0;	/* READ_ALL */
+	char *p = buf;
+
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	while ((p = strstr(p, "WARNING:"))) {
+		c++;
+		p++;
+	}
+	return c;
+}
+
+static int page_is(unsigned int gpa, uint8_t byte)
+{
+	int i;
+
+	for (i = 0; i < 4096; i++)
+		if (mem[gpa + i] != byte)
+			return 0;
+	return 1;
+}
+
+
+/*
+ * A hostile guest (DESIGN.md, safety rules). The registration hypercall:
+ * from CPL 3 against a guest-kernel page (refused, the page unchanged),
+ * at CPL 0 with pages the host must not write (not mapped, read-only,
+ * not guest RAM), unregistering and registering again; every refusal
+ * counted. Then, in eli with the vCPU in direct mode, CPL-3 code running
+ * SGDT, SIDT, SLDT and STR in a loop with CR4.UMIP clear: the guest gets
+ * its own descriptor-table registers (not the shadow IDT's), the host no
+ * WARNING (KVM's handle_desc warns when it emulates them without UMIP)
+ * and the vCPU stays in direct mode.
+ */
+static void hostile_part(void)
+{
+	uint64_t err0, hc0, lidt0, iter = 50;
+	int64_t r, ro, unm, nram, unreg, again;
+	const char *st;
+	int w0, w1, ret;
+	char vc[256];
+
+	err0 = hooks_num("hypercall_errors");
+	hc0 = hooks_num("hypercalls");
+	memset(mem + VICTIM, 0xa5, 4096);
+	UD64(U_OP) = 1;
+	UD64(U_ARG) = VICTIM;
+	UD64(U_HC_RET) = 0x5a5a;
+	ret = guest_cmd(GCMD_USER, 10.0);
+	r = (int64_t)UD64(U_HC_RET);
+	result(!ret && r == -EPERM && page_is(VICTIM, 0xa5),
+	       "hostile-hc-from-cpl3-refused",
+	       "%s; VMCALL from CPL 3 with a kernel page returned %lld, the page %s",
+	       ret ? "guest did not come back" : "ok", (long long)r,
+	       page_is(VICTIM, 0xa5) ? "unchanged" :
+	       page_is(VICTIM, 0) ? "ZEROED" : "CHANGED");
+
+	memset(mem + VICTIM, 0xa5, 4096);
+	unm = guest_hc(XL_HC_SHADOW_IDT, UNMAPPED);
+	ro = guest_hc(XL_HC_SHADOW_IDT, RO_ALIAS + VICTIM);
+	nram = guest_hc(XL_HC_SHADOW_IDT, NOT_RAM);
+	result(unm == -EFAULT && ro == -EFAULT && nram == -EFAULT &&
+	       page_is(VICTIM, 0xa5), "hostile-hc-page-validated",
+	       "not mapped %lld, read-only %lld, not guest RAM %lld (want -%d each); read-only page %s",
+	       (long long)unm, (long long)ro, (long long)nram, EFAULT,
+	       page_is(VICTIM, 0xa5) ? "unchanged" : "CHANGED");
+	unreg = guest_hc(XL_HC_SHADOW_IDT_RELEASE, 0);
+	st = hooks_line("shadow_gva");
+	result(unreg == 0 && strstr(st, "shadow_gva 0x0 "),
+	       "hostile-hc-unregister", "returned %lld: %.200s",
+	       (long long)unreg, st);
+	again = guest_hc(XL_HC_SHADOW_IDT, SHADOW);
+	result(again == 0 && strstr(hooks_line("shadow_gva"), "shadow_gva 0x6000 "),
+	       "hostile-hc-register-again", "returned %lld", (long long)again);
+	result(hooks_num("hypercall_errors") - err0 == 4 &&
+	       hooks_num("hypercalls") - hc0 == 6, "hostile-hc-errors-counted",
+	       "hypercalls +%llu, errors +%llu (want 6 and 4)",
+	       (unsigned long long)(hooks_num("hypercalls") - hc0),
+	       (unsigned long long)(hooks_num("hypercall_errors") - err0));
+
+	ret = set_mode(XL_IOC_MODE_ELI);
+	result(!ret, "hostile-eli-mode-set", "%s", ret ? strerror(-ret) : "ok");
+	if (ret)
+		return;
+	usleep(200000);
+	snprintf(vc, sizeof(vc), "%s", hooks_line("vcpu 0 sidt_state"));
+	result(strstr(vc, "sidt_state 1 eli_off 0") != NULL,
+	       "hostile-direct-before-desc", "%s", vc);
+	w0 = kernel_warnings();
+	lidt0 = hooks_num("lidt_disables");
+	UD64(U_OP) = 2;
+	UD64(U_ITER) = iter;
+	memset(mem + UDATA + U_SGDT, 0, 0x40);
+	ret = guest_cmd(GCMD_USER, 30.0);
+	w1 = kernel_warnings();
+	result(!ret && *(uint16_t *)(mem + UDATA + U_SGDT) == 8 * 8 - 1 &&
+	       *(uint64_t *)(mem + UDATA + U_SGDT + 2) == GDT &&
+	       *(uint16_t *)(mem + UDATA + U_SIDT) == 256 * 16 - 1 &&
+	       *(uint64_t *)(mem + UDATA + U_SIDT + 2) == IDT &&
+	       *(uint16_t *)(mem + UDATA + U_SLDT_M) == 0 &&
+	       *(uint16_t *)(mem + UDATA + U_STR_M) == TR_SEL &&
+	       UD64(U_SLDT_R) == 0 && UD64(U_STR_R) == TR_SEL,
+	       "hostile-desc-cpl3-values",
+	       "%s; sgdt %#x/%#llx sidt %#x/%#llx sldt %#x str %#x, to a register: %#llx %#llx",
+	       ret ? "guest did not come back" : "ok",
+	       *(uint16_t *)(mem + UDATA + U_SGDT),
+	       (unsigned long long)*(uint64_t *)(mem + UDATA + U_SGDT + 2),
+	       *(uint16_t *)(mem + UDATA + U_SIDT),
+	       (unsigned long long)*(uint64_t *)(mem + UDATA + U_SIDT + 2),
+	       *(uint16_t *)(mem + UDATA + U_SLDT_M),
+	       *(uint16_t *)(mem + UDATA + U_STR_M),
+	       (unsigned long long)UD64(U_SLDT_R),
+	       (unsigned long long)UD64(U_STR_R));
+	result(w0 >= 0 && w1 == w0, "hostile-desc-no-host-warning",
+	       "%d new WARNING lines in the kernel log after %llu x SGDT, SIDT, SLDT, STR (x2) at CPL 3",
+	       w1 - w0, (unsigned long long)iter);
+	snprintf(vc, sizeof(vc), "%s", hooks_line("vcpu 0 sidt_state"));
+	result(strstr(vc, "sidt_state 1 eli_off 0") &&
+	       hooks_num("lidt_disables") == lidt0,
+	       "hostile-desc-eli-stays-on", "%s; lidt_disables +%llu", vc,
+	       (unsigned long long)(hooks_num("lidt_disables") - lidt0));
+	show_hooks("hostile-desc");
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int count = argc > 1 ? atoi(argv[1]) : 1000;
@@ -898,12 +1179,13 @@ int main(int argc, char **argv)
 	int do_did = !(argc > 2 && !strcmp(argv[2], "nodid"));
 	/* "refused": eli/did must be refused (module without experimental) */
 	int refused = argc > 2 && !strcmp(argv[2], "refused");
+	/* "hostile": only the hostile guest (hostile_part) */
+	int hostile = argc > 2 && !strcmp(argv[2], "hostile");
 	struct batch b[16] = {
 		{ .name = "baseline-dev" }, { .name = "baseline-msi" },
 		{ .name = "eli-dev" },
 	};
 	struct xl_attach at = { .size = sizeof(at) };
-	pthread_t th;
 	uint64_t g0, g1, f0, f1;
 	int done;
 	double end;
@@ -928,7 +1210,7 @@ int main(int argc, char **argv)
 	}
 	vm_id = at.vm_id;
 	result(1, "eli-attach", "vm %llu", (unsigned long long)vm_id);
-	pthread_create(&th, NULL, vcpu_thread, NULL);
+	pthread_create(&vcpu_th, NULL, vcpu_thread, NULL);
 
 	/* the guest registered its shadow page and spins */
 	end = now() + 20;
@@ -943,6 +1225,10 @@ int main(int argc, char **argv)
 		result(U64(D_HC_RET) == 0, "eli-shadow-page-registered",
 		       "VMCALL returned %lld", (long long)U64(D_HC_RET));
 	show_hooks("attached");
+	if (hostile) {
+		hostile_part();
+		goto detach;
+	}
 
 	/* the stand-in for a passthrough device's MSI (kmod/test_dev.h) */
 	ret = selftest("device %llu %u 0", (unsigned long long)vm_id,
@@ -1052,6 +1338,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)(g1 - g0),
 		       (unsigned long long)(f1 - f0));
 	}
+detach:
 	/* detach with the vCPU still running, then stop it */
 	printf("XLINFO detaching\n");
 	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
@@ -1059,13 +1346,15 @@ int main(int argc, char **argv)
 	result(!ret, "eli-detach", "%s", ret ? strerror(errno) : "ok");
 	vcpu_done = 1;
 	run->immediate_exit = 1;
-	pthread_kill(th, SIGUSR1);
-	pthread_join(th, NULL);
+	pthread_kill(vcpu_th, SIGUSR1);
+	pthread_join(vcpu_th, NULL);
 
-	printf("XLELI {\"count\":%u,\"batches\":[", count);
-	for (i = 0; i < nb; i++)
-		print_batch(&b[i], i == nb - 1);
-	printf("]}\n");
+	if (!hostile) {
+		printf("XLELI {\"count\":%u,\"batches\":[", count);
+		for (i = 0; i < nb; i++)
+			print_batch(&b[i], i == nb - 1);
+		printf("]}\n");
+	}
 
 	/* baseline numbers, handled == sent */
 	for (i = 0; i < nb; i++) {

@@ -770,7 +770,7 @@ static void run_batch(struct batch *b, int how, unsigned int count,
 	b->handled = COUNT(gvec);
 	stats_end(b, &s);
 	/* one progress line per batch (make run follows the console) */
-	printf("XLBATCH %s: %u sent, %u handled, %u lost, %llu exits in %.1f ms\n",
+	printf("XLBATCH %s: %u sent, %u handled, %u lost, %llu exits in %.1f ms of guest time\n",
 	       b->name, b->sent, b->handled, b->lost,
 	       (unsigned long long)b->exits, b->seconds * 1e3);
 }

@@ -111,6 +111,7 @@ def main():
                 "exits_per_irq_excl_eoi":
                     b["exits_per_irq_excl_host_irqs_and_eoi"],
                 "host_irq_exits": b.get("host_irq_exits"),
+                "latency_us": b.get("latency_us"),
             }
             bad += b["lost"] > 0 or b["handled"] != b["sent"]
         elif measured is not None:
@@ -137,6 +138,10 @@ def main():
 
     o = a.origin
     rig = measured.get("rig", {})
+    if o == "MEASURED":
+        # eli-result.py describes the emulated host; this ran here
+        rig = {"label": "MEASURED on this host's VT-x: exit counts are "
+                        "KVM's own", "origin": "MEASURED"}
     if a.platform:
         print(a.platform)
     print("origin: %s" % rig.get("label", o))
@@ -145,23 +150,31 @@ def main():
     print("MODELLED: the reference model (model/), same interrupts, same "
           "paths")
     print()
-    f = "%-9s %-36s %6s %7s %5s  %9s %9s  %9s %9s"
-    print(f % ("", "", "", "", "", o, "", "MODELLED", ""))
-    print(f % ("mode", "path", "sent", "handled", "lost", "exits/irq",
-               "w/o EOI", "exits/irq", "w/o EOI"))
+    # latency means something only on a real host (MEASURED)
+    lat = o == "MEASURED"
+    f = "%-9s %-36s %6s %7s %5s  %9s %9s  %9s %9s" + \
+        ("  %8s %8s" if lat else "")
+    head = ["", "", "", "", "", o, "", "MODELLED", ""]
+    print(f % tuple(head + ([o, ""] if lat else [])))
+    print(f % tuple(["mode", "path", "sent", "handled", "lost", "exits/irq",
+                     "w/o EOI", "exits/irq", "w/o EOI"] +
+                    (["p50 us", "p99 us"] if lat else [])))
     for r in rows:
         m = r["modelled"] or {}
         x = r.get(o.lower())
+        model = [fmt(m.get("exits_per_irq")),
+                 fmt(m.get("exits_per_irq_excl_eoi"))]
         if x:
-            print(f % (r["mode"], r["path"], x["sent"], x["handled"],
-                       x["lost"], fmt(x["exits_per_irq"]),
-                       fmt(x["exits_per_irq_excl_eoi"]),
-                       fmt(m.get("exits_per_irq")),
-                       fmt(m.get("exits_per_irq_excl_eoi"))))
+            lu = x.get("latency_us") or {}
+            lcols = ["%.1f" % lu["p50"] if "p50" in lu else "-",
+                     "%.1f" % lu["p99"] if "p99" in lu else "-"]
+            print(f % tuple([r["mode"], r["path"], x["sent"], x["handled"],
+                             x["lost"], fmt(x["exits_per_irq"]),
+                             fmt(x["exits_per_irq_excl_eoi"])] + model +
+                            (lcols if lat else [])))
         else:
-            print(f % (r["mode"], r["path"], "", "", "", "-", "-",
-                       fmt(m.get("exits_per_irq")),
-                       fmt(m.get("exits_per_irq_excl_eoi"))))
+            print(f % tuple([r["mode"], r["path"], "", "", "", "-", "-"] +
+                            model + (["-", "-"] if lat else [])))
             print("          %s" % r["not_run"])
     print()
     print("exits/irq: VM exits per delivered interrupt counted by KVM, the "
@@ -169,12 +182,20 @@ def main():
     print("interrupts on that CPU left out; w/o EOI: the same without the "
           "guest's EOI exit.")
     apic = (rig.get("host_apic") or "").lower()
-    if not ("x2apic enabled" in apic or "routing to physical x2apic" in apic
+    if apic and not ("x2apic enabled" in apic or "routing to physical x2apic" in apic
             or "routing to cluster x2apic" in apic):
         print("On an xAPIC host the guest's EOI exits in every mode (the "
               "x2APIC EOI MSR cannot be")
         print("passed through); the model assumes x2APIC, so compare the "
               "w/o EOI columns.")
+    if lat:
+        print("p50/p99 us: round trip of each interrupt, from the send call "
+              "to the guest's handler count")
+        print("seen by the sender (send path and polling included, the same "
+              "in every mode).")
+    else:
+        print("Latency is not shown: the emulator's clock says nothing about "
+              "hardware (the JSON keeps it).")
     print("%s lost." % ("Nothing" if not bad else "%d batches" % bad))
     if a.json:
         out = {"platform": a.platform, "origin": o, "rig": rig,

@@ -55,6 +55,12 @@ if [ -n "$saved" ]; then
 	check table-row-did grep -qE '^did +virtual \(physical IPI' "$T/out"
 	check table-row-pi-not-run grep -qE 'not run: exitless.ko cannot enter pi' "$T/out"
 	check table-json-rows jq -e '[.rows[] | select(.emulated)] | length >= 8' "$T/t.json"
+	# measured on a real host: latency columns; emulated: said why not
+	jq '.batches[] |= (.latency_us = {"p50": 12.5, "p99": 40.1})' "$saved" >"$T/lat.json"
+	expect table-measured-latency 0 '^eli +device \(test device.* 12\.5 +40\.1$' -- \
+		python3 bench/modes-table.py --modelled "$M" --measured "$T/lat.json" --origin MEASURED
+	expect table-emulated-no-latency 0 '^Latency is not shown: the emulator' -- \
+		python3 bench/modes-table.py --modelled "$M" --measured "$T/lat.json"
 	jq '(.batches[] | select(.name == "eli-dev")) |= (.lost = 1 | .handled = .sent - 1)' \
 		"$saved" >"$T/lost.json"
 	expect table-lost-fails 1 '^1 batches lost' -- \
@@ -90,6 +96,9 @@ else
 		check table-eli-row grep -qE '^eli +device \(test device, shadow IDT\) +[0-9]+ +[0-9]+ +0 ' "$T/run"
 		check table-did-row grep -qE '^did +virtual \(physical IPI\) +[0-9]+ +[0-9]+ +0 ' "$T/run"
 		check table-json grep -qE 'table data in .*/run/modes-.*\.json' "$T/run"
+		json=$(sed -nE 's/.*table data in (.*\.json)$/\1/p' "$T/run")
+		check json-latency-kept jq -e '[.rows[] | select(.emulated) |
+			.emulated.latency_us.p50 > 0] | all and length > 0' "$json"
 	fi
 fi
 summary run

@@ -603,7 +603,30 @@ struct batch {
 	uint64_t host_irq_exits, dev_irq_exits, dev_in_host, eois, wakeups;
 	uint64_t halt_exits, host_np, reraised, np_injected, not_in_service;
 	double seconds;
+	double lat_p50, lat_p99;	/* round trip per interrupt, seconds */
 };
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Round trip of each handled interrupt: from the send call to the moment
+ * this thread sees the guest's handler count move. It includes the send
+ * path (ioctl or debugfs write) and the polling, the same in every mode;
+ * on an emulator it is the emulator's time.
+ */
+static void latency_percentiles(struct batch *b, double *lat, unsigned int n)
+{
+	if (!n)
+		return;
+	qsort(lat, n, sizeof(*lat), cmp_double);
+	b->lat_p50 = lat[n / 2];
+	b->lat_p99 = lat[n * 99 / 100 < n ? n * 99 / 100 : n - 1];
+}
 
 /* What one batch's figures are the difference of. */
 struct snap {
@@ -718,14 +741,16 @@ static void stats_end(struct batch *b, const struct snap *s0)
 static void run_batch(struct batch *b, int how, unsigned int count,
 		      unsigned int gvec, unsigned int send_vec)
 {
+	double *lat = calloc(count ? count : 1, sizeof(*lat));
+	unsigned int i, miss = 0, nlat = 0;
 	struct snap s;
-	unsigned int i, miss = 0;
 
 	memset(&b->want, 0, sizeof(*b) - sizeof(b->name));
 	b->want = count;
 	stats_begin(b, &s);
 	for (i = 0; i < count && !vcpu_done; i++) {
 		uint32_t before = COUNT(gvec);
+		double t0 = now();
 		int ret, tries = 0;
 
 		do {
@@ -765,10 +790,14 @@ static void run_batch(struct batch *b, int how, unsigned int count,
 			}
 		} else {
 			miss = 0;
+			if (lat)
+				lat[nlat++] = now() - t0;
 		}
 	}
 	b->handled = COUNT(gvec);
 	stats_end(b, &s);
+	latency_percentiles(b, lat, nlat);
+	free(lat);
 	/* one progress line per batch (make run follows the console) */
 	printf("XLBATCH %s: %u sent, %u handled, %u lost, %llu exits in %.1f ms of guest time\n",
 	       b->name, b->sent, b->handled, b->lost,
@@ -797,7 +826,8 @@ static void print_batch(const struct batch *b, int last)
 	       "\"exits_per_irq\":%.3f,"
 	       "\"exits_per_irq_excl_host_irqs\":%.3f,"
 	       "\"exits_per_irq_excl_host_irqs_and_eoi\":%.3f,"
-	       "\"seconds\":%.3f}%s",
+	       "\"seconds\":%.3f,"
+	       "\"latency_us\":{\"p50\":%.1f,\"p99\":%.1f}}%s",
 	       b->name, b->sent, b->handled, b->lost, b->busy,
 	       (unsigned long long)b->exits,
 	       (unsigned long long)b->irq_exits,
@@ -813,7 +843,8 @@ static void print_batch(const struct batch *b, int last)
 	       (unsigned long long)b->np_injected,
 	       (unsigned long long)b->not_in_service,
 	       per(b->exits, b->sent), per(own, b->sent),
-	       per(own_no_eoi, b->sent), b->seconds, last ? "" : ",");
+	       per(own_no_eoi, b->sent), b->seconds, b->lat_p50 * 1e6,
+	       b->lat_p99 * 1e6, last ? "" : ",");
 }
 
 static int set_mode(unsigned int mode)

@@ -149,6 +149,12 @@ run_bochs() {
 		exit 77
 	fi
 	[ -n "$out" ] && echo "$out"
+	# The emulator: built once per machine (~6 minutes), cached; its
+	# progress lines go to the terminal
+	if ! scripts/bochs.sh >/dev/null; then
+		echo "run.sh: the emulated host's Bochs cannot be had here (scripts/bochs.sh, message above)" >&2
+		exit 77
+	fi
 	# exitless.ko for the pinned kernel, now that its headers are here
 	if ! make -s --no-print-directory all >"$B/run/make.log" 2>&1; then
 		tail -20 "$B/run/make.log" >&2

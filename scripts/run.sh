@@ -186,9 +186,9 @@ run_bochs() {
 		exit 77
 	fi
 	result_json=$B/run/elitest-$stamp.json
-	if ! python3 tests/vm/bochs/eli-result.py "$log" "$result_json" >"$B/run/checks-$stamp.out" 2>&1; then
-		grep -E '^XLTEST FAIL' "$B/run/checks-$stamp.out" | sed 's/^XLTEST /  /'
-	fi
+	# its verdicts are the bochs tier's (e.g. >= 1000 interrupts); the
+	# table below says what was lost
+	python3 tests/vm/bochs/eli-result.py "$log" "$result_json" >"$B/run/checks-$stamp.out" 2>&1
 	if [ "$rc" != 0 ]; then
 		echo "run.sh: the emulated host reported failures:" >&2
 		grep -E 'FAIL' "$B/run/bochs-$stamp.out" | head -20 >&2

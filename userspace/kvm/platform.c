@@ -177,7 +177,6 @@ void xl_platform_detect_at(struct xl_platform *p, const char *root)
 	p->mod_pvm = module_present(root, "kvm_pvm");
 	set_backend(p);
 	detect_emulator(p, root);
-	p->representative = p->hardware && !p->emulator[0] && p->kvm_dev;
 
 	if (!p->kvm_dev) {
 		p->kind = XL_PLAT_NONE;
@@ -203,6 +202,7 @@ void xl_platform_detect_at(struct xl_platform *p, const char *root)
 			 p->backend, p->mod_pvm ? " module" : "",
 			 p->flag_hypervisor ? ", host is itself a VM" : "");
 	}
+	p->representative = p->kind == XL_PLAT_HARDWARE;
 }
 
 void xl_platform_detect(struct xl_platform *p)

@@ -55,30 +55,27 @@ say() { printf '[%4d s] %s\n' $(( $(date +%s) - t0 )) "$*"; }
 if ! scripts/deps.sh build; then
 	echo "run.sh: cannot install the build packages (see above)" >&2; exit 77
 fi
-if ! make -s --no-print-directory all >"$B.make-run.log" 2>&1; then
-	tail -20 "$B.make-run.log" >&2
-	echo "run.sh: make failed (full log: $B.make-run.log)" >&2; exit 1
-fi
-rm -f "$B.make-run.log"
+mkdir -p "$B/run"
+build() {	# make all, its log kept only when it fails
+	if ! make -s --no-print-directory all >"$B/run/make.log" 2>&1; then
+		tail -20 "$B/run/make.log" >&2
+		echo "run.sh: make failed (full log: $B/run/make.log)" >&2; exit 1
+	fi
+	rm -f "$B/run/make.log"
+}
+build
 plat=$("$X" platform --json) || { echo "run.sh: exitless platform failed" >&2; exit 1; }
 jq -r .line <<<"$plat"
-kind=$(jq -r .kind <<<"$plat")
-loaded=$(jq -r .exitless_loaded <<<"$plat")
-vmx=$(jq -r .flag_vmx <<<"$plat")
-
+# this host can compare the modes itself: VT-x (not SVM), exitless.ko in
+host_ok=$(jq -r '.kind == "hardware" and .flag_vmx and .exitless_loaded' <<<"$plat")
 if [ "$rig" = auto ]; then
-	if [ "$kind" = hardware ] && [ "$vmx" = true ] && [ "$loaded" = true ]; then
-		rig=host
-	else
-		rig=bochs
-	fi
+	if [ "$host_ok" = true ]; then rig=host; else rig=bochs; fi
 fi
-if [ "$rig" = host ] && ! { [ "$kind" = hardware ] && [ "$vmx" = true ] && [ "$loaded" = true ]; }; then
+if [ "$rig" = host ] && [ "$host_ok" != true ]; then
 	echo "run.sh: --rig host needs hardware VT-x with kvm_intel and exitless.ko loaded; this is: $(jq -r .line <<<"$plat")" >&2
 	exit 77
 fi
 
-mkdir -p "$B/run"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 modelled=$B/run/model-$stamp.json
 # The model's figures for the same workload: printed before anything slow.
@@ -156,10 +153,7 @@ run_bochs() {
 		exit 77
 	fi
 	# exitless.ko for the pinned kernel, now that its headers are here
-	if ! make -s --no-print-directory all >"$B/run/make.log" 2>&1; then
-		tail -20 "$B/run/make.log" >&2
-		echo "run.sh: make failed (full log: $B/run/make.log)" >&2; exit 1
-	fi
+	build
 	say "rig: emulated VT-x host (tests/vm/bochs-run.sh): Debian's kernel and kvm_intel in Bochs, 2 CPUs; boot takes ~1-2 minutes"
 	rm -f "$log.serial"
 	tests/vm/bochs-run.sh bochs-eli --timeout "$tmo" \

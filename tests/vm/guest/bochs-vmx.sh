@@ -73,20 +73,29 @@ else
 	[ -n "$paths" ] && set -- "$@" --paths "$paths"
 	[ -n "$guest" ] && set -- "$@" --guest "$guest"
 	echo "XLINFO bench-cmd=exitless bench $*"
-	e9 bench-start
-	exitless bench "$@" >/tmp/bench.json 2>/tmp/bench.err
-	rc=$?
-	e9 bench-done rc=$rc
-	echo "XLBENCH-JSON-BEGIN"
-	cat /tmp/bench.json
-	echo
-	echo "XLBENCH-JSON-END"
-	sed 's/^/    bench stderr: /' /tmp/bench.err | tail -20
-	if [ $rc = 0 ] && [ -s /tmp/bench.json ]; then
-		xl_pass bench-baseline-runs
-	else
-		xl_fail bench-baseline-runs "exitless bench exited $rc"
-	fi
+	# run_bench MARK BLOCK CHECK WHAT -- ARGS: `exitless bench ARGS`
+	# between e9 markers MARK-start/-done, its JSON between BLOCK-BEGIN
+	# and BLOCK-END lines (the host side reads it), CHECK passes when it
+	# ran and printed JSON
+	run_bench() {
+		local mark=$1 block=$2 check=$3 what=$4 rc
+		shift 5
+		e9 "$mark-start"
+		exitless bench "$@" >/tmp/bench.json 2>/tmp/bench.err
+		rc=$?
+		e9 "$mark-done rc=$rc"
+		echo "$block-BEGIN"
+		cat /tmp/bench.json
+		echo
+		echo "$block-END"
+		sed 's/^/    bench stderr: /' /tmp/bench.err | tail -20
+		if [ $rc = 0 ] && [ -s /tmp/bench.json ]; then
+			xl_pass "$check"
+		else
+			xl_fail "$check" "$what exited $rc"
+		fi
+	}
+	run_bench bench XLBENCH-JSON bench-baseline-runs "exitless bench" -- "$@"
 
 	# The comparison row "kvm-apicv": KVM's own posted-interrupt path,
 	# the same bench with kvm_intel enable_apicv=Y (the CPU has
@@ -100,20 +109,8 @@ else
 	elif xl_kvm_intel enable_apicv=Y preemption_timer=N >/tmp/kvmi.out 2>&1 &&
 	     [ "$(cat /sys/module/kvm_intel/parameters/enable_apicv)" = Y ]; then
 		sed -n 's/^XLINFO kvm_intel\./XLINFO apicv.kvm_intel./p' /tmp/kvmi.out
-		e9 apicv-bench-start
-		exitless bench "$@" >/tmp/bench.json 2>/tmp/bench.err
-		rc=$?
-		e9 apicv-bench-done rc=$rc
-		echo "XLBENCH-APICV-JSON-BEGIN"
-		cat /tmp/bench.json
-		echo
-		echo "XLBENCH-APICV-JSON-END"
-		sed 's/^/    bench stderr: /' /tmp/bench.err | tail -20
-		if [ $rc = 0 ] && [ -s /tmp/bench.json ]; then
-			xl_pass bench-kvm-apicv-runs
-		else
-			xl_fail bench-kvm-apicv-runs "exitless bench with enable_apicv=Y exited $rc"
-		fi
+		run_bench apicv-bench XLBENCH-APICV-JSON bench-kvm-apicv-runs \
+			"exitless bench with enable_apicv=Y" -- "$@"
 		xl_check kvm-intel-apicv-off-again xl_kvm_intel
 	else
 		tail -5 /tmp/kvmi.out | sed 's/^/    /'

@@ -8,3 +8,7 @@ model_lapic_SRCS := tests/model/test_model_lapic.c
 model_delivery_SRCS := tests/model/test_model_delivery.c
 UNIT_TESTS += scenario
 scenario_SRCS := tests/scenario/test_scenario.c
+# A VM over several nodes (GiantVM): interrupt routing between them.
+MODEL_SRCS += model/nodes.c model/nodes_cost.c model/nodes_load.c
+UNIT_TESTS += model_nodes
+model_nodes_SRCS := tests/model/test_model_nodes.c

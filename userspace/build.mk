@@ -19,6 +19,6 @@ TOOL_SRCS += userspace/vfio/irqs.c
 UNIT_TESTS += vfio_irqs
 vfio_irqs_SRCS := tests/vfio/test_vfio_irqs.c userspace/vfio/irqs.c
 # The reference model through the engine: exitless model (issue 2).
-TOOL_SRCS += userspace/cmd_model.c
+TOOL_SRCS += userspace/cmd_model.c userspace/model_nodes.c
 # Which KVM this machine has: exitless platform (make run reads it).
 TOOL_SRCS += userspace/cmd_platform.c

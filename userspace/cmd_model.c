@@ -5,14 +5,18 @@
  * per interrupt by reason. Every number here is MODELLED: it counts what
  * the model's VMX rules make exit, not what a CPU measured.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 
 #include "command.h"
+#include "model_nodes.h"
+#include "../model/nodes.h"
 #include "../model/scenario.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -38,10 +42,29 @@ static const struct {
 	{ "ptimer", EXIT_REASON_PREEMPTION_TIMER },
 };
 
+json_object *xl_model_json_top(const char *source)
+{
+	json_object *top = json_object_new_object();
+
+	json_object_object_add(top, "origin",
+			       json_object_new_string("modelled"));
+	json_object_object_add(top, "source", json_object_new_string(source));
+	return top;
+}
+
+void xl_model_json_put(json_object *top, json_object *rows)
+{
+	json_object_object_add(top, "rows", rows);
+	printf("%s\n", json_object_to_json_string_ext(top,
+			JSON_C_TO_STRING_PRETTY));
+	json_object_put(top);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: exitless model [--count N] [--guest compute|halt] [--mode M] [--json]\n"
+		"       exitless model --nodes N [--link-us X] [--count N] [--json]\n"
 		"\n"
 		"Sends N interrupts (default 10000) of each kind through each delivery\n"
 		"mode of the exitless engine running on the reference model (model/):\n"
@@ -54,7 +77,25 @@ static void usage(FILE *f)
 		"and did-ipi (did without them: the guest vector as a physical IPI).\n"
 		"The numbers are MODELLED, not measured: the model applies the SDM's\n"
 		"rules to each interrupt and counts the exits they imply.\n"
-		"Exit status: 0 when nothing was lost, 1 otherwise, 2 bad usage.\n");
+		"\n"
+		"--nodes N (1..%d) models one VM over N nodes, one vCPU each, the\n"
+		"master controller on node 0 (GiantVM), and prints per interrupt class\n"
+		"(device MSI, IPI, the vCPU's timer, a level-triggered pin with its EOI)\n"
+		"the link messages, hops, VM exits on each node and latency, for:\n"
+		"  master      GiantVM's routing: every signal to the master, which picks\n"
+		"              the vCPU and sends it to the vCPU's node; KVM injects there\n"
+		"  direct      straight to the vCPU's node; KVM injects there\n"
+		"  direct-did  straight to the vCPU's node; did delivers it there\n"
+		"  direct-pi   straight to the vCPU's node; pi delivers it there\n"
+		"The exits of the delivery on the vCPU's node are the ones this model\n"
+		"counts for a virtual interrupt in that mode. --link-us X is the link's\n"
+		"cost per message in microseconds (0..%g, default %g: an assumption,\n"
+		"papers/giantvm.md has no published GiantVM figure); an exit costs\n"
+		"%.3f us (SplitX: 2,000 cycles at 2.93 GHz). --mode and --guest do not\n"
+		"apply with --nodes. MODELLED, like the rest.\n"
+		"Exit status: 0 when nothing was lost, 1 otherwise, 2 bad usage.\n",
+		XL_NODES_MAX, XL_NODES_MAX_LINK_US, XL_NODES_LINK_US,
+		XL_NODES_EXIT_US);
 }
 
 struct row_mode {
@@ -78,20 +119,24 @@ static int cmd_model(int argc, char **argv)
 		{ "guest", required_argument, NULL, 'g' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "nodes", required_argument, NULL, 'N' },
+		{ "link-us", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	enum xl_guest_behaviour guest = XL_GUEST_COMPUTE;
 	const char *only = NULL;
 	json_object *jrows = NULL;
-	unsigned long n = 10000;
+	unsigned long n = 10000, nodes = 0;
+	double link_us = XL_NODES_LINK_US;
+	bool link_given = false, single_given = false;
 	bool json = false, lost_any = false, found = false;
 	unsigned int mi, ki, c;
 	char *end;
 	int o;
 
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "n:g:m:jh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "n:g:m:jhN:L:", opts, NULL)) != -1) {
 		switch (o) {
 		case 'n':
 			errno = 0;
@@ -102,7 +147,31 @@ static int cmd_model(int argc, char **argv)
 				return XL_EXIT_USAGE;
 			}
 			break;
+		case 'N':
+			errno = 0;
+			nodes = strtoul(optarg, &end, 10);
+			if (errno || *end || !isdigit((unsigned char)optarg[0]) ||
+			    !nodes || nodes > XL_NODES_MAX) {
+				fprintf(stderr, "exitless model: --nodes '%s' must be 1..%d\n",
+					optarg, XL_NODES_MAX);
+				return XL_EXIT_USAGE;
+			}
+			break;
+		case 'L':
+			errno = 0;
+			link_us = strtod(optarg, &end);
+			if (errno || *end || (!isdigit((unsigned char)optarg[0]) &&
+					      optarg[0] != '.') ||
+			    !isfinite(link_us) || link_us < 0 ||
+			    link_us > XL_NODES_MAX_LINK_US) {
+				fprintf(stderr, "exitless model: --link-us '%s' must be a number of microseconds, 0..%g\n",
+					optarg, XL_NODES_MAX_LINK_US);
+				return XL_EXIT_USAGE;
+			}
+			link_given = true;
+			break;
 		case 'g':
+			single_given = true;
 			if (!strcmp(optarg, "compute")) {
 				guest = XL_GUEST_COMPUTE;
 			} else if (!strcmp(optarg, "halt")) {
@@ -113,6 +182,7 @@ static int cmd_model(int argc, char **argv)
 			}
 			break;
 		case 'm':
+			single_given = true;
 			only = optarg;
 			break;
 		case 'j':
@@ -131,6 +201,16 @@ static int cmd_model(int argc, char **argv)
 			argv[optind]);
 		return XL_EXIT_USAGE;
 	}
+	if (link_given && !nodes) {
+		fprintf(stderr, "exitless model: --link-us goes with --nodes\n");
+		return XL_EXIT_USAGE;
+	}
+	if (nodes && single_given) {
+		fprintf(stderr, "exitless model: --mode and --guest do not apply with --nodes\n");
+		return XL_EXIT_USAGE;
+	}
+	if (nodes)
+		return xl_model_nodes_table(nodes, link_us, n, json);
 	for (mi = 0; mi < ARRAY_SIZE(modes); mi++)
 		found |= !only || !strcmp(only, modes[mi].name);
 	if (!found) {
@@ -216,19 +296,12 @@ static int cmd_model(int argc, char **argv)
 		}
 	}
 	if (json) {
-		json_object *top = json_object_new_object();
+		json_object *top = xl_model_json_top("exitless model (reference model, model/)");
 
-		json_object_object_add(top, "origin",
-				       json_object_new_string("modelled"));
-		json_object_object_add(top, "source",
-				       json_object_new_string("exitless model (reference model, model/)"));
 		json_object_object_add(top, "guest", json_object_new_string(
 			guest == XL_GUEST_HALT ? "halt" : "compute"));
 		json_object_object_add(top, "count", json_object_new_int64(n));
-		json_object_object_add(top, "rows", jrows);
-		printf("%s\n", json_object_to_json_string_ext(top,
-				JSON_C_TO_STRING_PRETTY));
-		json_object_put(top);
+		xl_model_json_put(top, jrows);
 	} else {
 		printf("\nirq: device = passthrough MSI, virtual = virtual-device interrupt, host = the host's own.\n"
 		       "did = posted flavour (APICv + VT-d PI); did-ipi = guest vector as a physical IPI over eli.\n");

@@ -30,6 +30,27 @@ expect mode-pid-2^32+1 2 "exitless mode: --pid '4294967297' is out of range" -- 
 	"$X" mode --pid 4294967297 eli
 expect mode-unknown 2 "unknown mode 'fast'" -- "$X" mode --pid 1 fast
 expect attach-mode-unknown 2 "unknown mode 'fast'" -- "$X" attach --pid 1 --mode fast
+# exitless model --nodes: node count and link cost (µs per message)
+expect model-nodes-0 2 "--nodes '0' must be 1\.\.8" -- "$X" model --nodes 0
+expect model-nodes-9 2 "--nodes '9' must be 1\.\.8" -- "$X" model --nodes 9
+expect model-nodes-2^32+1 2 "--nodes '4294967297' must be 1\.\.8" -- "$X" model --nodes 4294967297
+expect model-nodes-negative 2 "--nodes '-1' must be" -- "$X" model --nodes -1
+expect model-nodes-word 2 "--nodes 'two' must be" -- "$X" model --nodes two
+expect model-link-negative 2 "--link-us '-1' must be a number of microseconds" -- \
+	"$X" model --nodes 2 --link-us -1
+expect model-link-nan 2 "--link-us 'nan' must be" -- "$X" model --nodes 2 --link-us nan
+expect model-link-inf 2 "--link-us 'inf' must be" -- "$X" model --nodes 2 --link-us inf
+expect model-link-overflow 2 "--link-us '1e400' must be" -- "$X" model --nodes 2 --link-us 1e400
+expect model-link-garbage 2 "--link-us '5us' must be" -- "$X" model --nodes 2 --link-us 5us
+expect model-link-empty 2 "--link-us '' must be" -- "$X" model --nodes 2 --link-us ''
+expect model-link-without-nodes 2 "--link-us goes with --nodes" -- "$X" model --link-us 5
+expect model-nodes-with-mode 2 "--mode and --guest do not apply with --nodes" -- \
+	"$X" model --nodes 2 --mode eli
+expect model-nodes-unknown-flag 2 "unrecognized option '--hops'" -- "$X" model --nodes 2 --hops 3
+expect model-nodes-help 0 "--nodes N \(1\.\.8\)" -- "$X" model --help
+expect model-nodes-table 0 "^MODELLED: a VM over 3 nodes" -- "$X" model --nodes 3 --count 90
+expect model-nodes-link-fraction 0 "link 2\.5 us per message" -- \
+	"$X" model --nodes 2 --link-us 2.5 --count 8
 expect unknown-command 2 "" -- "$X" frobnicate
 expect help 0 "commands:" -- "$X" --help
 summary cli

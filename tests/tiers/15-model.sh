@@ -36,6 +36,35 @@ for bad in "--count 0" "--count -1" "--count abc" "--guest sleep" "--mode xyz" "
 	"$X" model $bad >/dev/null 2>&1
 	check "bad-input:${bad// /_}" test $? = 2
 done
+# --nodes: a VM over 4 nodes, one vCPU each, master on node 0; 1600
+# interrupts per class cover every (source, target) pair alike. Through
+# the master a device interrupt costs [device node != 0] + [vCPU node !=
+# 0] messages: 24 / 16 pairs = 1.5; directly [device node != vCPU node]:
+# 12 / 16 = 0.75.
+nj=$("$X" model --nodes 4 --link-us 20 --count 1600 --json); rc=$?
+check nodes-rc test "$rc" = 0
+nrow() {	# nrow STRATEGY CLASS FIELD -> value
+	jq -r --arg s "$1" --arg c "$2" \
+		".rows[] | select(.strategy==\$s and .class==\$c) | $3" <<<"$nj"
+}
+check nodes-origin test "$(jq -r .origin <<<"$nj")" = modelled
+check nodes-rows test "$(jq '.rows | length' <<<"$nj")" = 16
+check nodes-link test "$(jq -r .link_us <<<"$nj")" = 20
+check nodes-nothing-lost test "$(jq '[.rows[].lost] | add' <<<"$nj")" = 0
+check nodes-master-device-msgs test "$(nrow master device .messages_per_irq)" = 1.5
+check nodes-direct-device-msgs test "$(nrow direct device .messages_per_irq)" = 0.75
+check nodes-master-level-msgs test "$(nrow master level-eoi .messages_per_irq)" = 3
+check nodes-direct-level-msgs test "$(nrow direct-did level-eoi .messages_per_irq)" = 1.5
+check nodes-master-device-exits test "$(nrow master device .exits_per_irq)" = 2
+check nodes-did-device-0-exits test "$(nrow direct-did device .exits_per_irq)" = 0
+check nodes-pi-timer-0-exits test "$(nrow direct-pi timer .exits_per_irq)" = 0
+check nodes-did-ipi-icr-exit test "$(nrow direct-did ipi .exits_per_irq)" = 1
+check nodes-did-level-eoi-exit test "$(nrow direct-did level-eoi .exits_per_irq)" = 1
+check nodes-timer-no-messages test "$(jq '[.rows[] | select(.class=="timer") | .messages_per_irq] | add' <<<"$nj")" = 0
+# 1.5 messages x 20 us + 1 exit x 2000 cycles / 2.93 GHz
+check nodes-master-device-latency test "$(nrow master device '.latency_us * 1000 | round')" = 30683
+"$X" model --nodes 2 --link-us 5 --count 40 | grep -q '^MODELLED: a VM over 2 nodes'
+check nodes-table-labelled test $? = 0
 "$X" model --help | grep -q MODELLED
 check help-says-modelled test $? = 0
 echo "model: $P passed, $F failed, 0 skipped"

@@ -246,7 +246,7 @@ static void test_drive_all_pairs(void **state)
  */
 static void test_order_kept_across_migration(void **state)
 {
-	struct xl_nodes *n = mk(3, 1, XL_NODES_DIRECT, &exitless);
+	struct xl_nodes *n = mk(3, 1, XL_NODES_DIRECT, &kvm);
 
 	assert_int_equal(xl_nodes_device_msi(n, 0, 2, VEC), 0);
 	assert_int_equal(xl_nodes_vcpu_migrate(n, 2, 0), 0);
@@ -260,6 +260,9 @@ static void test_order_kept_across_migration(void **state)
 	assert_int_equal(st.order_errors, 0);
 	assert_int_equal(st.in_flight, 0);
 	assert_int_equal(xl_nodes_last_vector(n, 2), VEC2);
+	/* both handled where vCPU 2 now runs: 2 exits each, all on node 0 */
+	assert_int_equal(st.cls[XL_NODES_DEVICE].node_exits[0], 4);
+	assert_int_equal(st.cls[XL_NODES_DEVICE].exits, 4);
 	/* node 1 was told where vCPU 2 went: one message */
 	assert_int_equal(st.ctl_messages, 1);
 	xl_nodes_destroy(n);

@@ -17,6 +17,7 @@
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "xl.h"
 
 #define CREATE_TRACE_POINTS

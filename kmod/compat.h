@@ -8,7 +8,8 @@
  * kvm_intel functions by name and reads their arguments from registers
  * (kvm_hooks.c), so a kernel is supported only once each of those has been
  * checked against its source (kmod/README.md, "Supported kernels"); any
- * other kernel is refused at build time here.
+ * other kernel is refused by Kbuild and here at build time, and by
+ * xl_kernel_supported() at load time: never hooked by guess.
  */
 #ifndef XL_COMPAT_H
 #define XL_COMPAT_H
@@ -16,8 +17,11 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/string.h>
+#include <linux/utsname.h>
 #include <linux/version.h>
 #include <asm/apic.h>
+#include <asm/cpufeature.h>
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
 	LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
@@ -27,7 +31,44 @@
 #define XL_KERNEL_SERIES	"6.12"
 #else
 #error "exitless supports kernels 6.1.y and 6.12.y only: see kmod/README.md, Supported kernels"
+#define XL_KERNEL_SERIES	"none"	/* the #error alone, no errors after it */
 #endif
+#define XL_KERNELS_SUPPORTED	"6.1.y, 6.12.y"
+
+/*
+ * The running kernel must be of the series the module was built for: one
+ * forced onto another kernel (modprobe --force) would hook kvm_intel
+ * functions whose arguments nobody checked there.
+ */
+static inline bool xl_kernel_supported(void)
+{
+	const char *rel = init_utsname()->release;
+	size_t n = strlen(XL_KERNEL_SERIES);
+
+	return !strncmp(rel, XL_KERNEL_SERIES, n) && rel[n] == '.';
+}
+
+/* kvm_intel's call into the host's IDT handler of an external interrupt */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+#define XL_KVM_DO_INTERRUPT	"vmx_do_interrupt_nmi_irqoff"
+#else
+#define XL_KVM_DO_INTERRUPT	"vmx_do_interrupt_irqoff"
+#endif
+
+/*
+ * 6.12 can run the host with FRED (fred=on; Debian's is built without):
+ * KVM then hands an external interrupt to fred_entry_from_kvm, and there
+ * is no host IDT entry for the shadow IDT to stand in for or re-raise
+ * through.
+ */
+static inline bool xl_host_uses_fred(void)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+	return false;
+#else
+	return cpu_feature_enabled(X86_FEATURE_FRED);
+#endif
+}
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
 /* 6.12 took the count out: it was always 1 */

@@ -276,7 +276,7 @@ void xl_vmx_reraise_show(struct seq_file *m)
  * delivered it to the guest, so a self-IPI would wait behind that ISR bit
  * for an EOI nobody sends. Instead the host's own IDT entry runs exactly
  * as KVM runs it for an ordinary external-interrupt exit
- * (vmx_do_interrupt_nmi_irqoff, with IRQs off, on this CPU); the host's
+ * (XL_KVM_DO_INTERRUPT, with IRQs off, on this CPU); the host's
  * handler then EOIs. This is ELI's software "int $vector"
  * (notes/anchors.md 1.2) without its ordering caveat.
  */

@@ -56,6 +56,50 @@ else
 	dep=$(sed -n 's/^depends: *//p' <<<"$mi" | tr ',' '\n' | sort | tr '\n' ' ')
 	[ "$dep" = "irqbypass kvm " ] && pass modinfo-depends-6.12 ||
 		fail modinfo-depends-6.12 "depends: $dep"
+	# the load-time refusal of another kernel (main.c) is in the module
+	grep -aq 'not loaded: kernel %s is not the %s.y this module' "$ko" &&
+		pass load-refusal-6.12 || fail load-refusal-6.12 "no refusal message in $ko"
+fi
+
+# A kernel outside the supported list must be refused with the
+# compatibility message, never reach a compiler error or a module: taken
+# here by a copy of what DKMS builds (make dkms-src) with 6.12 taken off
+# the list, first in Kbuild (which stops before anything compiles), then
+# in compat.h alone (its #error, for a build that passes Kbuild).
+unknown() {	# unknown NAME PATTERN NOCC: build $u for 6.12, expect refusal
+	local out rc cc=0
+	out=$(scripts/kchroot.sh --quiet make "$u" modules 2>&1)
+	rc=$?
+	grep -q 'CC \[M\]' <<<"$out" && cc=1
+	if [ $rc != 0 ] && grep -q "$2" <<<"$out" && [ ! -e "$u/exitless.ko" ] &&
+		{ [ "$3" = 0 ] || [ $cc = 0 ]; }; then
+		pass "$1"
+	else
+		tail -5 <<<"$out"
+		fail "$1" "exit $rc; expected a refusal matching '$2', no exitless.ko$([ "$3" = 1 ] && echo ", no compiler run")"
+	fi
+}
+u=$B/kmod-unknown
+if ! make -C kmod dkms-src >"$B/logs/kernels-dkms-src.log" 2>&1; then
+	fail dkms-src "make -C kmod dkms-src (log $B/logs/kernels-dkms-src.log)"
+else
+	rm -rf "$u" && cp -r "$(ls -d build/dkms/exitless-* | head -1)" "$u"
+	sed -i 's/^XL_KERNELS := 6.1 6.12$/XL_KERNELS := 6.1/' "$u/Kbuild"
+	if grep -q '^XL_KERNELS := 6.1$' "$u/Kbuild"; then
+		unknown refuses-unknown-kernel-kbuild \
+			"exitless supports kernels 6.1 (any .y), not $XL_K612_ABI: see kmod/README.md" 1
+	else
+		fail refuses-unknown-kernel-kbuild "kmod/Kbuild has no line 'XL_KERNELS := 6.1 6.12'"
+	fi
+	rm -rf "$u" && cp -r "$(ls -d build/dkms/exitless-* | head -1)" "$u"
+	sed -i '/^#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)/s/6, 12, 0/6, 13, 0/' "$u/compat.h"
+	if grep -q 'KERNEL_VERSION(6, 13, 0) &&' "$u/compat.h"; then
+		unknown refuses-unknown-kernel-compat-h \
+			'#error "exitless supports kernels 6.1.y and 6.12.y only: see kmod/README.md' 0
+	else
+		fail refuses-unknown-kernel-compat-h "kmod/compat.h has no 6.12 range to take off"
+	fi
+	rm -rf "$u"
 fi
 echo "kernels: $(( $(date +%s) - start )) s"
 summary kernels

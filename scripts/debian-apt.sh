@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts that fetch from another Debian release (trixie)
 # than the one this machine runs, without changing its package set: a
 # PRIVATE apt configuration (own sources list, lists and cache) on the
@@ -54,6 +55,7 @@ xl_private_apt() {
 	shift
 	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
 	printf '%s\n' "$@" >"$dir/sources.list"
+	# shellcheck disable=SC2034 # for the caller
 	aptopt=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=-
 		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache")
 }

@@ -83,7 +83,8 @@ u=$B/kmod-unknown
 if ! make -C kmod dkms-src >"$B/logs/kernels-dkms-src.log" 2>&1; then
 	fail dkms-src "make -C kmod dkms-src (log $B/logs/kernels-dkms-src.log)"
 else
-	rm -rf "$u" && cp -r "$(ls -d build/dkms/exitless-* | head -1)" "$u"
+	dkms=(build/dkms/exitless-*)
+	rm -rf "$u" && cp -r "${dkms[0]}" "$u"
 	sed -i 's/^XL_KERNELS := 6.1 6.12$/XL_KERNELS := 6.1/' "$u/Kbuild"
 	if grep -q '^XL_KERNELS := 6.1$' "$u/Kbuild"; then
 		unknown refuses-unknown-kernel-kbuild \
@@ -91,7 +92,7 @@ else
 	else
 		fail refuses-unknown-kernel-kbuild "kmod/Kbuild has no line 'XL_KERNELS := 6.1 6.12'"
 	fi
-	rm -rf "$u" && cp -r "$(ls -d build/dkms/exitless-* | head -1)" "$u"
+	rm -rf "$u" && cp -r "${dkms[0]}" "$u"
 	sed -i '/^#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)/s/6, 12, 0/6, 13, 0/' "$u/compat.h"
 	if grep -q 'KERNEL_VERSION(6, 13, 0) &&' "$u/compat.h"; then
 		unknown refuses-unknown-kernel-compat-h \

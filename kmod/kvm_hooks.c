@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Hooks around VM entry and exit of an UNMODIFIED kvm_intel (Debian 6.1),
- * and the glue that drives the engine (core/) from them. All of the hook
+ * Hooks around VM entry and exit of an UNMODIFIED kvm_intel (Debian's 6.1
+ * and 6.12), and the glue that drives the engine (core/) from them. All of the hook
  * mechanism is in this file; kmod/README.md "VMX backend" says why it is
  * built this way.
  *
@@ -54,6 +54,7 @@
 #include "hooks_priv.h"
 #include "vmx_hw.h"
 #include "kvm_hooks.h"
+#include "compat.h"
 #include "core/engine_priv.h"
 
 /* VMCS encodings (SDM vol.3 App. B) and basic exit reasons (App. C). */
@@ -695,17 +696,22 @@ static int xl_resolve(void)
 	xl_addr_exit = xl_kallsyms("vmx_handle_exit");
 	xl_addr_inject = xl_kallsyms("vmx_inject_irq");
 	xl_addr_update_irte = xl_kallsyms("vmx_pi_update_irte");
-	irqoff = xl_kallsyms("vmx_do_interrupt_nmi_irqoff");
+	irqoff = xl_kallsyms(XL_KVM_DO_INTERRUPT);
 	xl_tp_eoi = (struct tracepoint *)xl_kallsyms("__tracepoint_kvm_eoi");
 	xl_kvm_preempt_timer =
 		(const bool *)xl_kallsyms("enable_preemption_timer");
 	if (!xl_addr_run)
 		return -ENOENT;		/* kvm_intel not loaded */
+	if (xl_host_uses_fred()) {
+		pr_warn("the host runs with FRED: no IDT for the shadow IDT to stand in for, no hooks on kvm_intel\n");
+		return -EOPNOTSUPP;
+	}
 	if (!xl_addr_exit_irqoff || !xl_addr_exit || !xl_addr_inject ||
 	    !xl_addr_update_irte || !irqoff || !xl_tp_eoi) {
-		pr_warn("kvm_intel without the expected symbols (exit_irqoff %d handle_exit %d inject_irq %d pi_update_irte %d do_interrupt %d tracepoint kvm_eoi %d)\n",
+		pr_warn("kvm_intel without the expected symbols (exit_irqoff %d handle_exit %d inject_irq %d pi_update_irte %d %s %d tracepoint kvm_eoi %d)\n",
 			!!xl_addr_exit_irqoff, !!xl_addr_exit,
-			!!xl_addr_inject, !!xl_addr_update_irte, !!irqoff,
+			!!xl_addr_inject, !!xl_addr_update_irte,
+			XL_KVM_DO_INTERRUPT, !!irqoff,
 			!!xl_tp_eoi);
 		return -ENXIO;
 	}

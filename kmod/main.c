@@ -17,6 +17,7 @@
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "xl.h"
 
 #define CREATE_TRACE_POINTS
@@ -82,6 +83,12 @@ static int __init xl_init(void)
 {
 	int ret;
 
+	if (!xl_kernel_supported()) {
+		pr_err("not loaded: kernel %s is not the %s.y this module was built and checked for (supported: %s; kmod/README.md, Supported kernels)\n",
+		       init_utsname()->release, XL_KERNEL_SERIES,
+		       XL_KERNELS_SUPPORTED);
+		return -EOPNOTSUPP;
+	}
 	if (!xl_max_vms || xl_max_vms > 1024) {
 		pr_err("max_vms=%u out of range 1-1024\n", xl_max_vms);
 		return -EINVAL;

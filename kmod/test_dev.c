@@ -11,6 +11,7 @@
 #include <linux/seq_file.h>
 #include <asm/apicdef.h>
 
+#include "compat.h"
 #include "test_dev.h"
 #include "vmx_hw.h"
 
@@ -80,7 +81,7 @@ static irqreturn_t xl_test_msi_irq(int irq, void *dev_id)
 	struct xl_test_msi *m = dev_id;
 
 	atomic64_inc(&m->in_host);
-	eventfd_signal(m->trigger, 1);
+	xl_eventfd_signal(m->trigger);
 	return IRQ_HANDLED;
 }
 

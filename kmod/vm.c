@@ -21,6 +21,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "kvm_hooks.h"
 #include "pi.h"
 #include "xl.h"
@@ -71,14 +72,14 @@ int xl_vm_attach(struct xl_session *s, int vm_fd, u64 *id)
 	if (vm_fd < 0)
 		return -EBADF;
 	f = fdget(vm_fd);
-	if (!f.file)
+	if (!fd_file(f))
 		return -EBADF;
 	/* file_is_kvm: a VM fd, not /dev/kvm or a vCPU or device fd */
-	if (!file_is_kvm(f.file)) {
+	if (!file_is_kvm(fd_file(f))) {
 		ret = -EINVAL;
 		goto out_fdput;
 	}
-	kvm = f.file->private_data;
+	kvm = fd_file(f)->private_data;
 
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm) {

@@ -20,6 +20,7 @@
 #include <asm/irq_vectors.h>
 #include <asm/msr-index.h>
 
+#include "compat.h"
 #include "xl_hw_ops.h"
 #include "vmx_hw.h"
 
@@ -248,7 +249,7 @@ static int xl_hw_inject(void *hw, u32 idx, u8 vector)
 /* One bit of a 256-bit LAPIC register (ISR, IRR, TMR; SDM vol.3 11.8.4). */
 static bool xl_apic_reg_bit(u32 reg, u8 vector)
 {
-	return apic_read(reg + (vector / 32) * 0x10) & BIT(vector % 32);
+	return xl_apic_read(reg + (vector / 32) * 0x10) & BIT(vector % 32);
 }
 
 /*
@@ -275,7 +276,7 @@ void xl_vmx_reraise_show(struct seq_file *m)
  * delivered it to the guest, so a self-IPI would wait behind that ISR bit
  * for an EOI nobody sends. Instead the host's own IDT entry runs exactly
  * as KVM runs it for an ordinary external-interrupt exit
- * (vmx_do_interrupt_nmi_irqoff, with IRQs off, on this CPU); the host's
+ * (XL_KVM_DO_INTERRUPT, with IRQs off, on this CPU); the host's
  * handler then EOIs. This is ELI's software "int $vector"
  * (notes/anchors.md 1.2) without its ordering caveat.
  */
@@ -314,7 +315,7 @@ static int xl_hw_apic_isr_read(void *hw, u32 idx, u64 isr[4])
 	if (!xl_current(hw, idx))
 		return -EPERM;
 	for (i = 0; i < 8; i++) {
-		u64 r = apic_read(APIC_ISR + i * 0x10);
+		u64 r = xl_apic_read(APIC_ISR + i * 0x10);
 
 		if (i & 1)
 			isr[i / 2] |= r << 32;
@@ -328,7 +329,7 @@ static int xl_hw_apic_eoi(void *hw, u32 idx)
 {
 	if (!xl_current(hw, idx))
 		return -EPERM;
-	ack_APIC_irq();
+	xl_apic_eoi();
 	return 0;
 }
 

@@ -24,7 +24,7 @@ void kvm_apic_send_ipi(void *apic, u32 icr_low, u32 icr_high);
 
 int xl_vmx_read(u32 field, u64 *val);
 int xl_vmx_write(u32 field, u64 val);
-/* kvm_intel's vmx_do_interrupt_nmi_irqoff, resolved by kvm_hooks.c */
+/* kvm_intel's XL_KVM_DO_INTERRUPT (compat.h), resolved by kvm_hooks.c */
 void xl_vmx_set_reraise(void (*fn)(unsigned long entry));
 void xl_vmx_reraise_show(struct seq_file *m);
 void xl_vmx_fill_hw(struct xl_hw *hw, struct kvm *kvm, u32 nr_vcpus);

@@ -12,6 +12,8 @@
 
 #include <linux/tracepoint.h>
 
+#include "compat.h"
+
 TRACE_EVENT(attach,
 	    TP_PROTO(u64 vm_id, pid_t vm_tgid),
 	    TP_ARGS(vm_id, vm_tgid),
@@ -28,7 +30,7 @@ TRACE_EVENT(detach,
 	    TP_STRUCT__entry(__field(u64, vm_id)
 			     __string(why, why)),
 	    TP_fast_assign(__entry->vm_id = vm_id;
-			   __assign_str(why, why);),
+			   xl_assign_str(why, why);),
 	    TP_printk("vm=%llu why=%s", __entry->vm_id, __get_str(why))
 );
 
@@ -93,8 +95,8 @@ TRACE_EVENT(pi_refused,
 			     __string(what, what)
 			     __string(why, why)),
 	    TP_fast_assign(__entry->vm_id = vm_id;
-			   __assign_str(what, what);
-			   __assign_str(why, why);),
+			   xl_assign_str(what, what);
+			   xl_assign_str(why, why);),
 	    TP_printk("vm=%llu %s: %s", __entry->vm_id, __get_str(what),
 		      __get_str(why))
 );

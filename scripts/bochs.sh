@@ -35,6 +35,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/pins.sh
 . "$top/scripts/pins.sh"
+# shellcheck source=scripts/debian-apt.sh
+. "$top/scripts/debian-apt.sh"
 
 quiet=0
 [ "${1:-}" = --quiet ] && quiet=1
@@ -54,9 +56,6 @@ conf=(--enable-x86-64 --enable-vmx=2 --enable-smp --with-nogui
 	--disable-docbook)
 cflags="-O2 -pipe"
 
-say() { [ $quiet = 1 ] || echo "bochs.sh: $*" >&2; }
-die() { echo "bochs.sh: $*" >&2; exit 1; }
-unavailable() { echo "bochs.sh: $*" >&2; exit 77; }
 pin_moved() {
 	cat >&2 <<MSG
 bochs.sh: $*
@@ -77,13 +76,7 @@ for t in g++ make patch xz sha256sum flock; do
 done
 [ -e "${patches[0]}" ] || die "no patches in tests/vm/bochs/patches/"
 
-if [ -n "${XL_BOCHS_CACHE:-}" ]; then
-	cache=$XL_BOCHS_CACHE
-elif mkdir -p /var/cache/exitless 2>/dev/null && [ -w /var/cache/exitless ]; then
-	cache=/var/cache/exitless
-else
-	cache=${XDG_CACHE_HOME:-$HOME/.cache}/exitless
-fi
+cache=${XL_BOCHS_CACHE:-$(xl_cache_dir)}
 mkdir -p "$cache" || die "cannot create cache directory $cache"
 apt=$cache/apt-trixie
 orig=bochs_${XL_BOCHS_VER%-*}.orig.tar.xz
@@ -133,30 +126,11 @@ if ! have_ok "$orig" "$XL_BOCHS_ORIG_SHA256" || ! have_ok "$debtar" "$XL_BOCHS_D
 	# release, e.g. bookworm), one-line or deb822 format.
 	codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
 	[ -n "$codename" ] || unavailable "no VERSION_CODENAME in /etc/os-release: cannot tell which apt entry is the Debian archive"
-	mirror=$(
-		shopt -s nullglob
-		for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-			[ -r "$f" ] || continue
-			awk -v c="$codename" '$1 == "deb" || $1 == "deb-src" {
-				i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-				if ($(i + 1) == c) { print $i; exit } }' "$f"
-		done
-		for f in /etc/apt/sources.list.d/*.sources; do
-			awk -v c="$codename" '
-				/^[ \t]*$/ { if (u != "" && s) { print u; exit } u = ""; s = 0; next }
-				tolower($1) == "uris:" { u = $2 }
-				tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == c) s = 1 }
-				END { if (u != "" && s) print u }' "$f"
-		done | head -1
-	)
+	mirror=$(xl_debian_mirror "$codename")
 	[ -n "$mirror" ] || unavailable "no apt entry for Debian $codename in /etc/apt/sources.list(.d): cannot tell which Debian mirror to fetch trixie's bochs source from"
-	mirror=${mirror%/}
 	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 	[ -r "$keyring" ] || unavailable "no $keyring (apt-get install debian-archive-keyring)"
-	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial"
-	echo "deb-src [signed-by=$keyring] $mirror trixie main" >"$apt/sources.list"
-	aptopt=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o Dir::Etc::sourceparts=-
-		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache")
+	xl_private_apt "$apt" "deb-src [signed-by=$keyring] $mirror trixie main"
 	say "fetching trixie's Sources index from $mirror (private apt lists in $apt)"
 	apt-get "${aptopt[@]}" -qq update >"$apt/update.log" 2>&1 ||
 		{ cat "$apt/update.log" >&2; die "apt-get update of the private trixie deb-src list failed"; }

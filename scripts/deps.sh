@@ -4,7 +4,7 @@
 # `make check` on the same machine does not touch the network.
 #
 # usage: scripts/deps.sh [--check] [tier...]
-#        tiers: build unit kvm qemu bochs bench (no argument = every tier)
+#        tiers: build unit kvm qemu kernels bochs bench (no argument = every tier)
 #        --check: install nothing; name what is missing and exit 1
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +16,7 @@ declare -A PKGS=(
 	[unit]="libcmocka-dev"
 	[kvm]="gcc binutils jq"
 	[qemu]="qemu-system-x86 busybox-static cpio kmod linux-headers-$XL_KABI sparse linux-source-$XL_KSRC_VER linux-perf"
+	[kernels]="debootstrap debian-archive-keyring make kmod"
 	[bochs]="bochsbios vgabios g++ patch xz-utils busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI gcc libc6-dev make binutils python3"
 	[bench]="jq python3"
 )
@@ -25,7 +26,7 @@ if [ "${1:-}" = --check ]; then
 	shift
 fi
 tiers=("$@")
-[ ${#tiers[@]} -eq 0 ] && tiers=(build unit kvm qemu bochs bench)
+[ ${#tiers[@]} -eq 0 ] && tiers=(build unit kvm qemu kernels bochs bench)
 
 want=()
 for t in "${tiers[@]}"; do

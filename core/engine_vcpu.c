@@ -127,7 +127,7 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 	bool want = xl_uses_sidt(e, mode) && e->shadow_gva &&
 		    v->eli_off == XL_ELI_OFF_NONE;
 	bool req, busy;
-	u64 base, limit, info;
+	u64 base, limit, info, entry;
 	int ret;
 
 	if (want && !bound_here(e, vcpu)) {
@@ -161,6 +161,12 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 	}
 	busy = req || !xl_bm_empty(v->inflight);
 
+	ret = xl_sidt_revalidate(e->hw, vcpu, &v->sidt, e->shadow_gva);
+	if (ret < 0)
+		return ret;
+	if (ret)
+		xl_ctr_inc(&e->ctr.vmcs_rewrites);
+
 	switch (v->sidt.state) {
 	case XL_SIDT_DIRECT:
 		if (busy) {
@@ -181,8 +187,16 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 			return 0;
 		ret = vmcs_rd(e, vcpu, VMCS_GUEST_IDTR_BASE, &base);
 		ret = ret ?: vmcs_rd(e, vcpu, VMCS_GUEST_IDTR_LIMIT, &limit);
+		ret = ret ?: vmcs_rd(e, vcpu, VMCS_ENTRY_CTLS, &entry);
 		if (ret)
 			return ret;
+		/*
+		 * The shadow IDT holds 64-bit gates (SDM 6.14.1): outside
+		 * IA-32e mode (after INIT, in real mode) the CPU would read
+		 * it as another format, so the vCPU waits in injection mode.
+		 */
+		if (!(entry & ENTRY_IA32E_MODE_GUEST))
+			return 0;
 		if (limit > 0xffff)
 			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
 		if (shadow_stale(e)) {
@@ -190,8 +204,13 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 			if (ret)
 				return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
 		} else if (base != e->built_base || limit != e->built_limit) {
-			/* One shadow IDT for all vCPUs, as in ELI. */
-			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+			/*
+			 * One shadow IDT for all vCPUs, as in ELI: this vCPU
+			 * waits in injection mode until it loads that IDT
+			 * again (a CPU coming back online after INIT/SIPI).
+			 */
+			xl_ctr_inc(&e->ctr.foreign_idt_entries);
+			return 0;
 		}
 		return sidt_enter_direct(e, vcpu);
 	}
@@ -353,6 +372,29 @@ static bool isr_top_direct(struct xl_engine *e, u32 vcpu, int *top)
 }
 
 /*
+ * The shadow IDT is guest memory: a guest kernel can write a host vector's
+ * gate present (through any mapping of the page) or map another page at
+ * its address. Where the hypervisor write-protects the page such a write
+ * is undone at once; this check, at every guard expiry, bounds how long
+ * any change the CPU may use lasts: it reads the page through the same
+ * translation the CPU uses for IDTR and writes the shadow back when it
+ * differs.
+ */
+static int repair_shadow(struct xl_engine *e, u32 vcpu)
+{
+	int ret;
+
+	ret = xl_sidt_read_guest(e->hw, vcpu, e->shadow_gva, XL_SIDT_LIMIT,
+				 e->scratch);
+	if (ret)
+		return ret;
+	if (!memcmp(e->scratch, e->shadow, XL_IDT_BYTES))
+		return 0;
+	xl_ctr_inc(&e->ctr.shadow_repairs);
+	return xl_sidt_write(e->hw, vcpu, e->shadow_gva, e->shadow);
+}
+
+/*
  * Preemption-timer exit in direct mode: ELI's defence against a guest that
  * keeps interrupts masked or never EOIs a directly delivered interrupt
  * (the host vector then stays in service on the physical LAPIC and blocks
@@ -406,6 +448,10 @@ static int guard(struct xl_engine *e, u32 vcpu)
 	if (memcmp(e->scratch, e->guest_idt, XL_IDT_BYTES)) {
 		ret = build_shadow(e, vcpu, xl_engine_mode(e),
 				   v->sidt.saved.idtr_base, lim);
+		if (ret)
+			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+	} else {
+		ret = repair_shadow(e, vcpu);
 		if (ret)
 			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
 	}
@@ -620,33 +666,67 @@ static int handle_desc(struct xl_engine *e, u32 vcpu, u32 reason)
 	return XL_EXIT_HANDLED;
 }
 
-int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
+/* The external interrupt the CPU was delivering at this exit, or -1. */
+static int vectoring_vector(struct xl_engine *e, u32 vcpu)
 {
-	struct xl_engine_vcpu *v;
+	u64 info;
+
+	if (vmcs_rd(e, vcpu, VMCS_IDT_VECTORING_INFO, &info) ||
+	    !(info & INTR_INFO_VALID) ||
+	    (info & INTR_INFO_TYPE_MASK) != INTR_TYPE_EXT_INTR)
+		return -1;
+	return info & INTR_INFO_VECTOR_MASK;
+}
+
+/*
+ * At an exit in direct mode no host vector should be in service on the
+ * physical LAPIC: the host entered the guest from task context, and a
+ * host vector that hits the shadow IDT exits (#NP) and is re-raised at
+ * once. One in service now went through a gate the guest made present
+ * (a changed shadow IDT, a remapped page), and the guest's handler ran in
+ * place of the host's. ELI acknowledges the LAPIC at every exit for this;
+ * acknowledging alone loses the interrupt, so the host's handler runs it
+ * now instead (it EOIs), highest first. It stops at a vector of the VM
+ * (the guest's handler of a direct vector still runs: its EOI is the
+ * guest's) and at the one the CPU was delivering (its exit handler's).
+ */
+static void reclaim_host_vectors(struct xl_engine *e, u32 vcpu, int skip)
+{
+	const struct xl_hw_ops *o = e->hw->ops;
+	u64 isr[4];
+	int top, last = -1, n;
+
+	if (!o->apic_isr_read || !o->host_reraise)
+		return;
+	for (n = 0; n < XL_NR_VECTORS; n++) {
+		memset(isr, 0, sizeof(isr));
+		if (o->apic_isr_read(e->hw->priv, vcpu, isr))
+			return;
+		top = highest_isr(isr);
+		if (top < XL_FIRST_EXTERNAL_VECTOR || top == skip ||
+		    top == last || xl_vec_test(e->eff.direct, top) ||
+		    xl_vec_test(e->owned, top))
+			return;
+		if (o->host_reraise(e->hw->priv, top))
+			return;
+		xl_ctr_inc(&e->ctr.host_reclaimed);
+		last = top;
+	}
+}
+
+static int direct_exit(struct xl_engine *e, u32 vcpu, u32 reason)
+{
+	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
 	bool theirs;
 	int ret;
 
-	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
-	    !e->hw->ops->vmcs_write)
-		return -EINVAL;
-	v = &e->vcpu[vcpu];
-	if (v->sidt.state == XL_SIDT_OFF || in_l2(e, vcpu))
-		return XL_EXIT_NOT_HANDLED;
-
 	switch (reason & 0xffff) {	/* SDM 24.9.1: basic exit reason */
 	case EXIT_REASON_EXCEPTION_NMI:
-		if (v->sidt.state != XL_SIDT_DIRECT)
-			return XL_EXIT_NOT_HANDLED;
 		return handle_np(e, vcpu);
 	case EXIT_REASON_GDTR_IDTR:
 	case EXIT_REASON_LDTR_TR:
-		/* in injection mode the exiting is the hypervisor's own */
-		if (v->sidt.state != XL_SIDT_DIRECT)
-			return XL_EXIT_NOT_HANDLED;
 		return handle_desc(e, vcpu, reason & 0xffff);
 	case EXIT_REASON_PREEMPTION_TIMER:
-		if (v->sidt.state != XL_SIDT_DIRECT)
-			return XL_EXIT_NOT_HANDLED;
 		/* If the hypervisor runs the timer too, it sees the exit. */
 		theirs = v->sidt.saved.pin & PIN_PREEMPTION_TIMER;
 		ret = guard(e, vcpu);
@@ -655,6 +735,24 @@ int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
 		return theirs ? XL_EXIT_NOT_HANDLED : XL_EXIT_HANDLED;
 	}
 	return XL_EXIT_NOT_HANDLED;
+}
+
+int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
+{
+	int ret;
+
+	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
+	    !e->hw->ops->vmcs_write)
+		return -EINVAL;
+	/*
+	 * In injection mode the exits are the hypervisor's own (its own
+	 * descriptor-table exiting, its exception bitmap).
+	 */
+	if (e->vcpu[vcpu].sidt.state != XL_SIDT_DIRECT || in_l2(e, vcpu))
+		return XL_EXIT_NOT_HANDLED;
+	ret = direct_exit(e, vcpu, reason);
+	reclaim_host_vectors(e, vcpu, vectoring_vector(e, vcpu));
+	return ret;
 }
 
 int xl_engine_eoi(struct xl_engine *e, u32 vcpu, unsigned int vector)

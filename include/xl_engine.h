@@ -100,6 +100,10 @@ struct xl_engine_counters {
 	u64 desc_faults;	/* ... whose store faulted in the guest */
 	u64 nested_leaves;	/* direct mode left for a nested entry */
 	u64 nested_entries;	/* entries of a nested guest, left alone */
+	u64 vmcs_rewrites;	/* direct mode undone by the hypervisor */
+	u64 foreign_idt_entries; /* entries kept out: IDTR not the shadow's */
+	u64 host_reclaimed;	/* host vectors a guest gate took, re-raised */
+	u64 shadow_repairs;	/* shadow IDT found changed, written again */
 };
 
 struct xl_engine_cfg {

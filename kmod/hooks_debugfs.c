@@ -93,6 +93,10 @@ void xl_hooks_show(struct seq_file *m)
 				   c.desc_emulated, c.desc_faults,
 				   c.nested_leaves,
 				   c.nested_entries);
+		if (h->eng && !xl_engine_counters(h->eng, &c))
+			seq_printf(m, "  vmcs_rewrites %llu foreign_idt_entries %llu host_reclaimed %llu shadow_repairs %llu\n",
+				   c.vmcs_rewrites, c.foreign_idt_entries,
+				   c.host_reclaimed, c.shadow_repairs);
 	}
 	mutex_unlock(&xl_hooks_lock);
 }

@@ -195,6 +195,72 @@ int xl_sidt_restore(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_vcpu *s)
 	return ret;
 }
 
+/*
+ * Fields the hypervisor rewrites on its own while a vCPU is in direct
+ * mode: KVM's vCPU reset at INIT (IDTR, the exception bitmap), KVM_SET_SREGS
+ * from its user space (IDTR), update_exception_bitmap (guest debug, XFD,
+ * CR0 changes), its APICv refresh (the pin-based controls, written whole
+ * from its controls shadow, which never had the engine's bits), a guest
+ * leaving IA-32e mode (the entry control). Each one either puts host
+ * interrupts through an IDT the guest controls with external-interrupt
+ * exiting still off, or stops a host vector's #NP from exiting.
+ */
+static bool idtr_changed(const struct xl_sidt_saved *now, u64 shadow_gva)
+{
+	return now->idtr_base != shadow_gva || now->idtr_limit != XL_SIDT_LIMIT;
+}
+
+/*
+ * Take the hypervisor's new value of each field it rewrote as the one to
+ * restore, so that leaving direct mode keeps its change and undoes only
+ * the engine's bits that are still in place.
+ */
+static void adopt_rewrites(struct xl_sidt_saved *saved,
+			   const struct xl_sidt_saved *now, u64 shadow_gva)
+{
+	if (idtr_changed(now, shadow_gva)) {
+		saved->idtr_base = now->idtr_base;
+		saved->idtr_limit = now->idtr_limit;
+	}
+	if (!(now->exc_bitmap & SIDT_EXC_BITS))
+		saved->exc_bitmap = now->exc_bitmap;
+	if ((now->pin & SIDT_PIN_BITS) != PIN_PREEMPTION_TIMER)
+		saved->pin = now->pin;
+	if (!(now->proc & SIDT_PROC_BITS))
+		saved->proc = now->proc;
+	if (!(now->proc2 & SIDT_PROC2_BITS))
+		saved->proc2 = now->proc2;
+}
+
+int xl_sidt_revalidate(const struct xl_hw *hw, u32 vcpu,
+		       struct xl_sidt_vcpu *s, u64 shadow_gva)
+{
+	struct xl_sidt_saved now;
+	u64 entry;
+	int ret;
+
+	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus)
+		return -EINVAL;
+	if (s->state != XL_SIDT_DIRECT)
+		return 0;
+	ret = save(hw, vcpu, &now);
+	ret = ret ?: rd(hw, vcpu, VMCS_ENTRY_CTLS, &entry);
+	if (ret)
+		return ret;
+	if (!idtr_changed(&now, shadow_gva) &&
+	    (now.exc_bitmap & SIDT_EXC_BITS) &&
+	    (now.pin & SIDT_PIN_BITS) == PIN_PREEMPTION_TIMER &&
+	    (now.proc & SIDT_PROC_BITS) && (now.proc2 & SIDT_PROC2_BITS) &&
+	    (entry & ENTRY_IA32E_MODE_GUEST))
+		return 0;
+	adopt_rewrites(&s->saved, &now, shadow_gva);
+	ret = write_saved(hw, vcpu, s);
+	s->state = XL_SIDT_OFF;
+	s->saved_valid = false;
+	s->eoi_passthrough = false;
+	return ret ?: 1;
+}
+
 int xl_sidt_rearm_timer(const struct xl_hw *hw, u32 vcpu,
 			const struct xl_sidt_vcpu *s, u32 timer_value)
 {

@@ -553,18 +553,27 @@ static void test_guard_never_eoi(void **state)
 	eli_setup();
 	/* Host vector 0x41 (direct) stays in service: the guest never EOIs. */
 	fk->v[0].isr[1] = XL_BIT(0x41 - 64);
-	fk->v[0].isr[0] = XL_BIT(0x22);		/* lower, not ours */
+	fk->v[0].isr[0] = XL_BIT(0x22);		/* lower, the host's */
 	for (i = 0; i < e->cfg.guard_limit; i++)
 		assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	/* The host's vector under the guest's waits: no EOI can reach it. */
+	assert_int_equal(fk->nr_reraise, 0);
 	/* The first sample only records the vector. */
 	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
 	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
 	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
 	assert_int_equal(off, XL_ELI_OFF_GUARD);
-	/* Exactly the stuck direct vector was EOIed, the host's stays. */
+	/*
+	 * Exactly the stuck direct vector was EOIed; the host's below it,
+	 * which only a guest gate can have put in service, then went to the
+	 * host's handler (which EOIed it).
+	 */
 	assert_int_equal(fk->v[0].apic_eois, 1);
 	assert_int_equal(fk->v[0].isr[1], 0);
-	assert_int_equal(fk->v[0].isr[0], XL_BIT(0x22));
+	assert_int_equal(fk->nr_reraise, 1);
+	assert_int_equal(fk->reraise[0].b, 0x22);
+	assert_int_equal(fk->v[0].isr[0], 0);
+	assert_int_equal(ctr().host_reclaimed, 1);
 }
 
 static void test_guest_idt_change_rebuilds(void **state)
@@ -584,6 +593,160 @@ static void test_guest_idt_change_rebuilds(void **state)
 	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
 	assert_int_equal(off, XL_ELI_OFF_IDT);
 	assert_vmcs_original(0);
+}
+
+/*
+ * KVM rewrites VMCS fields of a vCPU in direct mode behind the engine:
+ * KVM_SET_SREGS puts the guest's own IDTR back. Caught at the next entry
+ * before the guest runs: direct mode is undone with KVM's value kept, then
+ * entered again from there (the same IDT, so the same shadow).
+ */
+static void test_set_sregs_rewrite_caught(void **state)
+{
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, IDT_GVA);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_LIMIT, 0xfff);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(ctr().vmcs_rewrites, 1);
+	assert_int_equal(ctr().direct_switches, 2);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_GUEST_IDTR_BASE),
+			 SHADOW_GVA);
+	assert_false(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS) &
+		     PIN_EXT_INTR_EXITING);
+	/* Nothing more to catch on the next entry. */
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(ctr().vmcs_rewrites, 1);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_vmcs_original(0);
+}
+
+/*
+ * INIT: KVM's vCPU reset writes IDTR (base 0, limit 0xffff), its own
+ * exception bitmap (no #NP) and leaves IA-32e mode. The host's interrupts
+ * exit again before the guest runs; the vCPU waits in injection mode,
+ * not for good, and is direct again once back in 64-bit mode on the IDT
+ * the shadow was built from.
+ */
+static void test_init_reset_rewrite_caught(void **state)
+{
+	enum xl_eli_off off;
+	u64 exc = XL_BIT(18) | XL_BIT(6);
+
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, 0);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	fake_vmcs_set(fk, 0, VMCS_EXCEPTION_BITMAP, exc);
+	fake_vmcs_set(fk, 0, VMCS_ENTRY_CTLS, 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(ctr().vmcs_rewrites, 1);
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_NONE);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS) &
+		    PIN_EXT_INTR_EXITING);
+	assert_false(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS) &
+		     PIN_PREEMPTION_TIMER);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_GUEST_IDTR_BASE), 0);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_GUEST_IDTR_LIMIT), 0xffff);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_EXCEPTION_BITMAP), exc);
+	assert_false(fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS2) &
+		     PROC2_DESC_TABLE_EXITING);
+	assert_true(fk->v[0].eoi_intercept);
+
+	/* Protected mode on its own IDT: still no direct mode. */
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, IDT_GVA);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_LIMIT, 0xfff);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
+	/* 64-bit on another IDT: waits, counted. */
+	fake_vmcs_set(fk, 0, VMCS_ENTRY_CTLS, ENTRY_IA32E_MODE_GUEST);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, IDT_GVA + 0x1000);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_NONE);
+	assert_int_equal(ctr().foreign_idt_entries, 1);
+	/* Back on the shadow's IDT: direct. */
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, IDT_GVA);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_EXCEPTION_BITMAP),
+			 exc | XL_BIT(XL_VEC_NP));
+}
+
+/*
+ * KVM's APICv refresh writes the pin-based controls whole from its
+ * shadow, external-interrupt exiting on: caught, and direct again with
+ * KVM's new value as the one to restore.
+ */
+static void test_pin_rewrite_caught(void **state)
+{
+	u64 pin = PIN_EXT_INTR_EXITING | PIN_NMI_EXITING;
+
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_PIN_BASED_CTLS, pin);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(ctr().vmcs_rewrites, 1);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS),
+			 PIN_NMI_EXITING | PIN_PREEMPTION_TIMER);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS), pin);
+}
+
+/*
+ * A host vector in service at an exit in direct mode went through a gate
+ * the guest made present: the host's handler gets it then, once, and a
+ * vector the CPU was delivering (the #NP's own) is not run twice.
+ */
+static void test_stolen_host_vector_reclaimed(void **state)
+{
+	eli_setup();
+	fk->v[0].isr[3] = XL_BIT(0xec - 192);
+	assert_int_equal(xl_engine_handle_exit(e, 0, EXIT_REASON_HLT),
+			 XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->nr_reraise, 1);
+	assert_int_equal(fk->reraise[0].b, 0xec);
+	assert_int_equal(ctr().host_reclaimed, 1);
+
+	/* the #NP path re-raises its own vector; nothing else to take */
+	fk->v[0].isr[3] = XL_BIT(0xec - 192);
+	assert_int_equal(np_exit(0, 0xec), XL_EXIT_HANDLED);
+	assert_int_equal(fk->nr_reraise, 2);
+	assert_int_equal(ctr().np_reraised, 1);
+	assert_int_equal(ctr().host_reclaimed, 1);
+
+	/* a guest's direct vector on top: its EOI is the guest's */
+	fake_vmcs_set(fk, 0, VMCS_IDT_VECTORING_INFO, 0);
+	fk->v[0].isr[1] = XL_BIT(0x41 - 64);
+	fk->v[0].isr[0] = XL_BIT(0x22);
+	assert_int_equal(xl_engine_handle_exit(e, 0, EXIT_REASON_HLT),
+			 XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->nr_reraise, 2);
+	assert_int_equal(fk->v[0].apic_eois, 0);
+	/* not in direct mode: nothing is read or taken */
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	fk->v[0].isr[1] = 0;
+	assert_int_equal(xl_engine_handle_exit(e, 0, EXIT_REASON_HLT),
+			 XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->nr_reraise, 2);
+}
+
+/* A gate the guest wrote into the shadow IDT is written back at the guard. */
+static void test_shadow_repaired_at_guard(void **state)
+{
+	union xl_idt_gate good = *shadow_gate(0xec);
+
+	eli_setup();
+	good = *shadow_gate(0xec);
+	*shadow_gate(0xec) = *guest_gate(0xec);
+	assert_int_equal(shadow_gate(0xec)->f.present, 1);
+	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	assert_memory_equal(shadow_gate(0xec), &good, sizeof(good));
+	assert_int_equal(ctr().shadow_repairs, 1);
+	assert_int_equal(ctr().idt_rebuilds, 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	assert_int_equal(ctr().shadow_repairs, 1);
 }
 
 static void test_pi_flow(void **state)
@@ -1000,6 +1163,11 @@ int main(void)
 		T(test_guard_progress_resets),
 		T(test_guard_never_eoi),
 		T(test_guest_idt_change_rebuilds),
+	T(test_set_sregs_rewrite_caught),
+	T(test_init_reset_rewrite_caught),
+	T(test_pin_rewrite_caught),
+	T(test_stolen_host_vector_reclaimed),
+	T(test_shadow_repaired_at_guard),
 		T(test_pi_flow),
 		T(test_pi_irte_failure_leaves_mode),
 		T(test_did_eli_ipi),

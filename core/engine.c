@@ -231,6 +231,17 @@ int xl_engine_release_shadow(struct xl_engine *e)
 	return 0;
 }
 
+int xl_engine_shadow_copy(const struct xl_engine *e, u32 off, void *buf,
+			  u32 len)
+{
+	if (!e || !buf || off > XL_IDT_BYTES || len > XL_IDT_BYTES - off)
+		return -EINVAL;
+	if (!__atomic_load_n(&e->built, __ATOMIC_ACQUIRE))
+		return -ENOENT;
+	memcpy(buf, (const u8 *)e->shadow + off, len);
+	return 0;
+}
+
 int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 		     unsigned int host_vec, unsigned int guest_vec, u32 vcpu)
 {

@@ -201,6 +201,14 @@ int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu);
 int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva);
 /* The guest took its shadow page back: no vCPU enters with it again. */
 int xl_engine_release_shadow(struct xl_engine *e);
+/*
+ * Bytes @off .. @off + @len of the shadow IDT as the engine last wrote it
+ * to the guest, to undo a guest's write to the page. -ENOENT before the
+ * first build. Any context; a copy that races with a rebuild may mix the
+ * two versions (both the engine's), which the guard's check then repairs.
+ */
+int xl_engine_shadow_copy(const struct xl_engine *e, u32 off, void *buf,
+			  u32 len);
 int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 		     unsigned int host_vec, unsigned int guest_vec, u32 vcpu);
 /*

@@ -48,6 +48,11 @@ void xl_hooks_show(struct seq_file *m)
 			   atomic64_read(&h->hc_errors),
 			   atomic64_read(&h->l2_exits),
 			   atomic64_read(&h->l2_entries));
+		seq_printf(m, "  shadow_write_protected %d shadow_guest_writes %lld shadow_undo_failures %lld shadow_unprotected %lld\n",
+			   xl_shadow_wp_active(&h->wp),
+			   atomic64_read(&h->wp.guest_writes),
+			   atomic64_read(&h->wp.undo_failures),
+			   atomic64_read(&h->wp.unprotected));
 		seq_printf(m, "  last exception exit left to KVM: info 0x%llx error 0x%llx idt_vectoring 0x%llx; last exit reason 0x%x, injected vector %d, EOI vector %d\n",
 			   h->last_exc[0], h->last_exc[1], h->last_exc[2],
 			   READ_ONCE(h->last_reason), READ_ONCE(h->last_inj),

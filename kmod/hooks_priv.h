@@ -16,6 +16,7 @@
 #include "xl_engine.h"
 #include "assigned.h"
 #include "test_dev.h"
+#include "shadow_wp.h"
 
 struct kvm;
 
@@ -62,6 +63,7 @@ struct xl_hvm {
 	struct work_struct remap_work;
 	atomic64_t remaps, remap_failures, invalidations;
 	char asg_why[512];		/* why the last refused mapping was */
+	struct xl_shadow_wp wp;		/* the shadow IDT page, read-only */
 };
 
 extern struct list_head xl_hvms;	/* RCU readers: the hooks */

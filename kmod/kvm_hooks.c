@@ -359,7 +359,7 @@ static int xl_skip_exit(struct kvm_vcpu *vcpu, int fastpath)
  * which also maps it for the hooks that later build the shadow IDT with
  * IRQs off. Process context (KVM's exit handler), SRCU held by KVM.
  */
-static long xl_hc_take_page(struct kvm_vcpu *vcpu, u64 gva)
+static long xl_hc_take_page(struct kvm_vcpu *vcpu, u64 gva, gpa_t *gpa_out)
 {
 	struct xl_x86_exception_buf {
 		u64 space[8];
@@ -379,6 +379,7 @@ static long xl_hc_take_page(struct kvm_vcpu *vcpu, u64 gva)
 	if (kvm_vcpu_write_guest(vcpu, gpa, page_address(ZERO_PAGE(0)),
 				 PAGE_SIZE))
 		return -EFAULT;
+	*gpa_out = gpa;
 	return 0;
 }
 
@@ -395,6 +396,7 @@ static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
 	struct xl_engine *e;
 	struct xl_hvm *h;
 	unsigned long k;
+	gpa_t gpa = INVALID_GPA;
 	u32 i, nr = 0;
 	u64 gva = 0;
 	long ret;
@@ -410,7 +412,7 @@ static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
 	rcu_read_unlock();
 	if (!nr)
 		return 1;
-	ret = nr == XL_HC_SHADOW_IDT ? xl_hc_take_page(vcpu, gva) : 0;
+	ret = nr == XL_HC_SHADOW_IDT ? xl_hc_take_page(vcpu, gva, &gpa) : 0;
 	if (nr == XL_HC_SHADOW_IDT_RELEASE)
 		gva = 0;
 	vcpu->arch.regs[VCPU_REGS_RAX] = ret;
@@ -420,6 +422,8 @@ static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
 	if (h && ret) {
 		atomic64_inc(&h->hc_errors);
 	} else if (h) {
+		/* read-only for the guest before the engine builds there */
+		xl_shadow_wp_set(&h->wp, gpa);
 		WRITE_ONCE(h->shadow_gva, gva);
 		e = READ_ONCE(h->eng);
 		if (e && gva)
@@ -756,6 +760,11 @@ out_entry:
 	return ret;
 }
 
+static struct xl_engine *xl_wp_engine(struct xl_shadow_wp *wp)
+{
+	return READ_ONCE(container_of(wp, struct xl_hvm, wp)->eng);
+}
+
 /* After this no callback runs or is about to run (ftrace and RCU sync). */
 static void xl_hooks_unregister(void)
 {
@@ -802,6 +811,7 @@ void xl_hooks_attach(struct xl_vm *vm)
 		kfree(h);
 		return;
 	}
+	xl_shadow_wp_init(&h->wp, h->kvm, xl_wp_engine);
 	list_add_tail_rcu(&h->node, &xl_hvms);
 	xl_nr_hvms++;
 	vm->hooks = h;
@@ -856,6 +866,7 @@ void xl_hooks_detach(struct xl_vm *vm)
 	synchronize_rcu();
 	/* no hook runs any more: nothing schedules the work again */
 	cancel_work_sync(&h->remap_work);
+	xl_shadow_wp_exit(&h->wp);
 	e = h->eng;
 	h->eng = NULL;
 	if (e)

@@ -5,8 +5,12 @@
  *
  *   xl-kmodtest abi            ABI checks that need no KVM VM
  *   xl-kmodtest attach         attach/detach/mode/irqs against a KVM VM fd
- *   xl-kmodtest fuzz SEED N [P] N random ioctls, valid and invalid, in P
- *                              processes at once
+ *   xl-kmodtest fuzz SEED N [P [PID:FD]]
+ *                              N random ioctls, valid and invalid, in P
+ *                              processes at once; with PID:FD, the VM
+ *                              that fd of process PID is (one with a
+ *                              running vCPU: xl-elitest fuzzhold) is
+ *                              the second VM the sessions attach
  *   xl-kmodtest hold           attach a VM and wait (rmmod-while-open test)
  *   xl-kmodtest vm             create a KVM VM and wait (exitless attach --pid)
  *
@@ -24,6 +28,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/kvm.h>
@@ -592,7 +597,23 @@ static long fuzz_loop(uint64_t seed, long n, int strict)
  * @procs processes fuzz at the same time; they share the two VM fds (made
  * before fork), so their sessions race to attach the same VMs.
  */
-static void test_fuzz(uint64_t seed, long n, int procs)
+/* Another process's fd "PID:FD" (pidfd_getfd, Linux 5.6), or -errno. */
+static int foreign_fd(const char *spec)
+{
+	int pid, fd, pfd, ret;
+
+	if (sscanf(spec, "%d:%d", &pid, &fd) != 2)
+		return -EINVAL;
+	pfd = syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
+		return -errno;
+	ret = syscall(SYS_pidfd_getfd, pfd, fd, 0);
+	ret = ret < 0 ? -errno : ret;
+	close(pfd);
+	return ret;
+}
+
+static void test_fuzz(uint64_t seed, long n, int procs, const char *running)
 {
 	struct xl_counters g;
 	int p, status, dev, kids_ok = 1;
@@ -600,10 +621,15 @@ static void test_fuzz(uint64_t seed, long n, int procs)
 
 	prefix = "fuzz-";
 	vfd[0] = kvm_vm_create(&kfd);
-	if (vfd[0] >= 0)
+	if (vfd[0] >= 0 && running)
+		vfd[1] = foreign_fd(running);
+	else if (vfd[0] >= 0)
 		vfd[1] = ioctl(kfd, KVM_CREATE_VM, 0);
 	else
 		skip("attach", "no /dev/kvm: the fuzzer runs without VM fds");
+	if (running)
+		report(vfd[1] >= 0, "running-vm-fd: %s: %s", running,
+		       vfd[1] >= 0 ? "ok" : strerror(-vfd[1]));
 	while (irq_pool_n < 8 && !some_irq(&irq_pool[irq_pool_n], irq_pool_n))
 		irq_pool_n++;
 	for (p = 1; p < procs; p++) {
@@ -666,13 +692,14 @@ int main(int argc, char **argv)
 		test_attach();
 	else if (argc >= 4 && !strcmp(argv[1], "fuzz"))
 		test_fuzz(strtoull(argv[2], NULL, 0), strtol(argv[3], NULL, 0),
-			  argc >= 5 ? atoi(argv[4]) : 1);
+			  argc >= 5 ? atoi(argv[4]) : 1,
+			  argc >= 6 ? argv[5] : NULL);
 	else if (argc >= 2 && !strcmp(argv[1], "hold"))
 		return cmd_hold();
 	else if (argc >= 2 && !strcmp(argv[1], "vm"))
 		return cmd_vm();
 	else {
-		fprintf(stderr, "usage: xl-kmodtest abi|attach|fuzz SEED N [PROCS]|hold|vm\n");
+		fprintf(stderr, "usage: xl-kmodtest abi|attach|fuzz SEED N [PROCS [PID:FD]]|hold|vm\n");
 		return 2;
 	}
 	return failures ? 1 : 0;

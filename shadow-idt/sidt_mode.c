@@ -71,6 +71,23 @@ static int rmw(const struct xl_hw *hw, u32 vcpu, u32 field, u64 bits,
 	return ret ?: wr(hw, vcpu, field, (cur & ~bits) | (val & bits));
 }
 
+/*
+ * The hypervisor's descriptor-table exiting as it wants it now. KVM sets
+ * it (through its controls shadow, so the VMCS keeps direct mode's bit
+ * and nothing looks rewritten) when the guest turns CR4.UMIP on while the
+ * host CPU lacks UMIP, and would lose it if the value saved at the switch
+ * were put back: CR4.UMIP in the guest's CR4 read shadow says so.
+ */
+static u64 proc2_wanted(const struct xl_hw *hw, u32 vcpu, u64 saved)
+{
+	u64 cr4;
+
+	if (!hw->has_umip && !rd(hw, vcpu, VMCS_CR4_READ_SHADOW, &cr4) &&
+	    (cr4 & X86_CR4_UMIP))
+		return saved | PROC2_DESC_TABLE_EXITING;
+	return saved;
+}
+
 static int write_saved(const struct xl_hw *hw, u32 vcpu,
 		       const struct xl_sidt_vcpu *s)
 {
@@ -81,7 +98,8 @@ static int write_saved(const struct xl_hw *hw, u32 vcpu,
 	r[1] = wr(hw, vcpu, VMCS_GUEST_IDTR_LIMIT, v->idtr_limit);
 	r[2] = rmw(hw, vcpu, VMCS_EXCEPTION_BITMAP, SIDT_EXC_BITS,
 		   v->exc_bitmap);
-	r[3] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS2, SIDT_PROC2_BITS, v->proc2);
+	r[3] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS2, SIDT_PROC2_BITS,
+		   proc2_wanted(hw, vcpu, v->proc2));
 	r[4] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS, SIDT_PROC_BITS, v->proc);
 	r[5] = wr(hw, vcpu, VMCS_PREEMPTION_TIMER_VALUE, v->timer);
 	r[6] = rmw(hw, vcpu, VMCS_PIN_BASED_CTLS, SIDT_PIN_BITS, v->pin);

@@ -749,6 +749,30 @@ static void test_shadow_repaired_at_guard(void **state)
 	assert_int_equal(ctr().shadow_repairs, 1);
 }
 
+/*
+ * The guest turns CR4.UMIP on while in direct mode on a host without
+ * UMIP: KVM emulates it with descriptor-table exiting, which it sets
+ * through its own controls shadow (the VMCS already has direct mode's
+ * bit). Leaving direct mode keeps the exiting on; with UMIP in the host
+ * CPU, or the guest's UMIP off, KVM's saved value comes back.
+ */
+static void test_guest_umip_kept(void **state)
+{
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_CR4_READ_SHADOW, X86_CR4_UMIP);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS2) &
+		    PROC2_DESC_TABLE_EXITING);
+
+	fake_vmcs_kvm_defaults(fk, 0, IDT_GVA);
+	fk->hw.has_umip = true;
+	fake_vmcs_set(fk, 0, VMCS_CR4_READ_SHADOW, X86_CR4_UMIP);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_vmcs_original(0);
+}
+
 static void test_pi_flow(void **state)
 {
 	struct xl_pi_desc *pi;
@@ -1168,6 +1192,7 @@ int main(void)
 	T(test_pin_rewrite_caught),
 	T(test_stolen_host_vector_reclaimed),
 	T(test_shadow_repaired_at_guard),
+	T(test_guest_umip_kept),
 		T(test_pi_flow),
 		T(test_pi_irte_failure_leaves_mode),
 		T(test_did_eli_ipi),

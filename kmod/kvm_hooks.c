@@ -384,13 +384,13 @@ static long xl_hc_take_page(struct kvm_vcpu *vcpu, u64 gva, gpa_t *gpa_out)
 }
 
 /*
- * Takes the place of vmx_handle_exit() after a CPL-0 registration
- * hypercall: the page is taken (or given back) here, where guest memory
+ * After a CPL-0 registration hypercall, in place of vmx_handle_exit()
+ * (xl_skip_exit_hc): the page is taken (or given back) here, where guest memory
  * may fault in, and only then published to the hooks and the engine.
  * Releasing holds every vCPU out of direct mode from its next entry on
  * (each is kicked), after which the host writes the page no more.
  */
-static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
+static void xl_hc_page(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu *other;
 	struct xl_engine *e;
@@ -411,7 +411,7 @@ static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
 	}
 	rcu_read_unlock();
 	if (!nr)
-		return 1;
+		return;
 	ret = nr == XL_HC_SHADOW_IDT ? xl_hc_take_page(vcpu, gva, &gpa) : 0;
 	if (nr == XL_HC_SHADOW_IDT_RELEASE)
 		gva = 0;
@@ -438,6 +438,24 @@ static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
 		kvm_for_each_vcpu(k, other, vcpu->kvm)
 			if (other != vcpu)
 				kvm_vcpu_kick(other);
+}
+
+/*
+ * vCPU threads diverted into xl_skip_exit_hc and not yet out of it. It may
+ * sleep (faulting the guest page in), and a sleeping task is quiescent for
+ * the RCU-tasks grace period with which ftrace retires a callback, so
+ * unregistering the hooks waits for this to drop to zero, then for that
+ * grace period (xl_hooks_unregister): only then is no thread left in
+ * this module's text.
+ */
+static atomic_t xl_hc_inflight = ATOMIC_INIT(0);
+
+static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
+{
+	xl_hc_page(vcpu);
+	/* nothing sleeps past this point */
+	atomic_dec(&xl_hc_inflight);
+	wake_up_var(&xl_hc_inflight);
 	return 1;
 }
 
@@ -459,6 +477,8 @@ static void *xl_on_handle_exit(struct kvm_vcpu *vcpu)
 			h->vcpu[i].skip_exit = false;
 			to = h->vcpu[i].hc ? xl_skip_exit_hc : xl_skip_exit;
 		}
+		if (to == xl_skip_exit_hc)
+			atomic_inc(&xl_hc_inflight);
 	}
 	rcu_read_unlock();
 	return to;
@@ -775,8 +795,19 @@ static void xl_hooks_unregister(void)
 	xl_ft_off(&xl_ops_exit, xl_addr_exit_irqoff);
 	xl_ft_off(&xl_ops_entry, xl_addr_run);
 	tracepoint_synchronize_unregister();
+	wait_var_event(&xl_hc_inflight, !atomic_read(&xl_hc_inflight));
+	synchronize_rcu_tasks();
 	pr_info("hooks on kvm_intel removed\n");
 }
+
+/*
+ * Detached VMs whose vCPUs still have direct mode in their VMCS, under
+ * xl_hooks_lock; xl_drain_fn looks at them every XL_DRAIN_PERIOD.
+ */
+#define XL_DRAIN_PERIOD		(HZ / 10)
+static LIST_HEAD(xl_draining);
+static void xl_drain_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(xl_drain_work, xl_drain_fn);
 
 /*
  * Attach: hook the VM when kvm_intel is there. Never fails the attach:
@@ -797,6 +828,14 @@ void xl_hooks_attach(struct xl_vm *vm)
 	h->vm_id = vm->id;
 	INIT_WORK(&h->remap_work, xl_remap_work);
 	mutex_lock(&xl_hooks_lock);
+	if (xl_hvm_find(vm->kvm)) {
+		/* the same VM, detached while a vCPU was still direct */
+		mutex_unlock(&xl_hooks_lock);
+		pr_info("vm %llu: a vCPU of this VM has not yet entered since it left eli/did: no hooks for this attachment, eli/did unavailable\n",
+			vm->id);
+		kfree(h);
+		return;
+	}
 	if (!xl_hooks_on) {
 		ret = xl_hooks_register();
 		xl_hooks_on = !ret;
@@ -819,55 +858,78 @@ void xl_hooks_attach(struct xl_vm *vm)
 }
 
 /*
- * Leave eli/did: baseline in the engine, then every vCPU restores KVM's
- * VMCS values at its next entry. Wait (bounded) for that; a vCPU that
- * does not enter again (halted with nothing to wake it, or a VM being
- * destroyed) keeps the engine until detach.
+ * KVM's VMCS values back on @vcpu from here, with its VMCS made current on
+ * this CPU the way KVM's own vCPU ioctls do it (vcpu_load), when its
+ * thread is not in KVM_RUN: a paused VM, a VMM busy in user space. A
+ * thread in KVM_RUN, running or halted in KVM, holds vcpu->mutex; that
+ * vCPU restores at its next entry instead (xl_on_entry, mode baseline).
  */
-static void xl_engine_stop(struct xl_hvm *h)
+static void xl_restore_idle_vcpu(struct xl_hvm *h, struct kvm_vcpu *vcpu)
+{
+	u32 i = xl_idx(h, vcpu);
+	int ret;
+
+	if (i == U32_MAX || !mutex_trylock(&vcpu->mutex))
+		return;
+	vcpu_load(vcpu);
+	preempt_disable();
+	ret = xl_engine_vcpu_release(h->eng, i);
+	preempt_enable();
+	vcpu_put(vcpu);
+	mutex_unlock(&vcpu->mutex);
+	if (ret)
+		xl_engine_err(h, "restore", ret);
+	else
+		atomic64_inc(&h->idle_restores);
+}
+
+/*
+ * Leave eli/did: baseline in the engine, then every vCPU's VMCS back to
+ * KVM's values, from here where its thread is out of KVM_RUN, else at its
+ * next entry (it is kicked). 0 once all are; -EBUSY when one has not
+ * entered within about a second (halted with nothing to wake it).
+ */
+static int xl_engine_stop(struct xl_hvm *h)
 {
 	struct xl_engine *e = h->eng;
+	struct kvm_vcpu *vcpu;
 	enum xl_why why;
 	unsigned long i;
-	struct kvm_vcpu *vcpu;
 	int tries;
 
 	if (!e)
-		return;
+		return 0;
 	xl_engine_set_mode(e, XL_MODE_BASELINE, &why);
 	for (tries = 0; tries < 100; tries++) {
 		if (!xl_engine_teardown(e))
-			break;
-		kvm_for_each_vcpu(i, vcpu, h->kvm)
+			return 0;
+		kvm_for_each_vcpu(i, vcpu, h->kvm) {
+			xl_restore_idle_vcpu(h, vcpu);
 			kvm_vcpu_kick(vcpu);
+		}
 		usleep_range(10000, 20000);
 	}
-	if (tries == 100)
-		pr_warn("vm %llu: a vCPU did not enter again after leaving eli/did; its VMCS is restored when it does (hooks stay until detach)\n",
-			h->vm_id);
+	return xl_engine_teardown(e) ? -EBUSY : 0;
 }
 
-void xl_hooks_detach(struct xl_vm *vm)
+/* Out of the hooks' list, the hooks off after the last VM. The lock held. */
+static void xl_hooks_unlink(struct xl_hvm *h)
 {
-	struct xl_hvm *h = vm->hooks;
-	struct xl_engine *e;
-
-	if (!h)
-		return;
-	xl_engine_stop(h);
-	mutex_lock(&xl_hooks_lock);
 	list_del_rcu(&h->node);
-	vm->hooks = NULL;
 	if (!--xl_nr_hvms && xl_hooks_on) {
 		xl_hooks_unregister();
 		xl_hooks_on = false;
 	}
-	mutex_unlock(&xl_hooks_lock);
-	synchronize_rcu();
+}
+
+/* After xl_hooks_unlink and an RCU grace period. */
+static void xl_hvm_free(struct xl_hvm *h)
+{
+	struct xl_engine *e = h->eng;
+
 	/* no hook runs any more: nothing schedules the work again */
 	cancel_work_sync(&h->remap_work);
 	xl_shadow_wp_exit(&h->wp);
-	e = h->eng;
 	h->eng = NULL;
 	if (e)
 		xl_assigned_unmap(&h->asg, e);
@@ -881,6 +943,83 @@ void xl_hooks_detach(struct xl_vm *vm)
 	}
 	kfree(e);
 	kfree(h);
+}
+
+/*
+ * The detached VMs still draining: each is let go once every vCPU has
+ * restored KVM's values (at its entry), or once the reference taken here
+ * is the VM's last (no vCPU can run again; its VMCSs go with it).
+ */
+static void xl_drain_fn(struct work_struct *work)
+{
+	struct xl_hvm *h, *n;
+	LIST_HEAD(done);
+
+	mutex_lock(&xl_hooks_lock);
+	list_for_each_entry_safe(h, n, &xl_draining, drain_node) {
+		if (xl_engine_teardown(h->eng) &&
+		    refcount_read(&h->kvm->users_count) > 1)
+			continue;
+		list_move(&h->drain_node, &done);
+		xl_hooks_unlink(h);
+	}
+	if (!list_empty(&xl_draining))
+		schedule_delayed_work(&xl_drain_work, XL_DRAIN_PERIOD);
+	mutex_unlock(&xl_hooks_lock);
+	if (list_empty(&done))
+		return;
+	synchronize_rcu();
+	list_for_each_entry_safe(h, n, &done, drain_node) {
+		struct kvm *kvm = h->kvm;
+
+		pr_info("vm %llu: every vCPU has left eli/did: hooks released\n",
+			h->vm_id);
+		xl_hvm_free(h);
+		kvm_put_kvm(kvm);
+		/* module_exit waits for this work (xl_hooks_exit) */
+		module_put(THIS_MODULE);
+	}
+}
+
+/*
+ * Detach: nothing of exitless may stay in a VMCS once the hooks are gone.
+ * A vCPU that did not restore in time keeps the hooks, the engine and the
+ * IRQ mapping of its VM (which stays listed in debugfs, "draining"), and
+ * exitless.ko stays loaded, until that vCPU enters again: detach returns
+ * meanwhile and does not hold the caller.
+ */
+void xl_hooks_detach(struct xl_vm *vm)
+{
+	struct xl_hvm *h = vm->hooks;
+
+	if (!h)
+		return;
+	mutex_lock(&xl_hooks_lock);
+	vm->hooks = NULL;
+	mutex_unlock(&xl_hooks_lock);
+	if (xl_engine_stop(h)) {
+		kvm_get_kvm(h->kvm);
+		__module_get(THIS_MODULE);
+		mutex_lock(&xl_hooks_lock);
+		h->draining = true;
+		list_add_tail(&h->drain_node, &xl_draining);
+		mutex_unlock(&xl_hooks_lock);
+		schedule_delayed_work(&xl_drain_work, XL_DRAIN_PERIOD);
+		pr_info("vm %llu: detached; a vCPU has not entered since it left eli/did: its VMCS is restored at its next entry, exitless stays loaded until then\n",
+			h->vm_id);
+		return;
+	}
+	mutex_lock(&xl_hooks_lock);
+	xl_hooks_unlink(h);
+	mutex_unlock(&xl_hooks_lock);
+	synchronize_rcu();
+	xl_hvm_free(h);
+}
+
+/* Module unload: no VM is draining (each holds a module reference). */
+void xl_hooks_exit(void)
+{
+	cancel_delayed_work_sync(&xl_drain_work);
 }
 
 /* kzalloc: physically contiguous (the engine's PI descriptors). */

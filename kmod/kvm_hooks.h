@@ -22,6 +22,8 @@ int xl_hooks_set_mode(struct xl_vm *vm, u32 mode);
 int xl_hooks_set_irqs(struct xl_vm *vm, const u32 *irqs, u32 count,
 		      bool refusable);
 void xl_hooks_show(struct seq_file *m);
+/* Module unload: waits for the work that lets detached VMs go. */
+void xl_hooks_exit(void);
 void xl_hooks_debugfs_init(struct dentry *dir);
 
 #endif /* XL_KMOD_KVM_HOOKS_H */

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 
 #include "xl.h"
+#include "kvm_hooks.h"
 
 #define CREATE_TRACE_POINTS
 #include "xl_trace.h"
@@ -103,6 +104,7 @@ static int __init xl_init(void)
 static void __exit xl_exit(void)
 {
 	misc_deregister(&xl_misc);
+	xl_hooks_exit();
 	xl_debugfs_exit();
 	pr_info("unloaded\n");
 }

@@ -15,10 +15,10 @@ command -v xl_done >/dev/null 2>&1 || . /tests/lib.sh
 
 e9() { command -v xl-e9 >/dev/null && xl-e9 "XLE9 $*"; }
 
-# The ioctl fuzzer (xl-kmodtest fuzz) on a VM whose vCPU runs a guest
-# that keeps registering its shadow page (xl-elitest fuzzhold), beside a
-# VM without vCPUs, with eli and did allowed (experimental=1): sessions
-# race to attach both, set every mode and register the host's IRQs.
+# The ioctl fuzzer (xl-kmodtest fuzz) beside a VM whose vCPU runs a guest
+# kept attached in eli and did by its own process (xl-elitest fuzzhold,
+# switching modes every 100 ms): the fuzzer's sessions race to attach it
+# and a VM without vCPUs, set every mode and register the host's IRQs.
 # XL_ELI_FUZZ calls (xl_eli_fuzz=N on the command line, default 1500) in
 # two processes; WARN/BUG/Oops are counted by the caller.
 eli_fuzz() {
@@ -83,6 +83,8 @@ else
 	if [ "$exp" = 1 ] && [ "${parts:-all}" != compare ]; then
 		e9 eli-hostile
 		xl-elitest "$n" hostile || rc=$?
+		e9 eli-lifetime
+		xl-elitest "$n" lifetime || rc=$?
 		e9 eli-fuzz
 		eli_fuzz || rc=$?
 	fi

@@ -8,7 +8,7 @@
  * the stand-in for an assigned device's MSI: a host vector of the VM's on
  * the vCPU's CPU, handled by the host (injected) when it lands there.
  *
- *   xl-elitest [COUNT [nodid|refused|hostile|fuzzhold SECONDS]]
+ *   xl-elitest [COUNT [nodid|refused|hostile|lifetime|fuzzhold SECONDS]]
  *       baseline (test device, then KVM_SIGNAL_MSI), eli (test device,
  *       then KVM_SIGNAL_MSI through injection mode), did (virtual
  *       interrupts through the module), an assigned IRQ bound the way
@@ -453,6 +453,8 @@ static void on_sigusr1(int sig)
  */
 static volatile int sregs_req;
 static char sregs_why[96];
+/* Set by the main thread: the vCPU thread stays out of KVM_RUN (paused). */
+static volatile int vcpu_pause, vcpu_paused;
 
 static void vcpu_set_sregs(void)
 {
@@ -485,6 +487,11 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR && sregs_req)
 				vcpu_set_sregs();
+			while (errno == EINTR && vcpu_pause && !vcpu_done) {
+				vcpu_paused = 1;
+				usleep(1000);
+			}
+			vcpu_paused = 0;
 			if (errno == EINTR)
 				continue;
 			snprintf(vcpu_why, sizeof(vcpu_why), "KVM_RUN: %s",
@@ -1381,38 +1388,166 @@ static void hostile_part(void)
 }
 
 /*
- * The running guest the ioctl fuzzer (xl-kmodtest fuzz ... PID:FD) works
- * on: this session lets the VM go, says which fd is the VM, and for up to
- * @secs seconds (or until /tmp/fuzzhold.stop exists) has the guest
- * register its shadow page again every 50 ms, so that whichever fuzzing
- * session has the VM attached finds a page when it sets eli or did. At
- * the end: the guest still ran all along.
+ * The running guest beside which the ioctl fuzzer (xl-kmodtest fuzz ...
+ * PID:FD) works, for up to @secs seconds or until /tmp/fuzzhold.stop
+ * exists: this session keeps the VM attached (the fuzzer's sessions get
+ * EBUSY for it, and attach, detach, set modes and register IRQs on their
+ * own VMs meanwhile, through the same hooks), switches it between eli and
+ * did every 100 ms and has the guest register its shadow page again each
+ * time. At the end: the guest ran all along, and how many turns found
+ * the vCPU in direct mode; then it detaches with the vCPU running.
  */
 static int fuzz_hold(int secs)
 {
 	double end = now() + secs;
-	uint64_t s0, regs = 0;
+	uint64_t s0, turns = 0, direct = 0, modes = 0;
+	int ret;
 
-	result(!ioctl(xl_fd, XL_IOC_DETACH, 0), "fuzzhold-detach", "%s",
-	       strerror(errno));
 	printf("XLINFO fuzzhold pid %d vm_fd %d\n", getpid(), vm_fd);
 	fflush(stdout);
 	while (now() < end && !vcpu_done && access("/tmp/fuzzhold.stop", F_OK)) {
-		if (guest_hc(XL_HC_SHADOW_IDT, SHADOW) == 0)
-			regs++;
-		usleep(50000);
+		turns++;
+		guest_hc(XL_HC_SHADOW_IDT, SHADOW);
+		if (!set_mode(turns % 2 ? XL_IOC_MODE_ELI : XL_IOC_MODE_DID))
+			modes++;
+		usleep(100000);
+		if (strstr(hooks_line("vcpu 0 sidt_state"), "sidt_state 1 "))
+			direct++;
 	}
 	s0 = U64(D_SPIN);
 	usleep(100000);
-	result(!vcpu_done && U64(D_SPIN) > s0, "fuzzhold-guest-ran",
-	       "%s; the shadow page registered %llu times while attached",
-	       vcpu_done ? vcpu_why : "still spinning",
-	       (unsigned long long)regs);
+	result(!vcpu_done && U64(D_SPIN) > s0, "fuzzhold-guest-ran", "%s",
+	       vcpu_done ? vcpu_why : "still spinning");
+	result(direct > turns / 2 && modes == turns, "fuzzhold-direct-turns",
+	       "%llu turns, %llu mode switches accepted, %llu with the vCPU in direct mode",
+	       (unsigned long long)turns, (unsigned long long)modes,
+	       (unsigned long long)direct);
+	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
+	result(!ret, "fuzzhold-detach", "%s", ret ? strerror(errno) : "ok");
 	vcpu_done = 1;
 	run->immediate_exit = 1;
 	pthread_kill(vcpu_th, SIGUSR1);
 	pthread_join(vcpu_th, NULL);
 	return failures ? 1 : 0;
+}
+
+/* One KVM_SIGNAL_MSI of @vec to vCPU 0; then, within @tmo s, counted? */
+static int msi_counted(unsigned int vec, double tmo)
+{
+	struct kvm_msi m = { .address_lo = 0xfee00000, .data = vec };
+	uint32_t c0 = COUNT(vec);
+	double end = now() + tmo;
+
+	if (ioctl(vm_fd, KVM_SIGNAL_MSI, &m) < 0)
+		return 0;
+	while (now() < end && !vcpu_done && COUNT(vec) == c0)
+		usleep(1000);
+	return COUNT(vec) == c0 + 1;
+}
+
+/* Is this VM still in debugfs exitless/hooks (attached or draining)? */
+static int vm_hooked(void)
+{
+	char key[48];
+
+	snprintf(key, sizeof(key), "vm %llu entries", (unsigned long long)vm_id);
+	return hooks_line(key)[0] != 0;
+}
+
+/* Attach again, the guest registers, eli, the vCPU in direct mode. */
+static int reattach_direct(const char *name)
+{
+	struct xl_attach at = { .size = sizeof(at), .vm_fd = vm_fd };
+	int ok;
+
+	ok = !ioctl(xl_fd, XL_IOC_ATTACH, &at);
+	if (ok) {
+		vm_id = at.vm_id;
+		ok = guest_hc(XL_HC_SHADOW_IDT, SHADOW) == 0 &&
+		     !set_mode(XL_IOC_MODE_ELI) && wait_direct(2.0);
+	}
+	result(ok, name, "%s", hooks_line("vcpu 0 sidt_state"));
+	return ok;
+}
+
+/*
+ * Detach must not leave a vCPU with the shadow IDT in its VMCS once the
+ * hooks are gone. First with the vCPU halted in KVM (its thread in
+ * KVM_RUN, nothing to wake it): detach returns, the VM is kept hooked
+ * ("draining"), and when an interrupt wakes the guest it runs on in
+ * baseline and the VM is let go. Then with the VM paused (the vCPU thread
+ * out of KVM_RUN, as a VMM's pause): detach restores the VMCS from
+ * outside and completes; resumed, the guest runs on in baseline. Each
+ * time: the guest takes an MSI, the host timer ticks.
+ */
+static void lifetime_part(void)
+{
+	uint64_t s0, l0;
+	double end;
+	int ret, ok;
+
+	ret = set_mode(XL_IOC_MODE_ELI);
+	result(!ret && wait_direct(2.0), "lifetime-direct", "%s",
+	       hooks_line("vcpu 0 sidt_state"));
+	U64(D_HALT) = 1;
+	usleep(300000);
+	s0 = U64(D_SPIN);
+	usleep(200000);
+	result(U64(D_SPIN) == s0, "lifetime-guest-halted", "spin +%llu",
+	       (unsigned long long)(U64(D_SPIN) - s0));
+	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
+	result(!ret && strstr(hooks_line("draining"), "draining 1"),
+	       "lifetime-halted-detach-draining", "%s; %s",
+	       ret ? strerror(errno) : "detached", hooks_line("draining"));
+	l0 = host_loc(0);
+	U64(D_HALT) = 0;
+	ok = msi_counted(VEC_ELI_GUEST, 2.0);
+	s0 = U64(D_SPIN);
+	usleep(200000);
+	result(ok && U64(D_SPIN) > s0 && !vcpu_done,
+	       "lifetime-halted-wakes-in-baseline", "MSI %s; %s",
+	       ok ? "counted" : "NOT counted",
+	       vcpu_done ? vcpu_why : "guest spins");
+	end = now() + 3;
+	while (vm_hooked() && now() < end)
+		usleep(20000);
+	result(!vm_hooked() && host_loc(0) > l0 + 2, "lifetime-halted-let-go",
+	       "%s; host timer on the vCPU's CPU +%llu",
+	       vm_hooked() ? "STILL HOOKED" : "hooks released",
+	       (unsigned long long)(host_loc(0) - l0));
+
+	if (vcpu_done || !reattach_direct("lifetime-reattach-direct"))
+		return;
+	vcpu_pause = 1;
+	pthread_kill(vcpu_th, SIGUSR1);
+	end = now() + 2;
+	while (!vcpu_paused && now() < end)
+		usleep(1000);
+	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
+	result(vcpu_paused && !ret && !vm_hooked(),
+	       "lifetime-paused-detach-complete", "%s; %s; %s",
+	       vcpu_paused ? "paused" : "NOT paused",
+	       ret ? strerror(errno) : "detached",
+	       vm_hooked() ? "still hooked" : "hooks released");
+	usleep(200000);
+	l0 = host_loc(0);
+	vcpu_pause = 0;
+	ok = msi_counted(VEC_ELI_GUEST, 2.0);
+	s0 = U64(D_SPIN);
+	usleep(200000);
+	result(ok && U64(D_SPIN) > s0 && !vcpu_done && host_loc(0) > l0 + 2,
+	       "lifetime-paused-resumes-in-baseline",
+	       "MSI %s; %s; host timer +%llu",
+	       ok ? "counted" : "NOT counted",
+	       vcpu_done ? vcpu_why : "guest spins",
+	       (unsigned long long)(host_loc(0) - l0));
+	if (!vcpu_done) {
+		struct xl_attach at = { .size = sizeof(at), .vm_fd = vm_fd };
+
+		/* attached again for the common detach at the end */
+		ioctl(xl_fd, XL_IOC_ATTACH, &at);
+	}
+	show_hooks("lifetime");
 }
 
 int main(int argc, char **argv)
@@ -1424,6 +1559,8 @@ int main(int argc, char **argv)
 	int refused = argc > 2 && !strcmp(argv[2], "refused");
 	/* "hostile": only the hostile guest (hostile_part) */
 	int hostile = argc > 2 && !strcmp(argv[2], "hostile");
+	/* "lifetime": detach with the vCPU halted, then paused */
+	int lifetime = argc > 2 && !strcmp(argv[2], "lifetime");
 	/* "fuzzhold SECONDS": a running guest for the ioctl fuzzer */
 	int fuzzhold = argc > 3 && !strcmp(argv[2], "fuzzhold");
 	struct batch b[16] = {
@@ -1476,6 +1613,10 @@ int main(int argc, char **argv)
 	}
 	if (fuzzhold)
 		return fuzz_hold(atoi(argv[3]));
+	if (lifetime) {
+		lifetime_part();
+		goto detach;
+	}
 
 	/* the stand-in for a passthrough device's MSI (kmod/test_dev.h) */
 	ret = selftest("device %llu %u 0", (unsigned long long)vm_id,

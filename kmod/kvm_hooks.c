@@ -706,6 +706,25 @@ static void xl_ft_off(struct ftrace_ops *ops, unsigned long addr)
 	ftrace_set_filter_ip(ops, addr, 1, 0);
 }
 
+bool xl_kvm_intel_loaded(void)
+{
+	return !xl_find_kallsyms() && xl_kallsyms("vmx_vcpu_run");
+}
+
+/* The conditions of xl_hooks_engine_mode that do not depend on the VM. */
+u32 xl_hooks_modes(void)
+{
+	const bool *timer;
+
+	if (!xl_hooks_param || !xl_experimental || !xl_kvm_intel_loaded() ||
+	    READ_ONCE(enable_apicv))
+		return 0;
+	timer = (const bool *)xl_kallsyms("enable_preemption_timer");
+	if (!timer || READ_ONCE(*timer))
+		return 0;
+	return BIT(XL_IOC_MODE_ELI) | BIT(XL_IOC_MODE_DID);
+}
+
 /* Resolve kvm_intel's functions; -ENOENT when kvm_intel is not loaded. */
 static int xl_resolve(void)
 {

@@ -42,6 +42,12 @@ static int xl_open(struct inode *inode, struct file *file)
 {
 	struct xl_session *s;
 
+	/*
+	 * Attaching reconfigures a VM's interrupt delivery and its host
+	 * IRQs' affinity: an administrator's act, whatever the node's mode.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;

@@ -65,10 +65,10 @@ else
 	# (eli refused), which checks hooks, detach and rmmod alone.
 	exp=$(cmdarg xl_eli_exp)
 	exp=${exp:-1}
-	if modprobe exitless experimental="$exp"; then
+	if modprobe exitless experimental="$exp" selftest=1; then
 		xl_pass eli-module-loads
 	else
-		xl_fail eli-module-loads "modprobe exitless experimental=$exp"
+		xl_fail eli-module-loads "modprobe exitless experimental=$exp selftest=1"
 	fi
 	e9 eli-loaded
 	# xl_eli_parts=hostile: only the hostile guest (a shorter boot);

@@ -1486,6 +1486,14 @@ static void lifetime_part(void)
 	double end;
 	int ret, ok;
 
+	struct xl_version v = { .size = sizeof(v) };
+
+	ret = ioctl(xl_fd, XL_IOC_VERSION, &v);
+	result(!ret && v.modes == (1u << XL_IOC_MODE_BASELINE |
+				   1u << XL_IOC_MODE_ELI |
+				   1u << XL_IOC_MODE_DID),
+	       "version-modes-baseline-eli-did", "modes 0x%x (no posted interrupts here)",
+	       v.modes);
 	ret = set_mode(XL_IOC_MODE_ELI);
 	result(!ret && wait_direct(2.0), "lifetime-direct", "%s",
 	       hooks_line("vcpu 0 sidt_state"));

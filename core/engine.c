@@ -93,7 +93,6 @@ int xl_engine_init(struct xl_engine *e, struct xl_hw *hw,
 	e->bind = (u64)XL_BIND_ANY << 32;
 	for (i = 0; i < hw->nr_vcpus; i++) {
 		e->vcpu[i].pi = &e->pi_store[i];
-		e->vcpu[i].last_isr_top = -1;
 		xl_pi_init(&e->pi_store[i], e->cfg.notify_vector, 0,
 			   hw->x2apic);
 	}

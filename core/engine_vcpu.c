@@ -98,7 +98,6 @@ static int sidt_enter_direct(struct xl_engine *e, u32 vcpu)
 	ret = xl_sidt_enter_direct(e->hw, vcpu, &e->vcpu[vcpu].sidt, &p);
 	if (!ret) {
 		e->vcpu[vcpu].strikes = 0;
-		e->vcpu[vcpu].last_isr_top = -1;
 		xl_ctr_inc(&e->ctr.direct_switches);
 	}
 	return ret;
@@ -359,18 +358,6 @@ static int highest_isr(const u64 isr[4])
 	return -1;
 }
 
-static bool isr_top_direct(struct xl_engine *e, u32 vcpu, int *top)
-{
-	u64 isr[4] = { 0 };
-
-	*top = -1;
-	if (!e->hw->ops->apic_isr_read ||
-	    e->hw->ops->apic_isr_read(e->hw->priv, vcpu, isr))
-		return false;
-	*top = highest_isr(isr);
-	return *top >= 0 && xl_vec_test(e->eff.direct, *top);
-}
-
 /*
  * The shadow IDT is guest memory: a guest kernel can write a host vector's
  * gate present (through any mapping of the page) or map another page at
@@ -396,47 +383,31 @@ static int repair_shadow(struct xl_engine *e, u32 vcpu)
 
 /*
  * Preemption-timer exit in direct mode: ELI's defence against a guest that
- * keeps interrupts masked or never EOIs a directly delivered interrupt
- * (the host vector then stays in service on the physical LAPIC and blocks
- * every lower host vector). A strike is an expiry with RFLAGS.IF clear, or
- * with the same directly delivered vector still on top of the physical ISR
- * as at the previous expiry. guard_limit consecutive strikes: fall back to
- * the hypervisor's own delivery for this vCPU and EOI the stuck vectors.
- * Otherwise check the guest IDT for changes and re-arm.
+ * keeps interrupts masked (a directly delivered interrupt it never EOIs is
+ * EOIed at this exit like at any other, settle_isr). A strike is an expiry
+ * with RFLAGS.IF clear; guard_limit consecutive strikes: fall back to the
+ * hypervisor's own delivery for this vCPU. Otherwise check the guest IDT
+ * and the shadow IDT for changes and re-arm.
  */
 static int guard(struct xl_engine *e, u32 vcpu)
 {
 	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
 	u64 rflags;
 	u32 lim;
-	int top, i, ret;
-	bool strike;
+	int ret;
 
 	ret = vmcs_rd(e, vcpu, VMCS_GUEST_RFLAGS, &rflags);
 	if (ret)
 		return ret;
-	strike = !(rflags & X86_RFLAGS_IF);
-	if (isr_top_direct(e, vcpu, &top) && top == v->last_isr_top)
-		strike = true;
-	v->last_isr_top = top;
-	if (strike) {
+	if (!(rflags & X86_RFLAGS_IF)) {
 		v->strikes++;
 		xl_ctr_inc(&e->ctr.guard_strikes);
 	} else {
 		v->strikes = 0;
 	}
-
 	if (v->strikes >= e->cfg.guard_limit) {
-		ret = eli_disable(e, vcpu, XL_ELI_OFF_GUARD);
 		xl_ctr_inc(&e->ctr.guard_fallbacks);
-		if (e->hw->ops->apic_eoi) {
-			for (i = 0; i < XL_NR_VECTORS; i++) {
-				if (!isr_top_direct(e, vcpu, &top))
-					break;
-				e->hw->ops->apic_eoi(e->hw->priv, vcpu);
-			}
-		}
-		return ret;
+		return eli_disable(e, vcpu, XL_ELI_OFF_GUARD);
 	}
 
 	/* A guest that rewrote a gate in place needs a new shadow IDT. */
@@ -679,38 +650,50 @@ static int vectoring_vector(struct xl_engine *e, u32 vcpu)
 }
 
 /*
- * At an exit in direct mode no host vector should be in service on the
- * physical LAPIC: the host entered the guest from task context, and a
- * host vector that hits the shadow IDT exits (#NP) and is re-raised at
- * once. One in service now went through a gate the guest made present
- * (a changed shadow IDT, a remapped page), and the guest's handler ran in
- * place of the host's. ELI acknowledges the LAPIC at every exit for this;
- * acknowledging alone loses the interrupt, so the host's handler runs it
- * now instead (it EOIs), highest first. It stops at a vector of the VM
- * (the guest's handler of a direct vector still runs: its EOI is the
- * guest's) and at the one the CPU was delivering (its exit handler's).
+ * What is in service on the physical LAPIC at an exit in direct mode, the
+ * highest first, is settled here, on the CPU it was delivered on, before
+ * the vCPU can move (it only moves once out of guest mode):
+ *  - a vector of the VM (a direct gate's host vector whose handler the
+ *    guest has not yet EOIed, or one handle_np gave the guest by
+ *    injection) is EOIed: its class must not stay blocked on this CPU
+ *    while the vCPU runs elsewhere or not at all. The guest's own EOI
+ *    later finds nothing of it in service (ignored, SDM 11.8.5), or is
+ *    intercepted in injection mode and retired by the hypervisor. ELI
+ *    acknowledges at every exit for the same reason.
+ *  - a host vector went through a gate the guest made present (a changed
+ *    shadow IDT, a remapped page): the host entered the guest from task
+ *    context, and a host vector that hits the shadow IDT exits (#NP) and
+ *    is re-raised at once, so none is in service otherwise. The host's
+ *    handler runs it now (it EOIs); acknowledging alone would lose it.
+ *    Not the one the CPU was delivering at this exit (@skip): its exit
+ *    handler runs that one.
  */
-static void reclaim_host_vectors(struct xl_engine *e, u32 vcpu, int skip)
+static void settle_isr(struct xl_engine *e, u32 vcpu, int skip)
 {
 	const struct xl_hw_ops *o = e->hw->ops;
 	u64 isr[4];
 	int top, last = -1, n;
 
-	if (!o->apic_isr_read || !o->host_reraise)
+	if (!o->apic_isr_read || !o->apic_eoi || !o->host_reraise)
 		return;
 	for (n = 0; n < XL_NR_VECTORS; n++) {
 		memset(isr, 0, sizeof(isr));
 		if (o->apic_isr_read(e->hw->priv, vcpu, isr))
 			return;
 		top = highest_isr(isr);
-		if (top < XL_FIRST_EXTERNAL_VECTOR || top == skip ||
-		    top == last || xl_vec_test(e->eff.direct, top) ||
-		    xl_vec_test(e->owned, top))
+		if (top < XL_FIRST_EXTERNAL_VECTOR || top == last)
 			return;
-		if (o->host_reraise(e->hw->priv, top))
+		last = top;
+		if (xl_vec_test(e->eff.direct, top) ||
+		    xl_vec_test(e->owned, top)) {
+			if (o->apic_eoi(e->hw->priv, vcpu))
+				return;
+			xl_ctr_inc(&e->ctr.exit_eois);
+			continue;
+		}
+		if (top == skip || o->host_reraise(e->hw->priv, top))
 			return;
 		xl_ctr_inc(&e->ctr.host_reclaimed);
-		last = top;
 	}
 }
 
@@ -751,40 +734,25 @@ int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
 	if (e->vcpu[vcpu].sidt.state != XL_SIDT_DIRECT || in_l2(e, vcpu))
 		return XL_EXIT_NOT_HANDLED;
 	ret = direct_exit(e, vcpu, reason);
-	reclaim_host_vectors(e, vcpu, vectoring_vector(e, vcpu));
+	settle_isr(e, vcpu, vectoring_vector(e, vcpu));
 	return ret;
 }
 
 int xl_engine_eoi(struct xl_engine *e, u32 vcpu, unsigned int vector)
 {
 	struct xl_engine_vcpu *v;
-	unsigned int hv;
 
 	if (!xl_vcpu_ok(e, vcpu))
 		return -EINVAL;
 	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
 		return -EINVAL;
 	v = &e->vcpu[vcpu];
-	if (xl_test_and_clear_bit64(vector & 63, &v->inflight[vector >> 6]))
-		return 0;
 	/*
-	 * An intercepted EOI of a vector that was delivered directly (the
-	 * guest switched to injection mode inside its handler): the host
-	 * vector is in service on the physical LAPIC, not in the hypervisor's
-	 * virtual one, so the physical LAPIC gets the EOI.
+	 * An injection retired. A directly delivered vector's EOI needs
+	 * nothing here: its host vector was EOIed on the physical LAPIC at
+	 * the exit that preceded this one (settle_isr).
 	 */
-	if (v->sidt.state == XL_SIDT_OFF || !e->hw->ops->apic_eoi)
-		return 0;
-	for (hv = XL_FIRST_EXTERNAL_VECTOR; hv < XL_NR_VECTORS; hv++) {
-		if (xl_vec_test(e->eff.direct, hv) &&
-		    e->eff.guest_vec[hv] == vector) {
-			int top;
-
-			if (isr_top_direct(e, vcpu, &top) && top == (int)hv)
-				return e->hw->ops->apic_eoi(e->hw->priv, vcpu) ?:
-				       1;
-		}
-	}
+	xl_test_and_clear_bit64(vector & 63, &v->inflight[vector >> 6]);
 	return 0;
 }
 

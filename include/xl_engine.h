@@ -103,6 +103,7 @@ struct xl_engine_counters {
 	u64 vmcs_rewrites;	/* direct mode undone by the hypervisor */
 	u64 foreign_idt_entries; /* entries kept out: IDTR not the shadow's */
 	u64 host_reclaimed;	/* host vectors a guest gate took, re-raised */
+	u64 exit_eois;		/* the VM's vectors EOIed at an exit */
 	u64 shadow_repairs;	/* shadow IDT found changed, written again */
 };
 
@@ -130,7 +131,6 @@ struct xl_engine_vcpu {
 	struct xl_sidt_vcpu sidt;
 	enum xl_eli_off eli_off;
 	u32 strikes;
-	int last_isr_top;
 	u64 inflight[4];	/* injected vectors not yet EOIed (atomic) */
 	u32 inject_req;		/* atomic: switch to injection mode */
 	struct xl_pi_desc *pi;	/* own descriptor or the hypervisor's */
@@ -241,9 +241,9 @@ int xl_engine_nested_enter(struct xl_engine *e, u32 vcpu);
 int xl_engine_before_entry(struct xl_engine *e, u32 vcpu);
 int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason);
 /*
- * The hypervisor's virtual LAPIC retired @vector on an intercepted guest EOI.
- * 0, or 1 when the EOI belonged to a directly delivered interrupt and was
- * forwarded to the physical LAPIC (ops->apic_eoi).
+ * The hypervisor's virtual LAPIC retired @vector on an intercepted guest
+ * EOI: an injection is over (0). The physical LAPIC is never touched here:
+ * directly delivered vectors are EOIed at exits, on their CPU.
  */
 int xl_engine_eoi(struct xl_engine *e, u32 vcpu, unsigned int vector);
 int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector);

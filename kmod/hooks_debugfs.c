@@ -101,9 +101,10 @@ void xl_hooks_show(struct seq_file *m)
 				   c.nested_leaves,
 				   c.nested_entries);
 		if (h->eng && !xl_engine_counters(h->eng, &c))
-			seq_printf(m, "  vmcs_rewrites %llu foreign_idt_entries %llu host_reclaimed %llu shadow_repairs %llu\n",
+			seq_printf(m, "  vmcs_rewrites %llu foreign_idt_entries %llu host_reclaimed %llu shadow_repairs %llu exit_eois %llu\n",
 				   c.vmcs_rewrites, c.foreign_idt_entries,
-				   c.host_reclaimed, c.shadow_repairs);
+				   c.host_reclaimed, c.shadow_repairs,
+				   c.exit_eois);
 	}
 	mutex_unlock(&xl_hooks_lock);
 }

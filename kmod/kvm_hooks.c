@@ -545,8 +545,7 @@ static void xl_on_eoi(void *data, void *apic, int vector)
 	struct kvm_vcpu *vcpu;
 	struct xl_hvm *h;
 	struct xl_engine *e;
-	u64 isr[4] = { 0 };
-	int top = -1, k, ret = 0;
+	int ret = 0;
 	u32 i;
 
 	preempt_disable();
@@ -565,30 +564,13 @@ static void xl_on_eoi(void *data, void *apic, int vector)
 	/* L2's EOI: the engine's state is L1's, which left direct mode */
 	if (!e || i == U32_MAX || xl_in_l2(vcpu))
 		goto out;
-	if (vector >= 0) {
+	/*
+	 * vector -1: nothing in service in KVM's virtual LAPIC, the EOI of a
+	 * directly delivered interrupt, already EOIed on the physical LAPIC
+	 * at this exit (xl_engine_handle_exit).
+	 */
+	if (vector >= 0)
 		ret = xl_engine_eoi(e, i, vector);
-	} else if (h->hw.ops->apic_isr_read &&
-		   !h->hw.ops->apic_isr_read(h->hw.priv, i, isr)) {
-		/*
-		 * Nothing in service in KVM's virtual LAPIC: the guest EOIs a
-		 * directly delivered interrupt, whose host vector is in
-		 * service on the physical LAPIC of this CPU.
-		 */
-		for (k = 3; k >= 0 && top < 0; k--)
-			if (isr[k])
-				top = k * 64 + __fls(isr[k]);
-		/*
-		 * A second call when the first only retired an injection of
-		 * the same guest vector (an assigned interrupt re-injected
-		 * after an exit during its delivery, xl_vectoring_fixup).
-		 */
-		if (top >= 0 && xl_vec_test(e->eff.direct, top)) {
-			ret = xl_engine_eoi(e, i, e->eff.guest_vec[top]);
-			if (!ret)
-				ret = xl_engine_eoi(e, i,
-						    e->eff.guest_vec[top]);
-		}
-	}
 	if (ret < 0)
 		xl_engine_err(h, "eoi", ret);
 out:

@@ -314,7 +314,23 @@ int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu)
 	    !xl_vcpu_ok(e, vcpu))
 		return -EINVAL;
 	__atomic_store_n(&e->bind, (u64)vcpu << 32 | pcpu, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&e->bind_gen, 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+u32 xl_engine_bind_gen(const struct xl_engine *e)
+{
+	return e ? __atomic_load_n(&e->bind_gen, __ATOMIC_ACQUIRE) : 0;
+}
+
+bool xl_engine_bind_seen(const struct xl_engine *e, u32 vcpu, u32 gen)
+{
+	u32 seen;
+
+	if (!xl_vcpu_ok(e, vcpu))
+		return false;
+	seen = __atomic_load_n(&e->vcpu[vcpu].bind_seen, __ATOMIC_ACQUIRE);
+	return (s32)(seen - gen) >= 0;
 }
 
 int xl_engine_set_pi_desc(struct xl_engine *e, u32 vcpu,

@@ -327,25 +327,30 @@ int xl_engine_nested_enter(struct xl_engine *e, u32 vcpu)
 
 int xl_engine_before_entry(struct xl_engine *e, u32 vcpu)
 {
-	u32 mode;
+	u32 mode, gen;
 	int ret, r;
 
 	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
 	    !e->hw->ops->vmcs_write)
 		return -EINVAL;
+	/* before the bind is read (bound_here): xl_engine_bind_seen */
+	gen = __atomic_load_n(&e->bind_gen, __ATOMIC_ACQUIRE);
 	/*
 	 * No direct mode in a nested guest: the current VMCS is L2's, and
 	 * the engine's values were taken out of L1's before the switch.
 	 */
 	if (in_l2(e, vcpu)) {
 		xl_ctr_inc(&e->ctr.nested_entries);
-		return e->vcpu[vcpu].sidt.state == XL_SIDT_OFF &&
-		       !e->vcpu[vcpu].pi_active ? 0 : -EBUSY;
+		ret = e->vcpu[vcpu].sidt.state == XL_SIDT_OFF &&
+		      !e->vcpu[vcpu].pi_active ? 0 : -EBUSY;
+	} else {
+		mode = xl_engine_mode(e);
+		ret = sidt_before_entry(e, vcpu, mode);
+		r = pi_before_entry(e, vcpu, mode);
+		ret = ret ?: r;
 	}
-	mode = xl_engine_mode(e);
-	ret = sidt_before_entry(e, vcpu, mode);
-	r = pi_before_entry(e, vcpu, mode);
-	return ret ?: r;
+	__atomic_store_n(&e->vcpu[vcpu].bind_seen, gen, __ATOMIC_RELEASE);
+	return ret;
 }
 
 static int highest_isr(const u64 isr[4])

@@ -133,6 +133,7 @@ struct xl_engine_vcpu {
 	u32 strikes;
 	u64 inflight[4];	/* injected vectors not yet EOIed (atomic) */
 	u32 inject_req;		/* atomic: switch to injection mode */
+	u32 bind_seen;		/* bind_gen its last entry read the bind at */
 	struct xl_pi_desc *pi;	/* own descriptor or the hypervisor's */
 	bool pi_active;		/* VMCS posted-interrupt fields are ours */
 	bool pi_blocked;
@@ -148,6 +149,7 @@ struct xl_engine {
 	 * entry; XL_BIND_ANY in the vcpu half: no restriction.
 	 */
 	u64 bind;
+	u32 bind_gen;		/* bumped after each bind store */
 	bool did_posted;	/* DID flavour: posted (true) or ELI IPI */
 	u64 owned[4];		/* physical vectors this VM may receive */
 	struct xl_sidt_map map;	/* assigned host -> guest vectors */
@@ -198,6 +200,14 @@ int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own);
 #define XL_BIND_ANY	0xffffffffu
 #define XL_BIND_HOLD	0xfffffffeu
 int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu);
+/*
+ * The bind's generation now (after xl_engine_bind), and whether @vcpu has
+ * since passed before_entry, which then read that bind or a newer one: a
+ * vCPU that entered after a hold was seen holds no direct mode. Any
+ * context.
+ */
+u32 xl_engine_bind_gen(const struct xl_engine *e);
+bool xl_engine_bind_seen(const struct xl_engine *e, u32 vcpu, u32 gen);
 int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva);
 /* The guest took its shadow page back: no vCPU enters with it again. */
 int xl_engine_release_shadow(struct xl_engine *e);

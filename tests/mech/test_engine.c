@@ -768,6 +768,30 @@ static void test_guest_umip_kept(void **state)
 	assert_vmcs_original(0);
 }
 
+/*
+ * A hold is known to be seen by a vCPU only once one of its entries read
+ * it: before that, whatever its state, it may be on its way into direct
+ * mode with the old bind.
+ */
+static void test_bind_hold_seen_at_entry(void **state)
+{
+	u32 gen;
+
+	eli_setup();
+	assert_int_equal(xl_engine_bind(e, XL_BIND_HOLD, 0), 0);
+	gen = xl_engine_bind_gen(e);
+	assert_false(xl_engine_bind_seen(e, 0, gen));
+	assert_false(xl_engine_bind_seen(e, 1, gen));
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_true(xl_engine_bind_seen(e, 0, gen));
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
+	assert_false(xl_engine_bind_seen(e, 1, gen));
+	/* a newer bind is not seen by the older entry */
+	assert_int_equal(xl_engine_bind(e, XL_BIND_ANY, 0), 0);
+	assert_false(xl_engine_bind_seen(e, 0, xl_engine_bind_gen(e)));
+	assert_false(xl_engine_bind_seen(e, 9, gen));
+}
+
 static void test_pi_flow(void **state)
 {
 	struct xl_pi_desc *pi;
@@ -1188,6 +1212,7 @@ int main(void)
 		T(test_stolen_host_vector_reclaimed),
 		T(test_shadow_repaired_at_guard),
 		T(test_guest_umip_kept),
+		T(test_bind_hold_seen_at_entry),
 		T(test_pi_flow),
 		T(test_pi_irte_failure_leaves_mode),
 		T(test_did_eli_ipi),

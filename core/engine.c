@@ -93,7 +93,6 @@ int xl_engine_init(struct xl_engine *e, struct xl_hw *hw,
 	e->bind = (u64)XL_BIND_ANY << 32;
 	for (i = 0; i < hw->nr_vcpus; i++) {
 		e->vcpu[i].pi = &e->pi_store[i];
-		e->vcpu[i].last_isr_top = -1;
 		xl_pi_init(&e->pi_store[i], e->cfg.notify_vector, 0,
 			   hw->x2apic);
 	}
@@ -231,6 +230,17 @@ int xl_engine_release_shadow(struct xl_engine *e)
 	return 0;
 }
 
+int xl_engine_shadow_copy(const struct xl_engine *e, u32 off, void *buf,
+			  u32 len)
+{
+	if (!e || !buf || off > XL_IDT_BYTES || len > XL_IDT_BYTES - off)
+		return -EINVAL;
+	if (!__atomic_load_n(&e->built, __ATOMIC_ACQUIRE))
+		return -ENOENT;
+	memcpy(buf, (const u8 *)e->shadow + off, len);
+	return 0;
+}
+
 int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 		     unsigned int host_vec, unsigned int guest_vec, u32 vcpu)
 {
@@ -304,7 +314,23 @@ int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu)
 	    !xl_vcpu_ok(e, vcpu))
 		return -EINVAL;
 	__atomic_store_n(&e->bind, (u64)vcpu << 32 | pcpu, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&e->bind_gen, 1, __ATOMIC_RELEASE);
 	return 0;
+}
+
+u32 xl_engine_bind_gen(const struct xl_engine *e)
+{
+	return e ? __atomic_load_n(&e->bind_gen, __ATOMIC_ACQUIRE) : 0;
+}
+
+bool xl_engine_bind_seen(const struct xl_engine *e, u32 vcpu, u32 gen)
+{
+	u32 seen;
+
+	if (!xl_vcpu_ok(e, vcpu))
+		return false;
+	seen = __atomic_load_n(&e->vcpu[vcpu].bind_seen, __ATOMIC_ACQUIRE);
+	return (s32)(seen - gen) >= 0;
 }
 
 int xl_engine_set_pi_desc(struct xl_engine *e, u32 vcpu,

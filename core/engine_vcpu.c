@@ -98,7 +98,6 @@ static int sidt_enter_direct(struct xl_engine *e, u32 vcpu)
 	ret = xl_sidt_enter_direct(e->hw, vcpu, &e->vcpu[vcpu].sidt, &p);
 	if (!ret) {
 		e->vcpu[vcpu].strikes = 0;
-		e->vcpu[vcpu].last_isr_top = -1;
 		xl_ctr_inc(&e->ctr.direct_switches);
 	}
 	return ret;
@@ -127,7 +126,7 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 	bool want = xl_uses_sidt(e, mode) && e->shadow_gva &&
 		    v->eli_off == XL_ELI_OFF_NONE;
 	bool req, busy;
-	u64 base, limit, info;
+	u64 base, limit, info, entry;
 	int ret;
 
 	if (want && !bound_here(e, vcpu)) {
@@ -161,6 +160,12 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 	}
 	busy = req || !xl_bm_empty(v->inflight);
 
+	ret = xl_sidt_revalidate(e->hw, vcpu, &v->sidt, e->shadow_gva);
+	if (ret < 0)
+		return ret;
+	if (ret)
+		xl_ctr_inc(&e->ctr.vmcs_rewrites);
+
 	switch (v->sidt.state) {
 	case XL_SIDT_DIRECT:
 		if (busy) {
@@ -181,8 +186,16 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 			return 0;
 		ret = vmcs_rd(e, vcpu, VMCS_GUEST_IDTR_BASE, &base);
 		ret = ret ?: vmcs_rd(e, vcpu, VMCS_GUEST_IDTR_LIMIT, &limit);
+		ret = ret ?: vmcs_rd(e, vcpu, VMCS_ENTRY_CTLS, &entry);
 		if (ret)
 			return ret;
+		/*
+		 * The shadow IDT holds 64-bit gates (SDM 6.14.1): outside
+		 * IA-32e mode (after INIT, in real mode) the CPU would read
+		 * it as another format, so the vCPU waits in injection mode.
+		 */
+		if (!(entry & ENTRY_IA32E_MODE_GUEST))
+			return 0;
 		if (limit > 0xffff)
 			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
 		if (shadow_stale(e)) {
@@ -190,8 +203,13 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 			if (ret)
 				return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
 		} else if (base != e->built_base || limit != e->built_limit) {
-			/* One shadow IDT for all vCPUs, as in ELI. */
-			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+			/*
+			 * One shadow IDT for all vCPUs, as in ELI: this vCPU
+			 * waits in injection mode until it loads that IDT
+			 * again (a CPU coming back online after INIT/SIPI).
+			 */
+			xl_ctr_inc(&e->ctr.foreign_idt_entries);
+			return 0;
 		}
 		return sidt_enter_direct(e, vcpu);
 	}
@@ -309,25 +327,30 @@ int xl_engine_nested_enter(struct xl_engine *e, u32 vcpu)
 
 int xl_engine_before_entry(struct xl_engine *e, u32 vcpu)
 {
-	u32 mode;
+	u32 mode, gen;
 	int ret, r;
 
 	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
 	    !e->hw->ops->vmcs_write)
 		return -EINVAL;
+	/* before the bind is read (bound_here): xl_engine_bind_seen */
+	gen = __atomic_load_n(&e->bind_gen, __ATOMIC_ACQUIRE);
 	/*
 	 * No direct mode in a nested guest: the current VMCS is L2's, and
 	 * the engine's values were taken out of L1's before the switch.
 	 */
 	if (in_l2(e, vcpu)) {
 		xl_ctr_inc(&e->ctr.nested_entries);
-		return e->vcpu[vcpu].sidt.state == XL_SIDT_OFF &&
-		       !e->vcpu[vcpu].pi_active ? 0 : -EBUSY;
+		ret = e->vcpu[vcpu].sidt.state == XL_SIDT_OFF &&
+		      !e->vcpu[vcpu].pi_active ? 0 : -EBUSY;
+	} else {
+		mode = xl_engine_mode(e);
+		ret = sidt_before_entry(e, vcpu, mode);
+		r = pi_before_entry(e, vcpu, mode);
+		ret = ret ?: r;
 	}
-	mode = xl_engine_mode(e);
-	ret = sidt_before_entry(e, vcpu, mode);
-	r = pi_before_entry(e, vcpu, mode);
-	return ret ?: r;
+	__atomic_store_n(&e->vcpu[vcpu].bind_seen, gen, __ATOMIC_RELEASE);
+	return ret;
 }
 
 static int highest_isr(const u64 isr[4])
@@ -340,61 +363,56 @@ static int highest_isr(const u64 isr[4])
 	return -1;
 }
 
-static bool isr_top_direct(struct xl_engine *e, u32 vcpu, int *top)
+/*
+ * The shadow IDT is guest memory: a guest kernel can write a host vector's
+ * gate present (through any mapping of the page) or map another page at
+ * its address. Where the hypervisor write-protects the page such a write
+ * is undone at once; this check, at every guard expiry, bounds how long
+ * any change the CPU may use lasts: it reads the page through the same
+ * translation the CPU uses for IDTR and writes the shadow back when it
+ * differs.
+ */
+static int repair_shadow(struct xl_engine *e, u32 vcpu)
 {
-	u64 isr[4] = { 0 };
+	int ret;
 
-	*top = -1;
-	if (!e->hw->ops->apic_isr_read ||
-	    e->hw->ops->apic_isr_read(e->hw->priv, vcpu, isr))
-		return false;
-	*top = highest_isr(isr);
-	return *top >= 0 && xl_vec_test(e->eff.direct, *top);
+	ret = xl_sidt_read_guest(e->hw, vcpu, e->shadow_gva, XL_SIDT_LIMIT,
+				 e->scratch);
+	if (ret)
+		return ret;
+	if (!memcmp(e->scratch, e->shadow, XL_IDT_BYTES))
+		return 0;
+	xl_ctr_inc(&e->ctr.shadow_repairs);
+	return xl_sidt_write(e->hw, vcpu, e->shadow_gva, e->shadow);
 }
 
 /*
  * Preemption-timer exit in direct mode: ELI's defence against a guest that
- * keeps interrupts masked or never EOIs a directly delivered interrupt
- * (the host vector then stays in service on the physical LAPIC and blocks
- * every lower host vector). A strike is an expiry with RFLAGS.IF clear, or
- * with the same directly delivered vector still on top of the physical ISR
- * as at the previous expiry. guard_limit consecutive strikes: fall back to
- * the hypervisor's own delivery for this vCPU and EOI the stuck vectors.
- * Otherwise check the guest IDT for changes and re-arm.
+ * keeps interrupts masked (a directly delivered interrupt it never EOIs is
+ * EOIed at this exit like at any other, settle_isr). A strike is an expiry
+ * with RFLAGS.IF clear; guard_limit consecutive strikes: fall back to the
+ * hypervisor's own delivery for this vCPU. Otherwise check the guest IDT
+ * and the shadow IDT for changes and re-arm.
  */
 static int guard(struct xl_engine *e, u32 vcpu)
 {
 	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
 	u64 rflags;
 	u32 lim;
-	int top, i, ret;
-	bool strike;
+	int ret;
 
 	ret = vmcs_rd(e, vcpu, VMCS_GUEST_RFLAGS, &rflags);
 	if (ret)
 		return ret;
-	strike = !(rflags & X86_RFLAGS_IF);
-	if (isr_top_direct(e, vcpu, &top) && top == v->last_isr_top)
-		strike = true;
-	v->last_isr_top = top;
-	if (strike) {
+	if (!(rflags & X86_RFLAGS_IF)) {
 		v->strikes++;
 		xl_ctr_inc(&e->ctr.guard_strikes);
 	} else {
 		v->strikes = 0;
 	}
-
 	if (v->strikes >= e->cfg.guard_limit) {
-		ret = eli_disable(e, vcpu, XL_ELI_OFF_GUARD);
 		xl_ctr_inc(&e->ctr.guard_fallbacks);
-		if (e->hw->ops->apic_eoi) {
-			for (i = 0; i < XL_NR_VECTORS; i++) {
-				if (!isr_top_direct(e, vcpu, &top))
-					break;
-				e->hw->ops->apic_eoi(e->hw->priv, vcpu);
-			}
-		}
-		return ret;
+		return eli_disable(e, vcpu, XL_ELI_OFF_GUARD);
 	}
 
 	/* A guest that rewrote a gate in place needs a new shadow IDT. */
@@ -406,6 +424,10 @@ static int guard(struct xl_engine *e, u32 vcpu)
 	if (memcmp(e->scratch, e->guest_idt, XL_IDT_BYTES)) {
 		ret = build_shadow(e, vcpu, xl_engine_mode(e),
 				   v->sidt.saved.idtr_base, lim);
+		if (ret)
+			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+	} else {
+		ret = repair_shadow(e, vcpu);
 		if (ret)
 			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
 	}
@@ -620,33 +642,79 @@ static int handle_desc(struct xl_engine *e, u32 vcpu, u32 reason)
 	return XL_EXIT_HANDLED;
 }
 
-int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
+/* The external interrupt the CPU was delivering at this exit, or -1. */
+static int vectoring_vector(struct xl_engine *e, u32 vcpu)
 {
-	struct xl_engine_vcpu *v;
+	u64 info;
+
+	if (vmcs_rd(e, vcpu, VMCS_IDT_VECTORING_INFO, &info) ||
+	    !(info & INTR_INFO_VALID) ||
+	    (info & INTR_INFO_TYPE_MASK) != INTR_TYPE_EXT_INTR)
+		return -1;
+	return info & INTR_INFO_VECTOR_MASK;
+}
+
+/*
+ * What is in service on the physical LAPIC at an exit in direct mode, the
+ * highest first, is settled here, on the CPU it was delivered on, before
+ * the vCPU can move (it only moves once out of guest mode):
+ *  - a vector of the VM (a direct gate's host vector whose handler the
+ *    guest has not yet EOIed, or one handle_np gave the guest by
+ *    injection) is EOIed: its class must not stay blocked on this CPU
+ *    while the vCPU runs elsewhere or not at all. The guest's own EOI
+ *    later finds nothing of it in service (ignored, SDM 11.8.5), or is
+ *    intercepted in injection mode and retired by the hypervisor. ELI
+ *    acknowledges at every exit for the same reason.
+ *  - a host vector went through a gate the guest made present (a changed
+ *    shadow IDT, a remapped page): the host entered the guest from task
+ *    context, and a host vector that hits the shadow IDT exits (#NP) and
+ *    is re-raised at once, so none is in service otherwise. The host's
+ *    handler runs it now (it EOIs); acknowledging alone would lose it.
+ *    Not the one the CPU was delivering at this exit (@skip): its exit
+ *    handler runs that one.
+ */
+static void settle_isr(struct xl_engine *e, u32 vcpu, int skip)
+{
+	const struct xl_hw_ops *o = e->hw->ops;
+	u64 isr[4];
+	int top, last = -1, n;
+
+	if (!o->apic_isr_read || !o->apic_eoi || !o->host_reraise)
+		return;
+	for (n = 0; n < XL_NR_VECTORS; n++) {
+		memset(isr, 0, sizeof(isr));
+		if (o->apic_isr_read(e->hw->priv, vcpu, isr))
+			return;
+		top = highest_isr(isr);
+		if (top < XL_FIRST_EXTERNAL_VECTOR || top == last)
+			return;
+		last = top;
+		if (xl_vec_test(e->eff.direct, top) ||
+		    xl_vec_test(e->owned, top)) {
+			if (o->apic_eoi(e->hw->priv, vcpu))
+				return;
+			xl_ctr_inc(&e->ctr.exit_eois);
+			continue;
+		}
+		if (top == skip || o->host_reraise(e->hw->priv, top))
+			return;
+		xl_ctr_inc(&e->ctr.host_reclaimed);
+	}
+}
+
+static int direct_exit(struct xl_engine *e, u32 vcpu, u32 reason)
+{
+	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
 	bool theirs;
 	int ret;
 
-	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
-	    !e->hw->ops->vmcs_write)
-		return -EINVAL;
-	v = &e->vcpu[vcpu];
-	if (v->sidt.state == XL_SIDT_OFF || in_l2(e, vcpu))
-		return XL_EXIT_NOT_HANDLED;
-
 	switch (reason & 0xffff) {	/* SDM 24.9.1: basic exit reason */
 	case EXIT_REASON_EXCEPTION_NMI:
-		if (v->sidt.state != XL_SIDT_DIRECT)
-			return XL_EXIT_NOT_HANDLED;
 		return handle_np(e, vcpu);
 	case EXIT_REASON_GDTR_IDTR:
 	case EXIT_REASON_LDTR_TR:
-		/* in injection mode the exiting is the hypervisor's own */
-		if (v->sidt.state != XL_SIDT_DIRECT)
-			return XL_EXIT_NOT_HANDLED;
 		return handle_desc(e, vcpu, reason & 0xffff);
 	case EXIT_REASON_PREEMPTION_TIMER:
-		if (v->sidt.state != XL_SIDT_DIRECT)
-			return XL_EXIT_NOT_HANDLED;
 		/* If the hypervisor runs the timer too, it sees the exit. */
 		theirs = v->sidt.saved.pin & PIN_PREEMPTION_TIMER;
 		ret = guard(e, vcpu);
@@ -657,36 +725,39 @@ int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
 	return XL_EXIT_NOT_HANDLED;
 }
 
+int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
+{
+	int ret;
+
+	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
+	    !e->hw->ops->vmcs_write)
+		return -EINVAL;
+	/*
+	 * In injection mode the exits are the hypervisor's own (its own
+	 * descriptor-table exiting, its exception bitmap).
+	 */
+	if (e->vcpu[vcpu].sidt.state != XL_SIDT_DIRECT || in_l2(e, vcpu))
+		return XL_EXIT_NOT_HANDLED;
+	ret = direct_exit(e, vcpu, reason);
+	settle_isr(e, vcpu, vectoring_vector(e, vcpu));
+	return ret;
+}
+
 int xl_engine_eoi(struct xl_engine *e, u32 vcpu, unsigned int vector)
 {
 	struct xl_engine_vcpu *v;
-	unsigned int hv;
 
 	if (!xl_vcpu_ok(e, vcpu))
 		return -EINVAL;
 	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
 		return -EINVAL;
 	v = &e->vcpu[vcpu];
-	if (xl_test_and_clear_bit64(vector & 63, &v->inflight[vector >> 6]))
-		return 0;
 	/*
-	 * An intercepted EOI of a vector that was delivered directly (the
-	 * guest switched to injection mode inside its handler): the host
-	 * vector is in service on the physical LAPIC, not in the hypervisor's
-	 * virtual one, so the physical LAPIC gets the EOI.
+	 * An injection retired. A directly delivered vector's EOI needs
+	 * nothing here: its host vector was EOIed on the physical LAPIC at
+	 * the exit that preceded this one (settle_isr).
 	 */
-	if (v->sidt.state == XL_SIDT_OFF || !e->hw->ops->apic_eoi)
-		return 0;
-	for (hv = XL_FIRST_EXTERNAL_VECTOR; hv < XL_NR_VECTORS; hv++) {
-		if (xl_vec_test(e->eff.direct, hv) &&
-		    e->eff.guest_vec[hv] == vector) {
-			int top;
-
-			if (isr_top_direct(e, vcpu, &top) && top == (int)hv)
-				return e->hw->ops->apic_eoi(e->hw->priv, vcpu) ?:
-				       1;
-		}
-	}
+	xl_test_and_clear_bit64(vector & 63, &v->inflight[vector >> 6]);
 	return 0;
 }
 

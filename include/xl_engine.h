@@ -100,6 +100,11 @@ struct xl_engine_counters {
 	u64 desc_faults;	/* ... whose store faulted in the guest */
 	u64 nested_leaves;	/* direct mode left for a nested entry */
 	u64 nested_entries;	/* entries of a nested guest, left alone */
+	u64 vmcs_rewrites;	/* direct mode undone by the hypervisor */
+	u64 foreign_idt_entries; /* entries kept out: IDTR not the shadow's */
+	u64 host_reclaimed;	/* host vectors a guest gate took, re-raised */
+	u64 exit_eois;		/* the VM's vectors EOIed at an exit */
+	u64 shadow_repairs;	/* shadow IDT found changed, written again */
 };
 
 struct xl_engine_cfg {
@@ -126,9 +131,9 @@ struct xl_engine_vcpu {
 	struct xl_sidt_vcpu sidt;
 	enum xl_eli_off eli_off;
 	u32 strikes;
-	int last_isr_top;
 	u64 inflight[4];	/* injected vectors not yet EOIed (atomic) */
 	u32 inject_req;		/* atomic: switch to injection mode */
+	u32 bind_seen;		/* bind_gen its last entry read the bind at */
 	struct xl_pi_desc *pi;	/* own descriptor or the hypervisor's */
 	bool pi_active;		/* VMCS posted-interrupt fields are ours */
 	bool pi_blocked;
@@ -144,6 +149,7 @@ struct xl_engine {
 	 * entry; XL_BIND_ANY in the vcpu half: no restriction.
 	 */
 	u64 bind;
+	u32 bind_gen;		/* bumped after each bind store */
 	bool did_posted;	/* DID flavour: posted (true) or ELI IPI */
 	u64 owned[4];		/* physical vectors this VM may receive */
 	struct xl_sidt_map map;	/* assigned host -> guest vectors */
@@ -194,9 +200,25 @@ int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own);
 #define XL_BIND_ANY	0xffffffffu
 #define XL_BIND_HOLD	0xfffffffeu
 int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu);
+/*
+ * The bind's generation now (after xl_engine_bind), and whether @vcpu has
+ * since passed before_entry, which then read that bind or a newer one: a
+ * vCPU that entered after a hold was seen holds no direct mode. Any
+ * context.
+ */
+u32 xl_engine_bind_gen(const struct xl_engine *e);
+bool xl_engine_bind_seen(const struct xl_engine *e, u32 vcpu, u32 gen);
 int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva);
 /* The guest took its shadow page back: no vCPU enters with it again. */
 int xl_engine_release_shadow(struct xl_engine *e);
+/*
+ * Bytes @off .. @off + @len of the shadow IDT as the engine last wrote it
+ * to the guest, to undo a guest's write to the page. -ENOENT before the
+ * first build. Any context; a copy that races with a rebuild may mix the
+ * two versions (both the engine's), which the guard's check then repairs.
+ */
+int xl_engine_shadow_copy(const struct xl_engine *e, u32 off, void *buf,
+			  u32 len);
 int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 		     unsigned int host_vec, unsigned int guest_vec, u32 vcpu);
 /*
@@ -229,9 +251,9 @@ int xl_engine_nested_enter(struct xl_engine *e, u32 vcpu);
 int xl_engine_before_entry(struct xl_engine *e, u32 vcpu);
 int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason);
 /*
- * The hypervisor's virtual LAPIC retired @vector on an intercepted guest EOI.
- * 0, or 1 when the EOI belonged to a directly delivered interrupt and was
- * forwarded to the physical LAPIC (ops->apic_eoi).
+ * The hypervisor's virtual LAPIC retired @vector on an intercepted guest
+ * EOI: an injection is over (0). The physical LAPIC is never touched here:
+ * directly delivered vectors are EOIed at exits, on their CPU.
  */
 int xl_engine_eoi(struct xl_engine *e, u32 vcpu, unsigned int vector);
 int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector);

@@ -140,6 +140,12 @@ struct xl_hw {
 	bool has_posted_intr;	/* CPU posted-interrupt processing */
 	bool has_vtd_posting;	/* IOMMU posted-format IRTEs */
 	bool has_preemption_timer;
+	/*
+	 * The host CPU implements CR4.UMIP. Without it KVM emulates a
+	 * guest's UMIP with descriptor-table exiting (vmx_set_cr4), the
+	 * control direct mode also sets.
+	 */
+	bool has_umip;
 };
 
 #endif /* XL_HW_OPS_H */

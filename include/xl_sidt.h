@@ -133,6 +133,15 @@ int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,
 int xl_sidt_enter_inject(const struct xl_hw *hw, u32 vcpu,
 			 struct xl_sidt_vcpu *s);
 int xl_sidt_restore(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_vcpu *s);
+/*
+ * Is direct mode of @vcpu still what xl_sidt_enter_direct wrote? For every
+ * VM entry in direct mode: the hypervisor rewrites some of these fields
+ * behind the engine (sidt_mode.c). 0 when intact; 1 when something moved,
+ * after which the vCPU is in XL_SIDT_OFF with the hypervisor's new values
+ * kept and the engine's other changes undone; or a negative errno.
+ */
+int xl_sidt_revalidate(const struct xl_hw *hw, u32 vcpu,
+		       struct xl_sidt_vcpu *s, u64 shadow_gva);
 int xl_sidt_rearm_timer(const struct xl_hw *hw, u32 vcpu,
 			const struct xl_sidt_vcpu *s, u32 timer_value);
 

@@ -19,7 +19,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/fs.h>
 #include <linux/kvm_host.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
@@ -30,11 +29,11 @@
 #include <asm/vmx.h>
 
 #include "caps.h"
+#include "kvm_hooks.h"
 
 #define XL_VMX_BASIC_TRUE_CTLS	BIT_ULL(55)	/* SDM A.1 */
 #define XL_PIN_PREEMPT_TIMER	BIT_ULL(32 + 6)	/* allowed-1 half */
 #define XL_PIN_POSTED_INTR	BIT_ULL(32 + 7)
-#define XL_APICV_PARAM	"/sys/module/kvm_intel/parameters/enable_apicv"
 
 static struct xl_caps xl_caps;
 static DEFINE_MUTEX(xl_caps_lock);
@@ -61,22 +60,16 @@ void xl_caps_init(void)
 	c->preemption_timer = c->pinbased & XL_PIN_PREEMPT_TIMER;
 }
 
-/* 1, 0, or -ENOENT when kvm_intel is not loaded. */
+/*
+ * 1, 0, or -ENOENT when kvm_intel is not loaded. kvm.ko's own variable,
+ * which kvm_intel settles at its load (hardware_setup); not its sysfs
+ * parameter, whose path resolves in the caller's mount namespace.
+ */
 static int xl_read_apicv(void)
 {
-	struct file *f;
-	char buf[4] = { 0 };
-	loff_t pos = 0;
-	ssize_t n;
-
-	f = filp_open(XL_APICV_PARAM, O_RDONLY, 0);
-	if (IS_ERR(f))
+	if (!xl_kvm_intel_loaded())
 		return -ENOENT;
-	n = kernel_read(f, buf, sizeof(buf) - 1, &pos);
-	filp_close(f, NULL);
-	if (n < 1)
-		return -EIO;
-	return buf[0] == 'Y' || buf[0] == '1';
+	return READ_ONCE(enable_apicv);
 }
 
 const struct xl_caps *xl_caps_get(void)

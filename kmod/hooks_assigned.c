@@ -42,15 +42,18 @@ void xl_asg_invalidate(struct xl_hvm *h, bool kick)
 }
 
 /*
- * Wait until no vCPU is in guest mode with the shadow IDT, the bind being
- * held: a vCPU outside guest mode sees the hold at its next entry (KVM
- * sets vcpu->mode with a full barrier before it enters, the smp_mb()
- * below orders our hold before reading it). Bounded; kicks the others.
+ * Wait until no vCPU can be in guest mode with the shadow IDT, the bind
+ * being held (generation @gen). A vCPU outside guest mode sees the hold
+ * at its next entry: KVM sets vcpu->mode with a full barrier before the
+ * entry hook reads the bind, and the smp_mb() below orders the hold before
+ * our read of vcpu->mode. One in guest mode, or on its way in (inside the
+ * entry hook, where it may have read the bind before the hold), is waited
+ * for until an entry has read the hold (xl_engine_bind_seen), whatever
+ * its state said before: it is kicked meanwhile. Bounded.
  */
-static void xl_wait_out_of_direct(struct xl_hvm *h, struct xl_engine *e)
+static void xl_wait_out_of_direct(struct xl_hvm *h, struct xl_engine *e,
+				  u32 gen)
 {
-	enum xl_sidt_state st;
-	enum xl_eli_off off;
 	struct kvm_vcpu *vcpu;
 	unsigned long i;
 	int tries, mode;
@@ -61,11 +64,10 @@ static void xl_wait_out_of_direct(struct xl_hvm *h, struct xl_engine *e)
 	for (tries = 0; tries < 200; tries++) {
 		busy = false;
 		kvm_for_each_vcpu(i, vcpu, h->kvm) {
-			if (xl_engine_vcpu_state(e, i, &st, &off) ||
-			    st != XL_SIDT_DIRECT)
-				continue;
 			mode = READ_ONCE(vcpu->mode);
 			if (mode != IN_GUEST_MODE && mode != EXITING_GUEST_MODE)
+				continue;
+			if (xl_engine_bind_seen(e, i, gen))
 				continue;
 			busy = true;
 			kvm_vcpu_kick(vcpu);
@@ -74,7 +76,7 @@ static void xl_wait_out_of_direct(struct xl_hvm *h, struct xl_engine *e)
 			return;
 		usleep_range(500, 1000);
 	}
-	pr_warn("vm %llu: a vCPU stayed in guest mode with the shadow IDT for 200 ms after its host vectors were withdrawn\n",
+	pr_warn("vm %llu: a vCPU stayed in guest mode without entering again for 200 ms after its host vectors were withdrawn\n",
 		h->vm_id);
 }
 
@@ -115,7 +117,7 @@ void xl_asg_unmap(struct xl_hvm *h, struct xl_engine *e)
 	xl_engine_bind(e, XL_BIND_HOLD, 0);
 	if (!h->asg.nr)
 		return;
-	xl_wait_out_of_direct(h, e);
+	xl_wait_out_of_direct(h, e, xl_engine_bind_gen(e));
 	xl_assigned_unmap(&h->asg, e);
 }
 

@@ -48,6 +48,13 @@ void xl_hooks_show(struct seq_file *m)
 			   atomic64_read(&h->hc_errors),
 			   atomic64_read(&h->l2_exits),
 			   atomic64_read(&h->l2_entries));
+		seq_printf(m, "  draining %d idle_restores %lld\n", h->draining,
+			   atomic64_read(&h->idle_restores));
+		seq_printf(m, "  shadow_write_protected %d shadow_guest_writes %lld shadow_undo_failures %lld shadow_unprotected %lld\n",
+			   xl_shadow_wp_active(&h->wp),
+			   atomic64_read(&h->wp.guest_writes),
+			   atomic64_read(&h->wp.undo_failures),
+			   atomic64_read(&h->wp.unprotected));
 		seq_printf(m, "  last exception exit left to KVM: info 0x%llx error 0x%llx idt_vectoring 0x%llx; last exit reason 0x%x, injected vector %d, EOI vector %d\n",
 			   h->last_exc[0], h->last_exc[1], h->last_exc[2],
 			   READ_ONCE(h->last_reason), READ_ONCE(h->last_inj),
@@ -93,6 +100,11 @@ void xl_hooks_show(struct seq_file *m)
 				   c.desc_emulated, c.desc_faults,
 				   c.nested_leaves,
 				   c.nested_entries);
+		if (h->eng && !xl_engine_counters(h->eng, &c))
+			seq_printf(m, "  vmcs_rewrites %llu foreign_idt_entries %llu host_reclaimed %llu shadow_repairs %llu exit_eois %llu\n",
+				   c.vmcs_rewrites, c.foreign_idt_entries,
+				   c.host_reclaimed, c.shadow_repairs,
+				   c.exit_eois);
 	}
 	mutex_unlock(&xl_hooks_lock);
 }
@@ -238,7 +250,17 @@ static const struct file_operations xl_selftest_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * The stand-ins above make host vectors the VM's and fire IPIs at will:
+ * for the test rigs only, never in a module loaded as shipped.
+ */
+static bool xl_selftest_param;
+module_param_named(selftest, xl_selftest_param, bool, 0444);
+MODULE_PARM_DESC(selftest, "debugfs exitless/selftest: test device, test MSI, virtual IRQs (test rigs only; default off)");
+
 void xl_hooks_debugfs_init(struct dentry *dir)
 {
-	debugfs_create_file("selftest", 0200, dir, NULL, &xl_selftest_fops);
+	if (xl_selftest_param)
+		debugfs_create_file("selftest", 0200, dir, NULL,
+				    &xl_selftest_fops);
 }

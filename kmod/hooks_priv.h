@@ -16,6 +16,7 @@
 #include "xl_engine.h"
 #include "assigned.h"
 #include "test_dev.h"
+#include "shadow_wp.h"
 
 struct kvm;
 
@@ -62,6 +63,16 @@ struct xl_hvm {
 	struct work_struct remap_work;
 	atomic64_t remaps, remap_failures, invalidations;
 	char asg_why[512];		/* why the last refused mapping was */
+	struct xl_shadow_wp wp;		/* the shadow IDT page, read-only */
+	/*
+	 * Detached while a vCPU still had direct mode in its VMCS: the
+	 * hooks, the engine and the IRQ mapping stay (and a reference on
+	 * the VM and on this module) until that vCPU's next entry restores
+	 * KVM's values or the VM is destroyed (kvm_hooks.c, xl_drain_fn).
+	 */
+	struct list_head drain_node;
+	bool draining;
+	atomic64_t idle_restores;	/* restored from outside its thread */
 };
 
 extern struct list_head xl_hvms;	/* RCU readers: the hooks */

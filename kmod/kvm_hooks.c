@@ -360,7 +360,7 @@ static int xl_skip_exit(struct kvm_vcpu *vcpu, int fastpath)
  * which also maps it for the hooks that later build the shadow IDT with
  * IRQs off. Process context (KVM's exit handler), SRCU held by KVM.
  */
-static long xl_hc_take_page(struct kvm_vcpu *vcpu, u64 gva)
+static long xl_hc_take_page(struct kvm_vcpu *vcpu, u64 gva, gpa_t *gpa_out)
 {
 	struct xl_x86_exception_buf {
 		u64 space[8];
@@ -380,22 +380,24 @@ static long xl_hc_take_page(struct kvm_vcpu *vcpu, u64 gva)
 	if (kvm_vcpu_write_guest(vcpu, gpa, page_address(ZERO_PAGE(0)),
 				 PAGE_SIZE))
 		return -EFAULT;
+	*gpa_out = gpa;
 	return 0;
 }
 
 /*
- * Takes the place of vmx_handle_exit() after a CPL-0 registration
- * hypercall: the page is taken (or given back) here, where guest memory
+ * After a CPL-0 registration hypercall, in place of vmx_handle_exit()
+ * (xl_skip_exit_hc): the page is taken (or given back) here, where guest memory
  * may fault in, and only then published to the hooks and the engine.
  * Releasing holds every vCPU out of direct mode from its next entry on
  * (each is kicked), after which the host writes the page no more.
  */
-static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
+static void xl_hc_page(struct kvm_vcpu *vcpu)
 {
 	struct kvm_vcpu *other;
 	struct xl_engine *e;
 	struct xl_hvm *h;
 	unsigned long k;
+	gpa_t gpa = INVALID_GPA;
 	u32 i, nr = 0;
 	u64 gva = 0;
 	long ret;
@@ -410,8 +412,8 @@ static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
 	}
 	rcu_read_unlock();
 	if (!nr)
-		return 1;
-	ret = nr == XL_HC_SHADOW_IDT ? xl_hc_take_page(vcpu, gva) : 0;
+		return;
+	ret = nr == XL_HC_SHADOW_IDT ? xl_hc_take_page(vcpu, gva, &gpa) : 0;
 	if (nr == XL_HC_SHADOW_IDT_RELEASE)
 		gva = 0;
 	vcpu->arch.regs[VCPU_REGS_RAX] = ret;
@@ -421,6 +423,8 @@ static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
 	if (h && ret) {
 		atomic64_inc(&h->hc_errors);
 	} else if (h) {
+		/* read-only for the guest before the engine builds there */
+		xl_shadow_wp_set(&h->wp, gpa);
 		WRITE_ONCE(h->shadow_gva, gva);
 		e = READ_ONCE(h->eng);
 		if (e && gva)
@@ -435,6 +439,24 @@ static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
 		kvm_for_each_vcpu(k, other, vcpu->kvm)
 			if (other != vcpu)
 				kvm_vcpu_kick(other);
+}
+
+/*
+ * vCPU threads diverted into xl_skip_exit_hc and not yet out of it. It may
+ * sleep (faulting the guest page in), and a sleeping task is quiescent for
+ * the RCU-tasks grace period with which ftrace retires a callback, so
+ * unregistering the hooks waits for this to drop to zero, then for that
+ * grace period (xl_hooks_unregister): only then is no thread left in
+ * this module's text.
+ */
+static atomic_t xl_hc_inflight = ATOMIC_INIT(0);
+
+static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
+{
+	xl_hc_page(vcpu);
+	/* nothing sleeps past this point */
+	atomic_dec(&xl_hc_inflight);
+	wake_up_var(&xl_hc_inflight);
 	return 1;
 }
 
@@ -456,6 +478,8 @@ static void *xl_on_handle_exit(struct kvm_vcpu *vcpu)
 			h->vcpu[i].skip_exit = false;
 			to = h->vcpu[i].hc ? xl_skip_exit_hc : xl_skip_exit;
 		}
+		if (to == xl_skip_exit_hc)
+			atomic_inc(&xl_hc_inflight);
 	}
 	rcu_read_unlock();
 	return to;
@@ -522,8 +546,7 @@ static void xl_on_eoi(void *data, void *apic, int vector)
 	struct kvm_vcpu *vcpu;
 	struct xl_hvm *h;
 	struct xl_engine *e;
-	u64 isr[4] = { 0 };
-	int top = -1, k, ret = 0;
+	int ret = 0;
 	u32 i;
 
 	preempt_disable();
@@ -542,30 +565,13 @@ static void xl_on_eoi(void *data, void *apic, int vector)
 	/* L2's EOI: the engine's state is L1's, which left direct mode */
 	if (!e || i == U32_MAX || xl_in_l2(vcpu))
 		goto out;
-	if (vector >= 0) {
+	/*
+	 * vector -1: nothing in service in KVM's virtual LAPIC, the EOI of a
+	 * directly delivered interrupt, already EOIed on the physical LAPIC
+	 * at this exit (xl_engine_handle_exit).
+	 */
+	if (vector >= 0)
 		ret = xl_engine_eoi(e, i, vector);
-	} else if (h->hw.ops->apic_isr_read &&
-		   !h->hw.ops->apic_isr_read(h->hw.priv, i, isr)) {
-		/*
-		 * Nothing in service in KVM's virtual LAPIC: the guest EOIs a
-		 * directly delivered interrupt, whose host vector is in
-		 * service on the physical LAPIC of this CPU.
-		 */
-		for (k = 3; k >= 0 && top < 0; k--)
-			if (isr[k])
-				top = k * 64 + __fls(isr[k]);
-		/*
-		 * A second call when the first only retired an injection of
-		 * the same guest vector (an assigned interrupt re-injected
-		 * after an exit during its delivery, xl_vectoring_fixup).
-		 */
-		if (top >= 0 && xl_vec_test(e->eff.direct, top)) {
-			ret = xl_engine_eoi(e, i, e->eff.guest_vec[top]);
-			if (!ret)
-				ret = xl_engine_eoi(e, i,
-						    e->eff.guest_vec[top]);
-		}
-	}
 	if (ret < 0)
 		xl_engine_err(h, "eoi", ret);
 out:
@@ -683,6 +689,25 @@ static void xl_ft_off(struct ftrace_ops *ops, unsigned long addr)
 	ftrace_set_filter_ip(ops, addr, 1, 0);
 }
 
+bool xl_kvm_intel_loaded(void)
+{
+	return !xl_find_kallsyms() && xl_kallsyms("vmx_vcpu_run");
+}
+
+/* The conditions of xl_hooks_engine_mode that do not depend on the VM. */
+u32 xl_hooks_modes(void)
+{
+	const bool *timer;
+
+	if (!xl_hooks_param || !xl_experimental || !xl_kvm_intel_loaded() ||
+	    READ_ONCE(enable_apicv))
+		return 0;
+	timer = (const bool *)xl_kallsyms("enable_preemption_timer");
+	if (!timer || READ_ONCE(*timer))
+		return 0;
+	return BIT(XL_IOC_MODE_ELI) | BIT(XL_IOC_MODE_DID);
+}
+
 /* Resolve kvm_intel's functions; -ENOENT when kvm_intel is not loaded. */
 static int xl_resolve(void)
 {
@@ -762,6 +787,11 @@ out_entry:
 	return ret;
 }
 
+static struct xl_engine *xl_wp_engine(struct xl_shadow_wp *wp)
+{
+	return READ_ONCE(container_of(wp, struct xl_hvm, wp)->eng);
+}
+
 /* After this no callback runs or is about to run (ftrace and RCU sync). */
 static void xl_hooks_unregister(void)
 {
@@ -772,8 +802,19 @@ static void xl_hooks_unregister(void)
 	xl_ft_off(&xl_ops_exit, xl_addr_exit_irqoff);
 	xl_ft_off(&xl_ops_entry, xl_addr_run);
 	tracepoint_synchronize_unregister();
+	wait_var_event(&xl_hc_inflight, !atomic_read(&xl_hc_inflight));
+	synchronize_rcu_tasks();
 	pr_info("hooks on kvm_intel removed\n");
 }
+
+/*
+ * Detached VMs whose vCPUs still have direct mode in their VMCS, under
+ * xl_hooks_lock; xl_drain_fn looks at them every XL_DRAIN_PERIOD.
+ */
+#define XL_DRAIN_PERIOD		(HZ / 10)
+static LIST_HEAD(xl_draining);
+static void xl_drain_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(xl_drain_work, xl_drain_fn);
 
 /*
  * Attach: hook the VM when kvm_intel is there. Never fails the attach:
@@ -794,6 +835,14 @@ void xl_hooks_attach(struct xl_vm *vm)
 	h->vm_id = vm->id;
 	INIT_WORK(&h->remap_work, xl_remap_work);
 	mutex_lock(&xl_hooks_lock);
+	if (xl_hvm_find(vm->kvm)) {
+		/* the same VM, detached while a vCPU was still direct */
+		mutex_unlock(&xl_hooks_lock);
+		pr_info("vm %llu: a vCPU of this VM has not yet entered since it left eli/did: no hooks for this attachment, eli/did unavailable\n",
+			vm->id);
+		kfree(h);
+		return;
+	}
 	if (!xl_hooks_on) {
 		ret = xl_hooks_register();
 		xl_hooks_on = !ret;
@@ -808,6 +857,7 @@ void xl_hooks_attach(struct xl_vm *vm)
 		kfree(h);
 		return;
 	}
+	xl_shadow_wp_init(&h->wp, h->kvm, xl_wp_engine);
 	list_add_tail_rcu(&h->node, &xl_hvms);
 	xl_nr_hvms++;
 	vm->hooks = h;
@@ -815,54 +865,78 @@ void xl_hooks_attach(struct xl_vm *vm)
 }
 
 /*
- * Leave eli/did: baseline in the engine, then every vCPU restores KVM's
- * VMCS values at its next entry. Wait (bounded) for that; a vCPU that
- * does not enter again (halted with nothing to wake it, or a VM being
- * destroyed) keeps the engine until detach.
+ * KVM's VMCS values back on @vcpu from here, with its VMCS made current on
+ * this CPU the way KVM's own vCPU ioctls do it (vcpu_load), when its
+ * thread is not in KVM_RUN: a paused VM, a VMM busy in user space. A
+ * thread in KVM_RUN, running or halted in KVM, holds vcpu->mutex; that
+ * vCPU restores at its next entry instead (xl_on_entry, mode baseline).
  */
-static void xl_engine_stop(struct xl_hvm *h)
+static void xl_restore_idle_vcpu(struct xl_hvm *h, struct kvm_vcpu *vcpu)
+{
+	u32 i = xl_idx(h, vcpu);
+	int ret;
+
+	if (i == U32_MAX || !mutex_trylock(&vcpu->mutex))
+		return;
+	vcpu_load(vcpu);
+	preempt_disable();
+	ret = xl_engine_vcpu_release(h->eng, i);
+	preempt_enable();
+	vcpu_put(vcpu);
+	mutex_unlock(&vcpu->mutex);
+	if (ret)
+		xl_engine_err(h, "restore", ret);
+	else
+		atomic64_inc(&h->idle_restores);
+}
+
+/*
+ * Leave eli/did: baseline in the engine, then every vCPU's VMCS back to
+ * KVM's values, from here where its thread is out of KVM_RUN, else at its
+ * next entry (it is kicked). 0 once all are; -EBUSY when one has not
+ * entered within about a second (halted with nothing to wake it).
+ */
+static int xl_engine_stop(struct xl_hvm *h)
 {
 	struct xl_engine *e = h->eng;
+	struct kvm_vcpu *vcpu;
 	enum xl_why why;
 	unsigned long i;
-	struct kvm_vcpu *vcpu;
 	int tries;
 
 	if (!e)
-		return;
+		return 0;
 	xl_engine_set_mode(e, XL_MODE_BASELINE, &why);
 	for (tries = 0; tries < 100; tries++) {
 		if (!xl_engine_teardown(e))
-			break;
-		kvm_for_each_vcpu(i, vcpu, h->kvm)
+			return 0;
+		kvm_for_each_vcpu(i, vcpu, h->kvm) {
+			xl_restore_idle_vcpu(h, vcpu);
 			kvm_vcpu_kick(vcpu);
+		}
 		usleep_range(10000, 20000);
 	}
-	if (tries == 100)
-		pr_warn("vm %llu: a vCPU did not enter again after leaving eli/did; its VMCS is restored when it does (hooks stay until detach)\n",
-			h->vm_id);
+	return xl_engine_teardown(e) ? -EBUSY : 0;
 }
 
-void xl_hooks_detach(struct xl_vm *vm)
+/* Out of the hooks' list, the hooks off after the last VM. The lock held. */
+static void xl_hooks_unlink(struct xl_hvm *h)
 {
-	struct xl_hvm *h = vm->hooks;
-	struct xl_engine *e;
-
-	if (!h)
-		return;
-	xl_engine_stop(h);
-	mutex_lock(&xl_hooks_lock);
 	list_del_rcu(&h->node);
-	vm->hooks = NULL;
 	if (!--xl_nr_hvms && xl_hooks_on) {
 		xl_hooks_unregister();
 		xl_hooks_on = false;
 	}
-	mutex_unlock(&xl_hooks_lock);
-	synchronize_rcu();
+}
+
+/* After xl_hooks_unlink and an RCU grace period. */
+static void xl_hvm_free(struct xl_hvm *h)
+{
+	struct xl_engine *e = h->eng;
+
 	/* no hook runs any more: nothing schedules the work again */
 	cancel_work_sync(&h->remap_work);
-	e = h->eng;
+	xl_shadow_wp_exit(&h->wp);
 	h->eng = NULL;
 	if (e)
 		xl_assigned_unmap(&h->asg, e);
@@ -876,6 +950,83 @@ void xl_hooks_detach(struct xl_vm *vm)
 	}
 	kfree(e);
 	kfree(h);
+}
+
+/*
+ * The detached VMs still draining: each is let go once every vCPU has
+ * restored KVM's values (at its entry), or once the reference taken here
+ * is the VM's last (no vCPU can run again; its VMCSs go with it).
+ */
+static void xl_drain_fn(struct work_struct *work)
+{
+	struct xl_hvm *h, *n;
+	LIST_HEAD(done);
+
+	mutex_lock(&xl_hooks_lock);
+	list_for_each_entry_safe(h, n, &xl_draining, drain_node) {
+		if (xl_engine_teardown(h->eng) &&
+		    refcount_read(&h->kvm->users_count) > 1)
+			continue;
+		list_move(&h->drain_node, &done);
+		xl_hooks_unlink(h);
+	}
+	if (!list_empty(&xl_draining))
+		schedule_delayed_work(&xl_drain_work, XL_DRAIN_PERIOD);
+	mutex_unlock(&xl_hooks_lock);
+	if (list_empty(&done))
+		return;
+	synchronize_rcu();
+	list_for_each_entry_safe(h, n, &done, drain_node) {
+		struct kvm *kvm = h->kvm;
+
+		pr_info("vm %llu: every vCPU has left eli/did: hooks released\n",
+			h->vm_id);
+		xl_hvm_free(h);
+		kvm_put_kvm(kvm);
+		/* module_exit waits for this work (xl_hooks_exit) */
+		module_put(THIS_MODULE);
+	}
+}
+
+/*
+ * Detach: nothing of exitless may stay in a VMCS once the hooks are gone.
+ * A vCPU that did not restore in time keeps the hooks, the engine and the
+ * IRQ mapping of its VM (which stays listed in debugfs, "draining"), and
+ * exitless.ko stays loaded, until that vCPU enters again: detach returns
+ * meanwhile and does not hold the caller.
+ */
+void xl_hooks_detach(struct xl_vm *vm)
+{
+	struct xl_hvm *h = vm->hooks;
+
+	if (!h)
+		return;
+	mutex_lock(&xl_hooks_lock);
+	vm->hooks = NULL;
+	mutex_unlock(&xl_hooks_lock);
+	if (xl_engine_stop(h)) {
+		kvm_get_kvm(h->kvm);
+		__module_get(THIS_MODULE);
+		mutex_lock(&xl_hooks_lock);
+		h->draining = true;
+		list_add_tail(&h->drain_node, &xl_draining);
+		mutex_unlock(&xl_hooks_lock);
+		schedule_delayed_work(&xl_drain_work, XL_DRAIN_PERIOD);
+		pr_info("vm %llu: detached; a vCPU has not entered since it left eli/did: its VMCS is restored at its next entry, exitless stays loaded until then\n",
+			h->vm_id);
+		return;
+	}
+	mutex_lock(&xl_hooks_lock);
+	xl_hooks_unlink(h);
+	mutex_unlock(&xl_hooks_lock);
+	synchronize_rcu();
+	xl_hvm_free(h);
+}
+
+/* Module unload: no VM is draining (each holds a module reference). */
+void xl_hooks_exit(void)
+{
+	cancel_delayed_work_sync(&xl_drain_work);
 }
 
 /* kzalloc: physically contiguous (the engine's PI descriptors). */

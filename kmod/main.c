@@ -19,6 +19,7 @@
 
 #include "compat.h"
 #include "xl.h"
+#include "kvm_hooks.h"
 
 #define CREATE_TRACE_POINTS
 #include "xl_trace.h"
@@ -42,6 +43,12 @@ static int xl_open(struct inode *inode, struct file *file)
 {
 	struct xl_session *s;
 
+	/*
+	 * Attaching reconfigures a VM's interrupt delivery and its host
+	 * IRQs' affinity: an administrator's act, whatever the node's mode.
+	 */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
@@ -110,6 +117,7 @@ static int __init xl_init(void)
 static void __exit xl_exit(void)
 {
 	misc_deregister(&xl_misc);
+	xl_hooks_exit();
 	xl_debugfs_exit();
 	pr_info("unloaded\n");
 }

@@ -21,6 +21,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "caps.h"
 #include "compat.h"
 #include "kvm_hooks.h"
 #include "pi.h"
@@ -51,13 +52,18 @@ const char *xl_ioc_mode_name(u32 mode)
 }
 
 /*
- * Modes this build can switch a VM to. eli, pi and did need the VMX
- * backend (kmod hooks around VM entry/exit, DESIGN.md "Layers"), which is
- * not in this module yet.
+ * Modes this host can switch a VM to now (XL_IOC_VERSION): baseline
+ * always; pi when the host has all that posting needs (caps.c; a VM can
+ * still lack its part); eli and did when the VMX backend takes them
+ * (kvm_hooks.c; the engine can still refuse for a reason of the VM's).
  */
 u32 xl_modes_available(void)
 {
-	return BIT(XL_IOC_MODE_BASELINE);
+	u32 modes = BIT(XL_IOC_MODE_BASELINE) | xl_hooks_modes();
+
+	if (!xl_caps_missing(xl_caps_get(), NULL))
+		modes |= BIT(XL_IOC_MODE_PI);
+	return modes;
 }
 
 int xl_vm_attach(struct xl_session *s, int vm_fd, u64 *id)

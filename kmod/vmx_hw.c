@@ -495,6 +495,7 @@ void xl_vmx_fill_hw(struct xl_hw *hw, struct kvm *kvm, u32 nr_vcpus)
 	hw->nr_vcpus = nr_vcpus;
 	hw->x2apic = x2apic_mode;
 	hw->has_preemption_timer = xl_cpu_has_preemption_timer();
+	hw->has_umip = boot_cpu_has(X86_FEATURE_UMIP);
 	/* KVM's posted interrupts are pi.c's business, not the engine's. */
 	hw->has_posted_intr = false;
 	hw->has_vtd_posting = false;

@@ -112,6 +112,8 @@ static void vmcs_init(struct xl_model *m, struct xl_model_vcpu *v)
 		    XL_BIT(1) | XL_BIT(6) | XL_BIT(17) | XL_BIT(18));
 	xl_vmcs_set(v, VMCS_GUEST_IDTR_BASE, XL_MODEL_GUEST_IDT);
 	xl_vmcs_set(v, VMCS_GUEST_IDTR_LIMIT, XL_IDT_BYTES - 1);
+	/* a 64-bit guest (SDM 24.8.1) */
+	xl_vmcs_set(v, VMCS_ENTRY_CTLS, ENTRY_IA32E_MODE_GUEST);
 	xl_vmcs_set(v, VMCS_GUEST_RFLAGS, X86_RFLAGS_IF | 2);
 	v->eoi_intercept = !m->cfg.apicv;
 }

@@ -102,7 +102,7 @@ run_host() {
 		echo "run.sh: as loaded, they will be refused and only baseline is measured" >&2
 	fi
 	[ -r /sys/kernel/debug/exitless/selftest ] ||
-		{ echo "run.sh: no /sys/kernel/debug/exitless/selftest (root? debugfs mounted?)" >&2; exit 77; }
+		{ echo "run.sh: no /sys/kernel/debug/exitless/selftest (exitless.ko loaded with selftest=1? root? debugfs mounted?)" >&2; exit 77; }
 	say "xl-elitest: baseline, eli, did, $count interrupts per batch"
 	"$B/vm/bin/xl-elitest" "$count" $([ "$exp" = Y ] || echo refused) 2>&1 |
 		tee "$log" | progress_filter

@@ -71,6 +71,23 @@ static int rmw(const struct xl_hw *hw, u32 vcpu, u32 field, u64 bits,
 	return ret ?: wr(hw, vcpu, field, (cur & ~bits) | (val & bits));
 }
 
+/*
+ * The hypervisor's descriptor-table exiting as it wants it now. KVM sets
+ * it (through its controls shadow, so the VMCS keeps direct mode's bit
+ * and nothing looks rewritten) when the guest turns CR4.UMIP on while the
+ * host CPU lacks UMIP, and would lose it if the value saved at the switch
+ * were put back: CR4.UMIP in the guest's CR4 read shadow says so.
+ */
+static u64 proc2_wanted(const struct xl_hw *hw, u32 vcpu, u64 saved)
+{
+	u64 cr4;
+
+	if (!hw->has_umip && !rd(hw, vcpu, VMCS_CR4_READ_SHADOW, &cr4) &&
+	    (cr4 & X86_CR4_UMIP))
+		return saved | PROC2_DESC_TABLE_EXITING;
+	return saved;
+}
+
 static int write_saved(const struct xl_hw *hw, u32 vcpu,
 		       const struct xl_sidt_vcpu *s)
 {
@@ -81,7 +98,8 @@ static int write_saved(const struct xl_hw *hw, u32 vcpu,
 	r[1] = wr(hw, vcpu, VMCS_GUEST_IDTR_LIMIT, v->idtr_limit);
 	r[2] = rmw(hw, vcpu, VMCS_EXCEPTION_BITMAP, SIDT_EXC_BITS,
 		   v->exc_bitmap);
-	r[3] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS2, SIDT_PROC2_BITS, v->proc2);
+	r[3] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS2, SIDT_PROC2_BITS,
+		   proc2_wanted(hw, vcpu, v->proc2));
 	r[4] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS, SIDT_PROC_BITS, v->proc);
 	r[5] = wr(hw, vcpu, VMCS_PREEMPTION_TIMER_VALUE, v->timer);
 	r[6] = rmw(hw, vcpu, VMCS_PIN_BASED_CTLS, SIDT_PIN_BITS, v->pin);
@@ -193,6 +211,72 @@ int xl_sidt_restore(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_vcpu *s)
 	s->saved_valid = false;
 	s->eoi_passthrough = false;
 	return ret;
+}
+
+/*
+ * Fields the hypervisor rewrites on its own while a vCPU is in direct
+ * mode: KVM's vCPU reset at INIT (IDTR, the exception bitmap), KVM_SET_SREGS
+ * from its user space (IDTR), update_exception_bitmap (guest debug, XFD,
+ * CR0 changes), its APICv refresh (the pin-based controls, written whole
+ * from its controls shadow, which never had the engine's bits), a guest
+ * leaving IA-32e mode (the entry control). Each one either puts host
+ * interrupts through an IDT the guest controls with external-interrupt
+ * exiting still off, or stops a host vector's #NP from exiting.
+ */
+static bool idtr_changed(const struct xl_sidt_saved *now, u64 shadow_gva)
+{
+	return now->idtr_base != shadow_gva || now->idtr_limit != XL_SIDT_LIMIT;
+}
+
+/*
+ * Take the hypervisor's new value of each field it rewrote as the one to
+ * restore, so that leaving direct mode keeps its change and undoes only
+ * the engine's bits that are still in place.
+ */
+static void adopt_rewrites(struct xl_sidt_saved *saved,
+			   const struct xl_sidt_saved *now, u64 shadow_gva)
+{
+	if (idtr_changed(now, shadow_gva)) {
+		saved->idtr_base = now->idtr_base;
+		saved->idtr_limit = now->idtr_limit;
+	}
+	if (!(now->exc_bitmap & SIDT_EXC_BITS))
+		saved->exc_bitmap = now->exc_bitmap;
+	if ((now->pin & SIDT_PIN_BITS) != PIN_PREEMPTION_TIMER)
+		saved->pin = now->pin;
+	if (!(now->proc & SIDT_PROC_BITS))
+		saved->proc = now->proc;
+	if (!(now->proc2 & SIDT_PROC2_BITS))
+		saved->proc2 = now->proc2;
+}
+
+int xl_sidt_revalidate(const struct xl_hw *hw, u32 vcpu,
+		       struct xl_sidt_vcpu *s, u64 shadow_gva)
+{
+	struct xl_sidt_saved now;
+	u64 entry;
+	int ret;
+
+	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus)
+		return -EINVAL;
+	if (s->state != XL_SIDT_DIRECT)
+		return 0;
+	ret = save(hw, vcpu, &now);
+	ret = ret ?: rd(hw, vcpu, VMCS_ENTRY_CTLS, &entry);
+	if (ret)
+		return ret;
+	if (!idtr_changed(&now, shadow_gva) &&
+	    (now.exc_bitmap & SIDT_EXC_BITS) &&
+	    (now.pin & SIDT_PIN_BITS) == PIN_PREEMPTION_TIMER &&
+	    (now.proc & SIDT_PROC_BITS) && (now.proc2 & SIDT_PROC2_BITS) &&
+	    (entry & ENTRY_IA32E_MODE_GUEST))
+		return 0;
+	adopt_rewrites(&s->saved, &now, shadow_gva);
+	ret = write_saved(hw, vcpu, s);
+	s->state = XL_SIDT_OFF;
+	s->saved_valid = false;
+	s->eoi_passthrough = false;
+	return ret ?: 1;
 }
 
 int xl_sidt_rearm_timer(const struct xl_hw *hw, u32 vcpu,

@@ -88,6 +88,9 @@ enum xl_vmcs_field {
 #define EXIT_ACK_INTR_ON_EXIT		XL_BIT(15)
 #define EXIT_SAVE_PREEMPTION_TIMER	XL_BIT(22)
 
+/* VM-entry controls, SDM 24.8.1 (Table 24-15). */
+#define ENTRY_IA32E_MODE_GUEST		XL_BIT(9)
+
 /* Basic exit reasons, SDM Appendix C (Table C-1). */
 enum xl_exit_reason {
 	EXIT_REASON_EXCEPTION_NMI	= 0,

@@ -52,7 +52,9 @@ struct xl_version {
 	__u32 size;
 	__u32 flags;		/* none defined */
 	__u32 abi_version;	/* out: XL_ABI_VERSION */
-	__u32 modes;		/* out: bit (1 << XL_IOC_MODE_x) per mode */
+	__u32 modes;		/* out: bit (1 << XL_IOC_MODE_x) per mode this
+				 * host can enter now (a VM may lack its part)
+				 */
 	__u32 max_irqs;		/* out: IRQs per VM (module parameter) */
 	__u32 max_vms;		/* out: attached VMs (module parameter) */
 	__u64 reserved[4];

@@ -155,10 +155,14 @@ static int f_inject(void *hw, u32 vcpu, u8 vector)
 static int f_reraise(void *hw, u8 vector)
 {
 	struct fake_hw *f = hw;
+	int i;
 
 	if (f->nr_reraise == FAKE_LOG)
 		return -ENOSPC;
 	f->reraise[f->nr_reraise++] = (struct fake_ev){ 0, vector, 0 };
+	/* the host's handler EOIs it where it is in service */
+	for (i = 0; i < FAKE_VCPUS; i++)
+		f->v[i].isr[vector >> 6] &= ~(1ULL << (vector & 63));
 	return 0;
 }
 
@@ -309,6 +313,7 @@ void fake_vmcs_kvm_defaults(struct fake_hw *f, u32 vcpu, u64 idt_base)
 	fake_vmcs_set(f, vcpu, VMCS_EXCEPTION_BITMAP, XL_BIT(18) | XL_BIT(14));
 	fake_vmcs_set(f, vcpu, VMCS_GUEST_IDTR_BASE, idt_base);
 	fake_vmcs_set(f, vcpu, VMCS_GUEST_IDTR_LIMIT, 0xfff);
+	fake_vmcs_set(f, vcpu, VMCS_ENTRY_CTLS, ENTRY_IA32E_MODE_GUEST);
 	fake_vmcs_set(f, vcpu, VMCS_PREEMPTION_TIMER_VALUE, 0);
 	fake_vmcs_set(f, vcpu, VMCS_GUEST_RFLAGS, X86_RFLAGS_IF | 2);
 	fake_vmcs_set(f, vcpu, VMCS_POSTED_INTR_NV, 0);

@@ -254,25 +254,34 @@ static void test_eli_injection_mode_until_eoi(void **state)
 	assert_int_equal(ctr().injected, 1);
 }
 
-static void test_eli_eoi_of_direct_vector_goes_physical(void **state)
+/*
+ * A directly delivered vector still in service at an exit (the guest's
+ * handler has not EOIed it yet) is EOIed there, on its CPU, before the
+ * vCPU can move; the guest's later EOI, intercepted in injection mode,
+ * touches the physical LAPIC no more.
+ */
+static void test_direct_vector_eoied_at_exit(void **state)
 {
 	eli_setup();
-	/* 0x41 arrived directly (guest vector 0x30), then an injection. */
+	/* 0x41 arrived directly (guest vector 0x30); then an exit. */
 	fk->v[0].isr[1] = XL_BIT(0x41 - 64);
+	assert_int_equal(xl_engine_handle_exit(e, 0, EXIT_REASON_HLT),
+			 XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->v[0].apic_eois, 1);
+	assert_int_equal(fk->v[0].isr[1], 0);
+	assert_int_equal(ctr().exit_eois, 1);
+	assert_int_equal(fk->nr_reraise, 0);
+	/* an injection: injection mode, the guest's EOIs now exit */
 	assert_int_equal(xl_engine_virtual_irq(e, 0, 0x41), XL_DLV_INJECTED);
 	assert_int_equal(xl_engine_before_entry(e, 0), 0);
 	assert_int_equal(sidt_state(0, NULL), XL_SIDT_INJECT);
-	/* The guest's EOI of 0x30 now exits: it is the physical one's. */
-	assert_int_equal(xl_engine_eoi(e, 0, 0x30), 1);
-	assert_int_equal(fk->v[0].apic_eois, 1);
-	assert_int_equal(fk->v[0].isr[1], 0);
-	/* Nothing of ours in service: an EOI of 0x30 is not forwarded. */
 	assert_int_equal(xl_engine_eoi(e, 0, 0x30), 0);
 	assert_int_equal(fk->v[0].apic_eois, 1);
 	/* The injected one's EOI ends injection mode. */
 	assert_int_equal(xl_engine_eoi(e, 0, 0x41), 0);
 	assert_int_equal(xl_engine_before_entry(e, 0), 0);
 	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(fk->v[0].apic_eois, 1);
 }
 
 static void test_unowned_vector_refused(void **state)
@@ -545,26 +554,27 @@ static void test_guard_progress_resets(void **state)
 			 e->cfg.timer_value);
 }
 
+/*
+ * A guest that never EOIs a directly delivered interrupt cannot block its
+ * class on the host: the guard's expiry, an exit like any other, EOIs it,
+ * and a host vector below it in service (only a guest gate can have put
+ * it there) then goes to the host's handler. No strike: IF is set.
+ */
 static void test_guard_never_eoi(void **state)
 {
-	enum xl_eli_off off;
-	u32 i;
-
 	eli_setup();
-	/* Host vector 0x41 (direct) stays in service: the guest never EOIs. */
 	fk->v[0].isr[1] = XL_BIT(0x41 - 64);
-	fk->v[0].isr[0] = XL_BIT(0x22);		/* lower, not ours */
-	for (i = 0; i < e->cfg.guard_limit; i++)
-		assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
-	/* The first sample only records the vector. */
-	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	fk->v[0].isr[0] = XL_BIT(0x22);		/* lower, the host's */
 	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
-	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
-	assert_int_equal(off, XL_ELI_OFF_GUARD);
-	/* Exactly the stuck direct vector was EOIed, the host's stays. */
 	assert_int_equal(fk->v[0].apic_eois, 1);
 	assert_int_equal(fk->v[0].isr[1], 0);
-	assert_int_equal(fk->v[0].isr[0], XL_BIT(0x22));
+	assert_int_equal(fk->nr_reraise, 1);
+	assert_int_equal(fk->reraise[0].b, 0x22);
+	assert_int_equal(fk->v[0].isr[0], 0);
+	assert_int_equal(ctr().exit_eois, 1);
+	assert_int_equal(ctr().host_reclaimed, 1);
+	assert_int_equal(ctr().guard_strikes, 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
 }
 
 static void test_guest_idt_change_rebuilds(void **state)
@@ -584,6 +594,202 @@ static void test_guest_idt_change_rebuilds(void **state)
 	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
 	assert_int_equal(off, XL_ELI_OFF_IDT);
 	assert_vmcs_original(0);
+}
+
+/*
+ * KVM rewrites VMCS fields of a vCPU in direct mode behind the engine:
+ * KVM_SET_SREGS puts the guest's own IDTR back. Caught at the next entry
+ * before the guest runs: direct mode is undone with KVM's value kept, then
+ * entered again from there (the same IDT, so the same shadow).
+ */
+static void test_set_sregs_rewrite_caught(void **state)
+{
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, IDT_GVA);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_LIMIT, 0xfff);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(ctr().vmcs_rewrites, 1);
+	assert_int_equal(ctr().direct_switches, 2);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_GUEST_IDTR_BASE),
+			 SHADOW_GVA);
+	assert_false(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS) &
+		     PIN_EXT_INTR_EXITING);
+	/* Nothing more to catch on the next entry. */
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(ctr().vmcs_rewrites, 1);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_vmcs_original(0);
+}
+
+/*
+ * INIT: KVM's vCPU reset writes IDTR (base 0, limit 0xffff), its own
+ * exception bitmap (no #NP) and leaves IA-32e mode. The host's interrupts
+ * exit again before the guest runs; the vCPU waits in injection mode,
+ * not for good, and is direct again once back in 64-bit mode on the IDT
+ * the shadow was built from.
+ */
+static void test_init_reset_rewrite_caught(void **state)
+{
+	enum xl_eli_off off;
+	u64 exc = XL_BIT(18) | XL_BIT(6);
+
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, 0);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	fake_vmcs_set(fk, 0, VMCS_EXCEPTION_BITMAP, exc);
+	fake_vmcs_set(fk, 0, VMCS_ENTRY_CTLS, 0);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(ctr().vmcs_rewrites, 1);
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_NONE);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS) &
+		    PIN_EXT_INTR_EXITING);
+	assert_false(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS) &
+		     PIN_PREEMPTION_TIMER);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_GUEST_IDTR_BASE), 0);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_GUEST_IDTR_LIMIT), 0xffff);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_EXCEPTION_BITMAP), exc);
+	assert_false(fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS2) &
+		     PROC2_DESC_TABLE_EXITING);
+	assert_true(fk->v[0].eoi_intercept);
+
+	/* Protected mode on its own IDT: still no direct mode. */
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, IDT_GVA);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_LIMIT, 0xfff);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
+	/* 64-bit on another IDT: waits, counted. */
+	fake_vmcs_set(fk, 0, VMCS_ENTRY_CTLS, ENTRY_IA32E_MODE_GUEST);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, IDT_GVA + 0x1000);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_NONE);
+	assert_int_equal(ctr().foreign_idt_entries, 1);
+	/* Back on the shadow's IDT: direct. */
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, IDT_GVA);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_EXCEPTION_BITMAP),
+			 exc | XL_BIT(XL_VEC_NP));
+}
+
+/*
+ * KVM's APICv refresh writes the pin-based controls whole from its
+ * shadow, external-interrupt exiting on: caught, and direct again with
+ * KVM's new value as the one to restore.
+ */
+static void test_pin_rewrite_caught(void **state)
+{
+	u64 pin = PIN_EXT_INTR_EXITING | PIN_NMI_EXITING;
+
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_PIN_BASED_CTLS, pin);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(ctr().vmcs_rewrites, 1);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS),
+			 PIN_NMI_EXITING | PIN_PREEMPTION_TIMER);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_int_equal(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS), pin);
+}
+
+/*
+ * A host vector in service at an exit in direct mode went through a gate
+ * the guest made present: the host's handler gets it then, once, and a
+ * vector the CPU was delivering (the #NP's own) is not run twice.
+ */
+static void test_stolen_host_vector_reclaimed(void **state)
+{
+	eli_setup();
+	fk->v[0].isr[3] = XL_BIT(0xec - 192);
+	assert_int_equal(xl_engine_handle_exit(e, 0, EXIT_REASON_HLT),
+			 XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->nr_reraise, 1);
+	assert_int_equal(fk->reraise[0].b, 0xec);
+	assert_int_equal(ctr().host_reclaimed, 1);
+
+	/* the #NP path re-raises its own vector; nothing else to take */
+	fk->v[0].isr[3] = XL_BIT(0xec - 192);
+	assert_int_equal(np_exit(0, 0xec), XL_EXIT_HANDLED);
+	assert_int_equal(fk->nr_reraise, 2);
+	assert_int_equal(ctr().np_reraised, 1);
+	assert_int_equal(ctr().host_reclaimed, 1);
+
+	/* not in direct mode: nothing is read or taken */
+	fake_vmcs_set(fk, 0, VMCS_IDT_VECTORING_INFO, 0);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	fk->v[0].isr[0] = XL_BIT(0x22);
+	assert_int_equal(xl_engine_handle_exit(e, 0, EXIT_REASON_HLT),
+			 XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->nr_reraise, 2);
+	assert_int_equal(fk->v[0].apic_eois, 0);
+}
+
+/* A gate the guest wrote into the shadow IDT is written back at the guard. */
+static void test_shadow_repaired_at_guard(void **state)
+{
+	union xl_idt_gate good = *shadow_gate(0xec);
+
+	eli_setup();
+	good = *shadow_gate(0xec);
+	*shadow_gate(0xec) = *guest_gate(0xec);
+	assert_int_equal(shadow_gate(0xec)->f.present, 1);
+	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	assert_memory_equal(shadow_gate(0xec), &good, sizeof(good));
+	assert_int_equal(ctr().shadow_repairs, 1);
+	assert_int_equal(ctr().idt_rebuilds, 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	assert_int_equal(ctr().shadow_repairs, 1);
+}
+
+/*
+ * The guest turns CR4.UMIP on while in direct mode on a host without
+ * UMIP: KVM emulates it with descriptor-table exiting, which it sets
+ * through its own controls shadow (the VMCS already has direct mode's
+ * bit). Leaving direct mode keeps the exiting on; with UMIP in the host
+ * CPU, or the guest's UMIP off, KVM's saved value comes back.
+ */
+static void test_guest_umip_kept(void **state)
+{
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_CR4_READ_SHADOW, X86_CR4_UMIP);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS2) &
+		    PROC2_DESC_TABLE_EXITING);
+
+	fake_vmcs_kvm_defaults(fk, 0, IDT_GVA);
+	fk->hw.has_umip = true;
+	fake_vmcs_set(fk, 0, VMCS_CR4_READ_SHADOW, X86_CR4_UMIP);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_vmcs_original(0);
+}
+
+/*
+ * A hold is known to be seen by a vCPU only once one of its entries read
+ * it: before that, whatever its state, it may be on its way into direct
+ * mode with the old bind.
+ */
+static void test_bind_hold_seen_at_entry(void **state)
+{
+	u32 gen;
+
+	eli_setup();
+	assert_int_equal(xl_engine_bind(e, XL_BIND_HOLD, 0), 0);
+	gen = xl_engine_bind_gen(e);
+	assert_false(xl_engine_bind_seen(e, 0, gen));
+	assert_false(xl_engine_bind_seen(e, 1, gen));
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_true(xl_engine_bind_seen(e, 0, gen));
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_OFF);
+	assert_false(xl_engine_bind_seen(e, 1, gen));
+	/* a newer bind is not seen by the older entry */
+	assert_int_equal(xl_engine_bind(e, XL_BIND_ANY, 0), 0);
+	assert_false(xl_engine_bind_seen(e, 0, xl_engine_bind_gen(e)));
+	assert_false(xl_engine_bind_seen(e, 9, gen));
 }
 
 static void test_pi_flow(void **state)
@@ -990,7 +1196,7 @@ int main(void)
 		T(test_eli_direct_mode_and_shadow),
 		T(test_eli_np_reraise_exactly_once),
 		T(test_eli_injection_mode_until_eoi),
-		T(test_eli_eoi_of_direct_vector_goes_physical),
+		T(test_direct_vector_eoied_at_exit),
 		T(test_unowned_vector_refused),
 		T(test_eli_lidt_disables),
 		T(test_desc_stores_emulated),
@@ -1000,6 +1206,13 @@ int main(void)
 		T(test_guard_progress_resets),
 		T(test_guard_never_eoi),
 		T(test_guest_idt_change_rebuilds),
+		T(test_set_sregs_rewrite_caught),
+		T(test_init_reset_rewrite_caught),
+		T(test_pin_rewrite_caught),
+		T(test_stolen_host_vector_reclaimed),
+		T(test_shadow_repaired_at_guard),
+		T(test_guest_umip_kept),
+		T(test_bind_hold_seen_at_entry),
 		T(test_pi_flow),
 		T(test_pi_irte_failure_leaves_mode),
 		T(test_did_eli_ipi),

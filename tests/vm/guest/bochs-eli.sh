@@ -5,12 +5,46 @@
 # baseline, and a guest that keeps interrupts off; KVM's own exit
 # counters give exits per interrupt. Then a hostile guest (xl-elitest
 # hostile: the registration hypercall from CPL 3 and with pages the host
-# must not write, descriptor-table instructions at CPL 3 in direct mode). Standalone (xltest=bochs-eli) or
+# must not write, descriptor-table instructions at CPL 3 in direct mode,
+# KVM_SET_SREGS in direct mode, writes to the shadow IDT), and the ioctl
+# fuzzer on a VM with a running vCPU (eli_fuzz). Standalone
+# (xltest=bochs-eli) or
 # sourced by bochs-tier.sh with XL_NO_DONE=1.
 #   XLELI {json}: the figures, saved by the host side
 command -v xl_done >/dev/null 2>&1 || . /tests/lib.sh
 
 e9() { command -v xl-e9 >/dev/null && xl-e9 "XLE9 $*"; }
+
+# The ioctl fuzzer (xl-kmodtest fuzz) beside a VM whose vCPU runs a guest
+# kept attached in eli and did by its own process (xl-elitest fuzzhold,
+# switching modes every 100 ms): the fuzzer's sessions race to attach it
+# and a VM without vCPUs, set every mode and register the host's IRQs.
+# XL_ELI_FUZZ calls (xl_eli_fuzz=N on the command line, default 1500) in
+# two processes; WARN/BUG/Oops are counted by the caller.
+eli_fuzz() {
+	local calls hp fd i r=0
+
+	calls=$(cmdarg xl_eli_fuzz)
+	rm -f /tmp/fuzzhold.stop
+	xl-elitest 0 fuzzhold 900 >/tmp/fuzzhold.log 2>&1 &
+	hp=$!
+	for i in $(seq 100); do
+		fd=$(sed -n 's/^XLINFO fuzzhold pid [0-9]* vm_fd \([0-9]*\)$/\1/p' /tmp/fuzzhold.log)
+		[ -n "$fd" ] && break
+		sleep 0.2
+	done
+	if [ -z "$fd" ]; then
+		cat /tmp/fuzzhold.log
+		xl_fail eli-fuzz-running-vm "xl-elitest fuzzhold did not start"
+		kill $hp 2>/dev/null
+		return 1
+	fi
+	xl-kmodtest fuzz 4242 "${calls:-1500}" 2 "$hp:$fd" || r=1
+	touch /tmp/fuzzhold.stop
+	wait $hp || r=1
+	grep -E '^XL(TEST|INFO)' /tmp/fuzzhold.log | grep -v hooks
+	return $r
+}
 cmdarg() { sed -n "s/.*$1=\\([A-Za-z0-9_,.-]*\\).*/\\1/p" /proc/cmdline; }
 n=$(cmdarg xl_eli_count)
 n=${n:-1000}
@@ -31,10 +65,10 @@ else
 	# (eli refused), which checks hooks, detach and rmmod alone.
 	exp=$(cmdarg xl_eli_exp)
 	exp=${exp:-1}
-	if modprobe exitless experimental="$exp"; then
+	if modprobe exitless experimental="$exp" selftest=1; then
 		xl_pass eli-module-loads
 	else
-		xl_fail eli-module-loads "modprobe exitless experimental=$exp"
+		xl_fail eli-module-loads "modprobe exitless experimental=$exp selftest=1"
 	fi
 	e9 eli-loaded
 	# xl_eli_parts=hostile: only the hostile guest (a shorter boot);
@@ -49,6 +83,10 @@ else
 	if [ "$exp" = 1 ] && [ "${parts:-all}" != compare ]; then
 		e9 eli-hostile
 		xl-elitest "$n" hostile || rc=$?
+		e9 eli-lifetime
+		xl-elitest "$n" lifetime || rc=$?
+		e9 eli-fuzz
+		eli_fuzz || rc=$?
 	fi
 	e9 eli-done rc=$rc
 	cat /sys/kernel/debug/exitless/hooks | sed 's/^/XLINFO hooks[end] /'

@@ -8,7 +8,7 @@
  * the stand-in for an assigned device's MSI: a host vector of the VM's on
  * the vCPU's CPU, handled by the host (injected) when it lands there.
  *
- *   xl-elitest [COUNT [nodid|refused|hostile]]
+ *   xl-elitest [COUNT [nodid|refused|hostile|lifetime|fuzzhold SECONDS]]
  *       baseline (test device, then KVM_SIGNAL_MSI), eli (test device,
  *       then KVM_SIGNAL_MSI through injection mode), did (virtual
  *       interrupts through the module), an assigned IRQ bound the way
@@ -92,6 +92,7 @@
 
 #define GCMD_HC		1	/* VMCALL at CPL 0 with D_ARG0/D_ARG1 */
 #define GCMD_USER	2	/* run the user-mode part (U_OP) at CPL 3 */
+#define GCMD_SHADOW	3	/* D_ARG0 rounds: own gates into the shadow */
 
 #define U_OP		0x00	/* 1: VMCALL with U_ARG, 2: descriptor loop */
 #define U_ITER		0x08	/* iterations of the descriptor loop */
@@ -146,7 +147,9 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	sti\n"
     "	jmp 1b\n"
     /* a command of the host (D_CMD) */
-    "cmd:	cmpq $1, 0x7030\n"
+    "cmd:	cmpq $3, 0x7030\n"
+    "	je shadow_cmd\n"
+    "	cmpq $1, 0x7030\n"
     "	jne 5f\n"
     "	mov 0x7038, %rax\n"		/* GCMD_HC: VMCALL at CPL 0 */
     "	mov 0x7040, %rbx\n"
@@ -185,6 +188,21 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	incq 0x7058\n"			/* D_CMD_DONE */
     "	sti\n"
     "	jmp 1b\n"
+    /* GCMD_SHADOW: its own gates 0x20-0xff into the shadow IDT, IF=1 */
+    "shadow_cmd:\n"
+    "	mov 0x7038, %rcx\n"		/* D_ARG0: rounds */
+    "11:	mov $0x200, %rsi\n"
+    "12:	mov 0x5000(%rsi), %rax\n"	/* IDT */
+    "	mov %rax, 0x6000(%rsi)\n"	/* SHADOW */
+    "	mov 0x5008(%rsi), %rax\n"
+    "	mov %rax, 0x6008(%rsi)\n"
+    "	add $16, %rsi\n"
+    "	cmp $0x1000, %rsi\n"
+    "	jb 12b\n"
+    "	incq 0x7008\n"			/* D_SPIN */
+    "	dec %rcx\n"
+    "	jnz 11b\n"
+    "	jmp cmd_done\n"
     /* CPL 3, through USER_ALIAS: UDATA is at 0x20b000 */
     "user_code:\n"
     "	cmpq $1, 0x20b000\n"		/* U_OP */
@@ -428,6 +446,35 @@ static void on_sigusr1(int sig)
 	(void)sig;
 }
 
+/*
+ * Set by the main thread before it interrupts KVM_RUN: the vCPU thread
+ * gives the vCPU the IDTR the guest loaded (KVM_SET_SREGS, as a VMM's
+ * reset, loadvm or incoming migration does) and clears it.
+ */
+static volatile int sregs_req;
+static char sregs_why[96];
+/* Set by the main thread: the vCPU thread stays out of KVM_RUN (paused). */
+static volatile int vcpu_pause, vcpu_paused;
+
+static void vcpu_set_sregs(void)
+{
+	struct kvm_sregs sr;
+
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sr)) {
+		snprintf(sregs_why, sizeof(sregs_why), "KVM_GET_SREGS: %s",
+			 strerror(errno));
+	} else {
+		sr.idt.base = IDT;
+		sr.idt.limit = 256 * 16 - 1;
+		if (ioctl(vcpu_fd, KVM_SET_SREGS, &sr))
+			snprintf(sregs_why, sizeof(sregs_why),
+				 "KVM_SET_SREGS: %s", strerror(errno));
+		else
+			snprintf(sregs_why, sizeof(sregs_why), "ok");
+	}
+	sregs_req = 0;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	cpu_set_t set;
@@ -438,6 +485,13 @@ static void *vcpu_thread(void *arg)
 	sched_setaffinity(0, sizeof(set), &set);
 	while (!vcpu_done) {
 		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR && sregs_req)
+				vcpu_set_sregs();
+			while (errno == EINTR && vcpu_pause && !vcpu_done) {
+				vcpu_paused = 1;
+				usleep(1000);
+			}
+			vcpu_paused = 0;
 			if (errno == EINTR)
 				continue;
 			snprintf(vcpu_why, sizeof(vcpu_why), "KVM_RUN: %s",
@@ -1102,6 +1156,134 @@ static int page_is(unsigned int gpa, uint8_t byte)
 }
 
 
+/* Interrupts the guest's stubs counted at vectors it never uses. */
+static uint64_t foreign_counts(void)
+{
+	uint64_t n = 0;
+	int v;
+
+	for (v = 0x20; v < 256; v++)
+		if (v != VEC_ELI_GUEST && v != VEC_MSI_GUEST &&
+		    v != VEC_MSI_GUEST2)
+			n += COUNT(v);
+	return n;
+}
+
+/* Wait up to @tmo seconds for vCPU 0 in direct mode; 1 when it is. */
+static int wait_direct(double tmo)
+{
+	double end = now() + tmo;
+
+	while (now() < end) {
+		if (strstr(hooks_line("vcpu 0 sidt_state"),
+			   "sidt_state 1 eli_off 0"))
+			return 1;
+		usleep(20000);
+	}
+	return 0;
+}
+
+/*
+ * While vCPU 0 is in direct mode its VMM gives it KVM_SET_SREGS with the
+ * guest's own IDTR (a reset, loadvm, incoming migration): KVM writes that
+ * into the VMCS behind exitless. Host interrupts must not reach the
+ * guest's IDT with external-interrupt exiting off: the host timer of the
+ * vCPU's CPU keeps ticking, the guest counts none of them, exitless
+ * counts the rewrite and the vCPU is direct again after it.
+ */
+static void hostile_sregs(void)
+{
+	uint64_t rw0, f0, l0, s0;
+	int w0, ok;
+
+	ok = wait_direct(2.0);
+	result(ok, "hostile-sregs-direct-before", "%s",
+	       hooks_line("vcpu 0 sidt_state"));
+	if (!ok)
+		return;
+	w0 = kernel_warnings();
+	rw0 = hooks_num("vmcs_rewrites");
+	f0 = foreign_counts();
+	l0 = host_loc(0);
+	sregs_req = 1;
+	pthread_kill(vcpu_th, SIGUSR1);
+	usleep(1000000);
+	s0 = U64(D_SPIN);
+	usleep(100000);
+	result(!sregs_req && !strcmp(sregs_why, "ok") && !vcpu_done &&
+	       U64(D_SPIN) > s0, "hostile-sregs-guest-runs", "%s; %s",
+	       sregs_req ? "request not taken" : sregs_why,
+	       vcpu_done ? vcpu_why : "vCPU runs");
+	result(foreign_counts() == f0 && host_loc(0) > l0 + 2,
+	       "hostile-sregs-host-interrupts-stay",
+	       "guest took %llu host interrupts; host timer on the vCPU's CPU +%llu in 1.1 s",
+	       (unsigned long long)(foreign_counts() - f0),
+	       (unsigned long long)(host_loc(0) - l0));
+	result(hooks_num("vmcs_rewrites") > rw0,
+	       "hostile-sregs-rewrite-counted", "vmcs_rewrites +%llu",
+	       (unsigned long long)(hooks_num("vmcs_rewrites") - rw0));
+	result(wait_direct(2.0), "hostile-sregs-direct-again", "%s",
+	       hooks_line("vcpu 0 sidt_state"));
+	result(kernel_warnings() == w0, "hostile-sregs-no-host-warning",
+	       "%d new WARNING lines", kernel_warnings() - w0);
+	show_hooks("hostile-sregs");
+}
+
+/*
+ * The guest kernel writes its own present gates over every external
+ * vector of its shadow IDT, again and again with interrupts on: the host
+ * timer, IPIs and every other host vector would then run the guest's
+ * handlers, which EOI them. The page is write-protected: each write is
+ * undone before the guest runs on, the guest never counts a host
+ * interrupt, the host timer ticks, and the writes are counted.
+ */
+static void hostile_shadow(void)
+{
+	uint64_t f0, l0, gw0, rounds = 40;
+	int w0, ret, v, present = 0;
+	double t0, secs;
+
+	if (!wait_direct(2.0)) {
+		result(0, "hostile-shadow-direct-before", "%s",
+		       hooks_line("vcpu 0 sidt_state"));
+		return;
+	}
+	w0 = kernel_warnings();
+	f0 = foreign_counts();
+	l0 = host_loc(0);
+	gw0 = hooks_num("shadow_guest_writes");
+	U64(D_ARG0) = rounds;
+	t0 = now();
+	ret = guest_cmd(GCMD_SHADOW, 120.0);
+	secs = now() - t0;
+	for (v = 0x20; v < 256; v++)
+		if (v != 0x80 && (mem[SHADOW + v * 16 + 5] & 0x80))
+			present++;
+	result(!ret, "hostile-shadow-guest-wrote",
+	       "%s; %llu rounds of 448 stores in %.1f s",
+	       ret ? "guest did not come back" : "ok",
+	       (unsigned long long)rounds, secs);
+	result(!present, "hostile-shadow-gates-stay-not-present",
+	       "%d of the 223 external gates (0x80 is the guest's) present after the guest's writes",
+	       present);
+	result(foreign_counts() == f0 && host_loc(0) > l0 + 2,
+	       "hostile-shadow-host-interrupts-stay",
+	       "guest took %llu host interrupts; host timer on the vCPU's CPU +%llu in %.1f s",
+	       (unsigned long long)(foreign_counts() - f0),
+	       (unsigned long long)(host_loc(0) - l0), secs);
+	result(hooks_num("shadow_guest_writes") - gw0 >= rounds * 448,
+	       "hostile-shadow-writes-counted",
+	       "shadow_guest_writes +%llu (want >= %llu); %s",
+	       (unsigned long long)(hooks_num("shadow_guest_writes") - gw0),
+	       (unsigned long long)rounds * 448,
+	       hooks_line("shadow_write_protected"));
+	result(wait_direct(2.0), "hostile-shadow-direct-after", "%s",
+	       hooks_line("vcpu 0 sidt_state"));
+	result(kernel_warnings() == w0, "hostile-shadow-no-host-warning",
+	       "%d new WARNING lines", kernel_warnings() - w0);
+	show_hooks("hostile-shadow");
+}
+
 /*
  * A hostile guest (DESIGN.md, safety rules). The registration hypercall:
  * from CPL 3 against a guest-kernel page (refused, the page unchanged),
@@ -1201,6 +1383,179 @@ static void hostile_part(void)
 	       "hostile-desc-eli-stays-on", "%s; lidt_disables +%llu", vc,
 	       (unsigned long long)(hooks_num("lidt_disables") - lidt0));
 	show_hooks("hostile-desc");
+	hostile_sregs();
+	hostile_shadow();
+}
+
+/*
+ * The running guest beside which the ioctl fuzzer (xl-kmodtest fuzz ...
+ * PID:FD) works, for up to @secs seconds or until /tmp/fuzzhold.stop
+ * exists: this session keeps the VM attached (the fuzzer's sessions get
+ * EBUSY for it, and attach, detach, set modes and register IRQs on their
+ * own VMs meanwhile, through the same hooks), switches it between eli and
+ * did every 100 ms and has the guest register its shadow page again each
+ * time. At the end: the guest ran all along, and how many turns found
+ * the vCPU in direct mode; then it detaches with the vCPU running.
+ */
+static int fuzz_hold(int secs)
+{
+	double end = now() + secs;
+	uint64_t s0, turns = 0, direct = 0, modes = 0;
+	int ret;
+
+	printf("XLINFO fuzzhold pid %d vm_fd %d\n", getpid(), vm_fd);
+	fflush(stdout);
+	while (now() < end && !vcpu_done && access("/tmp/fuzzhold.stop", F_OK)) {
+		turns++;
+		guest_hc(XL_HC_SHADOW_IDT, SHADOW);
+		if (!set_mode(turns % 2 ? XL_IOC_MODE_ELI : XL_IOC_MODE_DID))
+			modes++;
+		usleep(100000);
+		if (strstr(hooks_line("vcpu 0 sidt_state"), "sidt_state 1 "))
+			direct++;
+	}
+	s0 = U64(D_SPIN);
+	usleep(100000);
+	result(!vcpu_done && U64(D_SPIN) > s0, "fuzzhold-guest-ran", "%s",
+	       vcpu_done ? vcpu_why : "still spinning");
+	result(direct > turns / 2 && modes == turns, "fuzzhold-direct-turns",
+	       "%llu turns, %llu mode switches accepted, %llu with the vCPU in direct mode",
+	       (unsigned long long)turns, (unsigned long long)modes,
+	       (unsigned long long)direct);
+	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
+	result(!ret, "fuzzhold-detach", "%s", ret ? strerror(errno) : "ok");
+	vcpu_done = 1;
+	run->immediate_exit = 1;
+	pthread_kill(vcpu_th, SIGUSR1);
+	pthread_join(vcpu_th, NULL);
+	return failures ? 1 : 0;
+}
+
+/* One KVM_SIGNAL_MSI of @vec to vCPU 0; then, within @tmo s, counted? */
+static int msi_counted(unsigned int vec, double tmo)
+{
+	struct kvm_msi m = { .address_lo = 0xfee00000, .data = vec };
+	uint32_t c0 = COUNT(vec);
+	double end = now() + tmo;
+
+	if (ioctl(vm_fd, KVM_SIGNAL_MSI, &m) < 0)
+		return 0;
+	while (now() < end && !vcpu_done && COUNT(vec) == c0)
+		usleep(1000);
+	return COUNT(vec) == c0 + 1;
+}
+
+/* Is this VM still in debugfs exitless/hooks (attached or draining)? */
+static int vm_hooked(void)
+{
+	char key[48];
+
+	snprintf(key, sizeof(key), "vm %llu entries", (unsigned long long)vm_id);
+	return hooks_line(key)[0] != 0;
+}
+
+/* Attach again, the guest registers, eli, the vCPU in direct mode. */
+static int reattach_direct(const char *name)
+{
+	struct xl_attach at = { .size = sizeof(at), .vm_fd = vm_fd };
+	int ok;
+
+	ok = !ioctl(xl_fd, XL_IOC_ATTACH, &at);
+	if (ok) {
+		vm_id = at.vm_id;
+		ok = guest_hc(XL_HC_SHADOW_IDT, SHADOW) == 0 &&
+		     !set_mode(XL_IOC_MODE_ELI) && wait_direct(2.0);
+	}
+	result(ok, name, "%s", hooks_line("vcpu 0 sidt_state"));
+	return ok;
+}
+
+/*
+ * Detach must not leave a vCPU with the shadow IDT in its VMCS once the
+ * hooks are gone. First with the vCPU halted in KVM (its thread in
+ * KVM_RUN, nothing to wake it): detach returns, the VM is kept hooked
+ * ("draining"), and when an interrupt wakes the guest it runs on in
+ * baseline and the VM is let go. Then with the VM paused (the vCPU thread
+ * out of KVM_RUN, as a VMM's pause): detach restores the VMCS from
+ * outside and completes; resumed, the guest runs on in baseline. Each
+ * time: the guest takes an MSI, the host timer ticks.
+ */
+static void lifetime_part(void)
+{
+	uint64_t s0, l0;
+	double end;
+	int ret, ok;
+
+	struct xl_version v = { .size = sizeof(v) };
+
+	ret = ioctl(xl_fd, XL_IOC_VERSION, &v);
+	result(!ret && v.modes == (1u << XL_IOC_MODE_BASELINE |
+				   1u << XL_IOC_MODE_ELI |
+				   1u << XL_IOC_MODE_DID),
+	       "version-modes-baseline-eli-did", "modes 0x%x (no posted interrupts here)",
+	       v.modes);
+	ret = set_mode(XL_IOC_MODE_ELI);
+	result(!ret && wait_direct(2.0), "lifetime-direct", "%s",
+	       hooks_line("vcpu 0 sidt_state"));
+	U64(D_HALT) = 1;
+	usleep(300000);
+	s0 = U64(D_SPIN);
+	usleep(200000);
+	result(U64(D_SPIN) == s0, "lifetime-guest-halted", "spin +%llu",
+	       (unsigned long long)(U64(D_SPIN) - s0));
+	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
+	result(!ret && strstr(hooks_line("draining"), "draining 1"),
+	       "lifetime-halted-detach-draining", "%s; %s",
+	       ret ? strerror(errno) : "detached", hooks_line("draining"));
+	l0 = host_loc(0);
+	U64(D_HALT) = 0;
+	ok = msi_counted(VEC_ELI_GUEST, 2.0);
+	s0 = U64(D_SPIN);
+	usleep(200000);
+	result(ok && U64(D_SPIN) > s0 && !vcpu_done,
+	       "lifetime-halted-wakes-in-baseline", "MSI %s; %s",
+	       ok ? "counted" : "NOT counted",
+	       vcpu_done ? vcpu_why : "guest spins");
+	end = now() + 3;
+	while (vm_hooked() && now() < end)
+		usleep(20000);
+	result(!vm_hooked() && host_loc(0) > l0 + 2, "lifetime-halted-let-go",
+	       "%s; host timer on the vCPU's CPU +%llu",
+	       vm_hooked() ? "STILL HOOKED" : "hooks released",
+	       (unsigned long long)(host_loc(0) - l0));
+
+	if (vcpu_done || !reattach_direct("lifetime-reattach-direct"))
+		return;
+	vcpu_pause = 1;
+	pthread_kill(vcpu_th, SIGUSR1);
+	end = now() + 2;
+	while (!vcpu_paused && now() < end)
+		usleep(1000);
+	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
+	result(vcpu_paused && !ret && !vm_hooked(),
+	       "lifetime-paused-detach-complete", "%s; %s; %s",
+	       vcpu_paused ? "paused" : "NOT paused",
+	       ret ? strerror(errno) : "detached",
+	       vm_hooked() ? "still hooked" : "hooks released");
+	usleep(200000);
+	l0 = host_loc(0);
+	vcpu_pause = 0;
+	ok = msi_counted(VEC_ELI_GUEST, 2.0);
+	s0 = U64(D_SPIN);
+	usleep(200000);
+	result(ok && U64(D_SPIN) > s0 && !vcpu_done && host_loc(0) > l0 + 2,
+	       "lifetime-paused-resumes-in-baseline",
+	       "MSI %s; %s; host timer +%llu",
+	       ok ? "counted" : "NOT counted",
+	       vcpu_done ? vcpu_why : "guest spins",
+	       (unsigned long long)(host_loc(0) - l0));
+	if (!vcpu_done) {
+		struct xl_attach at = { .size = sizeof(at), .vm_fd = vm_fd };
+
+		/* attached again for the common detach at the end */
+		ioctl(xl_fd, XL_IOC_ATTACH, &at);
+	}
+	show_hooks("lifetime");
 }
 
 int main(int argc, char **argv)
@@ -1212,6 +1567,10 @@ int main(int argc, char **argv)
 	int refused = argc > 2 && !strcmp(argv[2], "refused");
 	/* "hostile": only the hostile guest (hostile_part) */
 	int hostile = argc > 2 && !strcmp(argv[2], "hostile");
+	/* "lifetime": detach with the vCPU halted, then paused */
+	int lifetime = argc > 2 && !strcmp(argv[2], "lifetime");
+	/* "fuzzhold SECONDS": a running guest for the ioctl fuzzer */
+	int fuzzhold = argc > 3 && !strcmp(argv[2], "fuzzhold");
 	struct batch b[16] = {
 		{ .name = "baseline-dev" }, { .name = "baseline-msi" },
 		{ .name = "eli-dev" },
@@ -1258,6 +1617,12 @@ int main(int argc, char **argv)
 	show_hooks("attached");
 	if (hostile) {
 		hostile_part();
+		goto detach;
+	}
+	if (fuzzhold)
+		return fuzz_hold(atoi(argv[3]));
+	if (lifetime) {
+		lifetime_part();
 		goto detach;
 	}
 

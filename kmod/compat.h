@@ -17,11 +17,13 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kvm_host.h>
 #include <linux/string.h>
 #include <linux/utsname.h>
 #include <linux/version.h>
 #include <asm/apic.h>
 #include <asm/cpufeature.h>
+#include <asm/kvm_page_track.h>
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
 	LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
@@ -113,6 +115,101 @@ static inline void xl_apic_eoi(void)
 
 /* 6.12 removed no_llseek: a NULL .llseek now means "not seekable" */
 #define no_llseek		NULL
+#endif
+
+/*
+ * KVM's write tracking for a page of the guest's (shadow_wp.c): 6.1 tracks
+ * per memslot, the caller holding kvm->srcu and mmu_lock, and tells the
+ * notifier the vCPU that wrote and a memslot being flushed; 6.12 tracks by
+ * gfn and locks by itself, tells no vCPU, tells a region being removed
+ * (its tracking going with it), and registers a notifier only from the
+ * VM's own process. shadow_wp.c implements the two callbacks below.
+ */
+void xl_shadow_wp_written(struct kvm_page_track_notifier_node *node,
+			  gpa_t gpa, int bytes);
+/* true, and *@gfn, when it forgot the page it had tracked there */
+bool xl_shadow_wp_forget(struct kvm_page_track_notifier_node *node,
+			 gfn_t base, unsigned long npages, gfn_t *gfn);
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 12, 0)
+static inline int xl_write_track(struct kvm *kvm, gfn_t gfn, bool on)
+{
+	struct kvm_memory_slot *slot;
+	int idx = srcu_read_lock(&kvm->srcu);
+
+	slot = gfn_to_memslot(kvm, gfn);
+	if (slot) {
+		write_lock(&kvm->mmu_lock);
+		if (on)
+			kvm_slot_page_track_add_page(kvm, slot, gfn,
+						     KVM_PAGE_TRACK_WRITE);
+		else
+			kvm_slot_page_track_remove_page(kvm, slot, gfn,
+							KVM_PAGE_TRACK_WRITE);
+		write_unlock(&kvm->mmu_lock);
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return slot ? 0 : -EINVAL;
+}
+
+static inline void xl_track_write_cb(struct kvm_vcpu *vcpu, gpa_t gpa,
+				     const u8 *new, int bytes,
+				     struct kvm_page_track_notifier_node *n)
+{
+	xl_shadow_wp_written(n, gpa, bytes);
+}
+
+/* the slot's tracking is dropped here, as KVMGT does on 6.1 */
+static inline void xl_track_flush_cb(struct kvm *kvm,
+				     struct kvm_memory_slot *slot,
+				     struct kvm_page_track_notifier_node *n)
+{
+	gfn_t gfn;
+
+	if (!xl_shadow_wp_forget(n, slot->base_gfn, slot->npages, &gfn))
+		return;
+	write_lock(&kvm->mmu_lock);
+	kvm_slot_page_track_remove_page(kvm, slot, gfn, KVM_PAGE_TRACK_WRITE);
+	write_unlock(&kvm->mmu_lock);
+}
+
+static inline int xl_track_register(struct kvm *kvm,
+				    struct kvm_page_track_notifier_node *n)
+{
+	n->track_write = xl_track_write_cb;
+	n->track_flush_slot = xl_track_flush_cb;
+	kvm_page_track_register_notifier(kvm, n);
+	return 0;
+}
+#else
+static inline int xl_write_track(struct kvm *kvm, gfn_t gfn, bool on)
+{
+	return on ? kvm_write_track_add_gfn(kvm, gfn) :
+		    kvm_write_track_remove_gfn(kvm, gfn);
+}
+
+static inline void xl_track_write_cb(gpa_t gpa, const u8 *new, int bytes,
+				     struct kvm_page_track_notifier_node *n)
+{
+	xl_shadow_wp_written(n, gpa, bytes);
+}
+
+/* the region's tracking goes with it (KVM frees it) */
+static inline void xl_track_remove_cb(gfn_t base, unsigned long nr_pages,
+				      struct kvm_page_track_notifier_node *n)
+{
+	gfn_t gfn;
+
+	xl_shadow_wp_forget(n, base, nr_pages, &gfn);
+}
+
+static inline int xl_track_register(struct kvm *kvm,
+				    struct kvm_page_track_notifier_node *n)
+{
+	n->track_write = xl_track_write_cb;
+	n->track_remove_region = xl_track_remove_cb;
+	return kvm_page_track_register_notifier(kvm, n);
+}
 #endif
 
 #endif /* XL_COMPAT_H */

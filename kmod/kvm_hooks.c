@@ -106,6 +106,13 @@ struct xl_hvm *xl_hvm_find(struct kvm *kvm)
 	return NULL;
 }
 
+/*
+ * Readers: the registration hypercall's handler, which may sleep with a
+ * VM's struct xl_hvm in hand; a VM's record is freed only after a grace
+ * period of this too (xl_hvm_free).
+ */
+DEFINE_STATIC_SRCU(xl_hc_srcu);
+
 static u32 xl_idx(struct xl_hvm *h, struct kvm_vcpu *vcpu)
 {
 	return vcpu->vcpu_idx < XL_HOOK_VCPUS ? vcpu->vcpu_idx : U32_MAX;
@@ -401,44 +408,45 @@ static void xl_hc_page(struct kvm_vcpu *vcpu)
 	u32 i, nr = 0;
 	u64 gva = 0;
 	long ret;
+	int idx;
 
+	/* @h stays while we may sleep in here (xl_hooks_detach waits) */
+	idx = srcu_read_lock(&xl_hc_srcu);
 	rcu_read_lock();
 	h = xl_hvm_find(vcpu->kvm);
+	rcu_read_unlock();
 	i = h ? xl_idx(h, vcpu) : U32_MAX;
 	if (i != U32_MAX) {
 		nr = h->vcpu[i].hc;
 		gva = h->vcpu[i].hc_arg;
 		h->vcpu[i].hc = 0;
 	}
-	rcu_read_unlock();
 	if (!nr)
-		return;
+		goto out;
 	ret = nr == XL_HC_SHADOW_IDT ? xl_hc_take_page(vcpu, gva, &gpa) : 0;
 	if (nr == XL_HC_SHADOW_IDT_RELEASE)
 		gva = 0;
 	vcpu->arch.regs[VCPU_REGS_RAX] = ret;
-
-	rcu_read_lock();
-	h = xl_hvm_find(vcpu->kvm);
-	if (h && ret) {
+	if (ret) {
 		atomic64_inc(&h->hc_errors);
-	} else if (h) {
-		/* read-only for the guest before the engine builds there */
-		xl_shadow_wp_set(&h->wp, gpa);
-		WRITE_ONCE(h->shadow_gva, gva);
-		e = READ_ONCE(h->eng);
-		if (e && gva)
-			ret = xl_engine_set_shadow_gva(e, gva);
-		else if (e)
-			ret = xl_engine_release_shadow(e);
-		if (ret)
-			xl_engine_err(h, "shadow page", ret);
+		goto out;
 	}
-	rcu_read_unlock();
+	/* read-only for the guest before the engine builds there */
+	xl_shadow_wp_set(&h->wp, gpa);
+	WRITE_ONCE(h->shadow_gva, gva);
+	e = READ_ONCE(h->eng);
+	if (e && gva)
+		ret = xl_engine_set_shadow_gva(e, gva);
+	else if (e)
+		ret = xl_engine_release_shadow(e);
+	if (ret)
+		xl_engine_err(h, "shadow page", ret);
 	if (nr == XL_HC_SHADOW_IDT_RELEASE)
 		kvm_for_each_vcpu(k, other, vcpu->kvm)
 			if (other != vcpu)
 				kvm_vcpu_kick(other);
+out:
+	srcu_read_unlock(&xl_hc_srcu, idx);
 }
 
 /*
@@ -933,6 +941,8 @@ static void xl_hooks_unlink(struct xl_hvm *h)
 static void xl_hvm_free(struct xl_hvm *h)
 {
 	struct xl_engine *e = h->eng;
+
+	synchronize_srcu(&xl_hc_srcu);
 
 	/* no hook runs any more: nothing schedules the work again */
 	cancel_work_sync(&h->remap_work);

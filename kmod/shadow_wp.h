@@ -16,9 +16,10 @@ struct xl_engine;
 struct xl_shadow_wp {
 	struct kvm *kvm;
 	struct kvm_page_track_notifier_node node;
-	spinlock_t lock;		/* @gfn, @tracked, @dead */
+	struct mutex reg_lock;	/* @registered */
+	struct mutex lock;	/* @gfn, @tracked, @dead */
 	gfn_t gfn;
-	bool tracked, dead;
+	bool tracked, registered, dead;
 	struct mutex buf_lock;		/* @buf */
 	u8 buf[PAGE_SIZE];
 	/* the engine whose shadow is undone into the page, RCU */
@@ -30,7 +31,7 @@ struct xl_shadow_wp {
 
 void xl_shadow_wp_init(struct xl_shadow_wp *wp, struct kvm *kvm,
 		       struct xl_engine *(*engine)(struct xl_shadow_wp *wp));
-/* Protect @gpa's page (and no other); 0 with @gpa = INVALID_GPA: none. */
+/* Protect @gpa's page (and no other), or none (INVALID_GPA). May sleep. */
 void xl_shadow_wp_set(struct xl_shadow_wp *wp, gpa_t gpa);
 /* No page protected any more, the notifier gone. Process context. */
 void xl_shadow_wp_exit(struct xl_shadow_wp *wp);

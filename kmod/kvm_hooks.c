@@ -84,6 +84,24 @@ bool xl_experimental;
 module_param_named(experimental, xl_experimental, bool, 0444);
 MODULE_PARM_DESC(experimental, "allow modes eli and did (VMX backend, shown in the Bochs rig only, never on real VT-x)");
 
+/*
+ * The guard's period in direct mode: how long a guest that keeps IF=0 can
+ * hold host interrupts back before each strike, and how long a changed
+ * shadow IDT can last. A time, turned into VMX-preemption timer ticks for
+ * this CPU's TSC rate when a VM enters eli/did (xl_vmx_timer_ticks).
+ */
+static unsigned int xl_guard_us = 1000;
+module_param_named(guard_us, xl_guard_us, uint, 0444);
+MODULE_PARM_DESC(guard_us, "eli/did guard period in microseconds (100-100000, default 1000)");
+
+bool xl_hooks_params_ok(void)
+{
+	if (xl_guard_us >= 100 && xl_guard_us <= 100000)
+		return true;
+	pr_err("guard_us=%u out of range 100-100000\n", xl_guard_us);
+	return false;
+}
+
 LIST_HEAD(xl_hvms);
 DEFINE_MUTEX(xl_hooks_lock);	/* see hooks_priv.h */
 unsigned int xl_nr_hvms;
@@ -1060,6 +1078,8 @@ static struct xl_engine *xl_engine_new(struct xl_hvm *h)
 	 * which is the only way to get here.
 	 */
 	cfg.eoi_exits_ok = !h->hw.x2apic;
+	/* unknown TSC rate: the engine's default count (core/engine_priv.h) */
+	cfg.timer_value = xl_vmx_timer_ticks(xl_guard_us);
 	ret = xl_engine_init(e, &h->hw, &cfg);
 	if (!ret && READ_ONCE(h->shadow_gva))
 		ret = xl_engine_set_shadow_gva(e, READ_ONCE(h->shadow_gva));

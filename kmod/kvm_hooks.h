@@ -22,6 +22,8 @@ int xl_hooks_set_mode(struct xl_vm *vm, u32 mode);
 int xl_hooks_set_irqs(struct xl_vm *vm, const u32 *irqs, u32 count,
 		      bool refusable);
 void xl_hooks_show(struct seq_file *m);
+/* The hooks' module parameters are in range (module load). */
+bool xl_hooks_params_ok(void);
 /* kvm_intel is loaded: its symbols are known (kallsyms). */
 bool xl_kvm_intel_loaded(void);
 /* BIT(XL_IOC_MODE_ELI) | BIT(XL_IOC_MODE_DID) when they can be entered. */

@@ -105,6 +105,8 @@ static int __init xl_init(void)
 		       XL_MAX_IRQS);
 		return -EINVAL;
 	}
+	if (!xl_hooks_params_ok())
+		return -EINVAL;
 	ret = misc_register(&xl_misc);
 	if (ret)
 		return ret;

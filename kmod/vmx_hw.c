@@ -487,6 +487,21 @@ static bool xl_cpu_has_preemption_timer(void)
 	return msr & BIT_ULL(32 + 6);
 }
 
+/*
+ * VMX-preemption timer ticks in @us microseconds: the timer counts down
+ * at the TSC rate shifted right by IA32_VMX_MISC[4:0] (SDM vol.3 26.5.1,
+ * A.6). 0 when the rate is unknown (no TSC frequency, no MSR).
+ */
+u32 xl_vmx_timer_ticks(unsigned int us)
+{
+	u64 misc, ticks;
+
+	if (!tsc_khz || rdmsrl_safe(MSR_IA32_VMX_MISC, &misc))
+		return 0;
+	ticks = div_u64((u64)tsc_khz * us, 1000) >> (misc & 0x1f);
+	return clamp_t(u64, ticks, 1, U32_MAX);
+}
+
 void xl_vmx_fill_hw(struct xl_hw *hw, struct kvm *kvm, u32 nr_vcpus)
 {
 	memset(hw, 0, sizeof(*hw));

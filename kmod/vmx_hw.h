@@ -28,5 +28,6 @@ int xl_vmx_write(u32 field, u64 val);
 void xl_vmx_set_reraise(void (*fn)(unsigned long entry));
 void xl_vmx_reraise_show(struct seq_file *m);
 void xl_vmx_fill_hw(struct xl_hw *hw, struct kvm *kvm, u32 nr_vcpus);
+u32 xl_vmx_timer_ticks(unsigned int us);
 
 #endif /* XL_KMOD_VMX_HW_H */

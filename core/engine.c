@@ -264,7 +264,9 @@ int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 	}
 	if (!q)
 		return -ENOSPC;
+	xl_map_write_begin(e);
 	ret = xl_sidt_map_add(&e->map, host_vec, guest_vec);
+	xl_map_write_end(e);
 	if (ret)
 		return ret;
 	q->host_irq = host_irq;
@@ -277,7 +279,9 @@ int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 		ret = irq_post(e, q);
 		if (ret) {
 			q->used = false;
+			xl_map_write_begin(e);
 			xl_sidt_map_del(&e->map, host_vec);
+			xl_map_write_end(e);
 			return ret;
 		}
 	}
@@ -298,7 +302,9 @@ int xl_engine_unassign(struct xl_engine *e, u32 host_irq)
 			continue;
 		if (q->posted)
 			ret = irq_unpost(e, q);
+		xl_map_write_begin(e);
 		xl_sidt_map_del(&e->map, q->host_vec);
+		xl_map_write_end(e);
 		q->used = false;
 		__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
 		return ret;
@@ -437,13 +443,12 @@ int xl_engine_set_mode(struct xl_engine *e, enum xl_mode mode,
 			return ret;
 		}
 	}
-	/* Choosing a shadow-IDT mode again retries vCPUs that fell back. */
-	if (mode != old && xl_uses_sidt(e, mode)) {
-		u32 i;
-
-		for (i = 0; i < e->hw->nr_vcpus; i++)
-			e->vcpu[i].eli_off = XL_ELI_OFF_NONE;
-	}
+	/*
+	 * Choosing a shadow-IDT mode again retries vCPUs that fell back,
+	 * each at its next entry (sidt_before_entry).
+	 */
+	if (mode != old && xl_uses_sidt(e, mode))
+		__atomic_fetch_add(&e->retry_gen, 1, __ATOMIC_RELEASE);
 	/* vCPUs pick the new mode up at their next VM entry. */
 	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&e->mode, mode, __ATOMIC_RELEASE);

@@ -64,4 +64,16 @@ static inline void xl_want_inject(struct xl_engine *e, u32 vcpu,
 	__atomic_store_n(&e->vcpu[vcpu].inject_req, 1, __ATOMIC_RELEASE);
 }
 
+/* e->map changes: a seqcount's write side (the hypervisor's lock held). */
+static inline void xl_map_write_begin(struct xl_engine *e)
+{
+	__atomic_store_n(&e->map_seq, e->map_seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void xl_map_write_end(struct xl_engine *e)
+{
+	__atomic_store_n(&e->map_seq, e->map_seq + 1, __ATOMIC_RELEASE);
+}
+
 #endif /* XL_ENGINE_PRIV_H */

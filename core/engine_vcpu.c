@@ -25,14 +25,26 @@ static int vmcs_wr(struct xl_engine *e, u32 vcpu, u32 f, u64 val)
  * DID over ELI, each owned vector the guest has a handler for mapped to
  * itself, so a guest-vector IPI lands on that handler with no exit.
  */
-static void build_eff_map(struct xl_engine *e, u32 mode, u32 guest_gates,
-			  struct xl_sidt_map *eff)
+static int build_eff_map(struct xl_engine *e, u32 mode, u32 guest_gates,
+			 struct xl_sidt_map *eff)
 {
-	unsigned int v;
+	unsigned int v, tries;
+	u32 seq;
 
-	*eff = e->map;
+	/* a consistent copy of @map (seqcount), or none this entry */
+	for (tries = 0; tries < 4; tries++) {
+		seq = __atomic_load_n(&e->map_seq, __ATOMIC_ACQUIRE);
+		if (seq & 1)
+			continue;
+		*eff = e->map;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&e->map_seq, __ATOMIC_RELAXED) == seq)
+			break;
+	}
+	if (tries == 4)
+		return -EAGAIN;
 	if (mode != XL_MODE_DID || e->did_posted)
-		return;
+		return 0;
 	for (v = XL_FIRST_EXTERNAL_VECTOR; v < XL_NR_VECTORS; v++) {
 		if (!xl_vec_test(e->owned, v) || xl_vec_test(eff->direct, v))
 			continue;
@@ -40,6 +52,7 @@ static void build_eff_map(struct xl_engine *e, u32 mode, u32 guest_gates,
 			continue;
 		xl_sidt_map_add(eff, v, v);
 	}
+	return 0;
 }
 
 /* Read the guest IDT at @base/@limit, build the shadow and publish it. */
@@ -53,7 +66,10 @@ static int build_shadow(struct xl_engine *e, u32 vcpu, u32 mode, u64 base,
 	ret = xl_sidt_read_guest(e->hw, vcpu, base, limit, e->guest_idt);
 	if (ret)
 		return ret;
-	build_eff_map(e, mode, (limit + 1) / sizeof(union xl_idt_gate), &eff);
+	ret = build_eff_map(e, mode, (limit + 1) / sizeof(union xl_idt_gate),
+			    &eff);
+	if (ret)
+		return ret;
 	ret = xl_sidt_build(e->guest_idt, limit, &eff, e->shadow);
 	if (ret)
 		return ret;
@@ -75,6 +91,39 @@ static bool shadow_stale(struct xl_engine *e)
 	return !e->built ||
 	       e->built_gen != __atomic_load_n(&e->shadow_gen,
 					       __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The shared buffers are this vCPU's until build_unlock, or another
+ * vCPU's now: then this one does without them for this entry.
+ */
+static bool build_trylock(struct xl_engine *e)
+{
+	if (!__atomic_exchange_n(&e->build_lock, 1, __ATOMIC_ACQUIRE))
+		return true;
+	xl_ctr_inc(&e->ctr.build_busy);
+	return false;
+}
+
+static void build_unlock(struct xl_engine *e)
+{
+	__atomic_store_n(&e->build_lock, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Rebuild under the lock. -EBUSY: another vCPU is at it; -EAGAIN: the map
+ * kept changing; neither means the guest's IDT is unusable.
+ */
+static int build_shadow_locked(struct xl_engine *e, u32 vcpu, u32 mode,
+			       u64 base, u32 limit)
+{
+	int ret;
+
+	if (!build_trylock(e))
+		return -EBUSY;
+	ret = shadow_stale(e) ? build_shadow(e, vcpu, mode, base, limit) : 0;
+	build_unlock(e);
+	return ret;
 }
 
 static int eli_disable(struct xl_engine *e, u32 vcpu, enum xl_eli_off why)
@@ -123,12 +172,19 @@ static bool bound_here(struct xl_engine *e, u32 vcpu)
 static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 {
 	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
-	bool want = xl_uses_sidt(e, mode) && e->shadow_gva &&
-		    v->eli_off == XL_ELI_OFF_NONE;
+	u32 retry = __atomic_load_n(&e->retry_gen, __ATOMIC_ACQUIRE);
+	bool want;
+	
 	bool req, busy;
 	u64 base, limit, info, entry;
 	int ret;
 
+	if (v->retry_seen != retry) {
+		v->retry_seen = retry;
+		v->eli_off = XL_ELI_OFF_NONE;
+	}
+	want = xl_uses_sidt(e, mode) && e->shadow_gva &&
+	       v->eli_off == XL_ELI_OFF_NONE;
 	if (want && !bound_here(e, vcpu)) {
 		want = false;
 		xl_ctr_inc(&e->ctr.bind_misses);
@@ -176,8 +232,16 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 		}
 		if (!shadow_stale(e))
 			return 0;
-		ret = build_shadow(e, vcpu, mode, v->sidt.saved.idtr_base,
-				   v->sidt.saved.idtr_limit);
+		ret = build_shadow_locked(e, vcpu, mode,
+					  v->sidt.saved.idtr_base,
+					  v->sidt.saved.idtr_limit);
+		if (ret == -EBUSY || ret == -EAGAIN) {
+			/* a stale shadow is not entered: injection mode */
+			ret = xl_sidt_enter_inject(e->hw, vcpu, &v->sidt);
+			if (!ret)
+				xl_ctr_inc(&e->ctr.inject_switches);
+			return ret;
+		}
 		return ret ? eli_disable(e, vcpu, XL_ELI_OFF_IDT) : 0;
 	case XL_SIDT_INJECT:
 	case XL_SIDT_OFF:
@@ -199,10 +263,15 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 		if (limit > 0xffff)
 			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
 		if (shadow_stale(e)) {
-			ret = build_shadow(e, vcpu, mode, base, limit);
+			ret = build_shadow_locked(e, vcpu, mode, base, limit);
+			if (ret == -EBUSY || ret == -EAGAIN)
+				return 0;
 			if (ret)
 				return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
-		} else if (base != e->built_base || limit != e->built_limit) {
+		}
+		if (shadow_stale(e))
+			return 0;
+		if (base != e->built_base || limit != e->built_limit) {
 			/*
 			 * One shadow IDT for all vCPUs, as in ELI: this vCPU
 			 * waits in injection mode until it loads that IDT
@@ -415,22 +484,29 @@ static int guard(struct xl_engine *e, u32 vcpu)
 		return eli_disable(e, vcpu, XL_ELI_OFF_GUARD);
 	}
 
+	/* another vCPU is rebuilding: this expiry only re-arms */
+	if (!build_trylock(e))
+		goto rearm;
 	/* A guest that rewrote a gate in place needs a new shadow IDT. */
 	lim = v->sidt.saved.idtr_limit;
 	ret = xl_sidt_read_guest(e->hw, vcpu, v->sidt.saved.idtr_base, lim,
 				 e->scratch);
-	if (ret)
-		return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
-	if (memcmp(e->scratch, e->guest_idt, XL_IDT_BYTES)) {
+	if (!ret && memcmp(e->scratch, e->guest_idt, XL_IDT_BYTES))
 		ret = build_shadow(e, vcpu, xl_engine_mode(e),
 				   v->sidt.saved.idtr_base, lim);
-		if (ret)
-			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
-	} else {
+	else if (!ret)
 		ret = repair_shadow(e, vcpu);
-		if (ret)
-			return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+	build_unlock(e);
+	if (ret == -EAGAIN) {
+		/* the map kept changing: not the guest's IDT's fault */
+		ret = xl_sidt_enter_inject(e->hw, vcpu, &v->sidt);
+		if (!ret)
+			xl_ctr_inc(&e->ctr.inject_switches);
+		return ret;
 	}
+	if (ret)
+		return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
+rearm:
 	return xl_sidt_rearm_timer(e->hw, vcpu, &v->sidt, e->cfg.timer_value);
 }
 

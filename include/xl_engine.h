@@ -104,6 +104,7 @@ struct xl_engine_counters {
 	u64 foreign_idt_entries; /* entries kept out: IDTR not the shadow's */
 	u64 host_reclaimed;	/* host vectors a guest gate took, re-raised */
 	u64 exit_eois;		/* the VM's vectors EOIed at an exit */
+	u64 build_busy;		/* entries another vCPU's rebuild kept out */
 	u64 shadow_repairs;	/* shadow IDT found changed, written again */
 };
 
@@ -134,6 +135,7 @@ struct xl_engine_vcpu {
 	u64 inflight[4];	/* injected vectors not yet EOIed (atomic) */
 	u32 inject_req;		/* atomic: switch to injection mode */
 	u32 bind_seen;		/* bind_gen its last entry read the bind at */
+	u32 retry_seen;		/* retry_gen its eli_off was last reset at */
 	struct xl_pi_desc *pi;	/* own descriptor or the hypervisor's */
 	bool pi_active;		/* VMCS posted-interrupt fields are ours */
 	bool pi_blocked;
@@ -157,6 +159,18 @@ struct xl_engine {
 	struct xl_engine_irq irq[XL_ENGINE_MAX_IRQS];
 	u64 shadow_gva;
 	u32 shadow_gen;		/* bumped when the map changes */
+	/*
+	 * @map is written by the hypervisor under its own lock (kmod:
+	 * xl_hooks_lock) and read by vCPUs at entry: @map_seq is odd while
+	 * it changes (a seqcount). @build_lock: the vCPU (re)building the
+	 * shadow IDT, which owns guest_idt, shadow, scratch, eff and built*
+	 * meanwhile; another vCPU does not wait for it but stays out of
+	 * direct mode for that entry. @retry_gen: set_mode asks every vCPU
+	 * to retry ELI (its eli_off is written by its own entries only).
+	 */
+	u32 map_seq;
+	u32 build_lock;
+	u32 retry_gen;
 	u32 built_gen;
 	bool built;
 	u64 built_base;

@@ -792,6 +792,84 @@ static void test_bind_hold_seen_at_entry(void **state)
 	assert_false(xl_engine_bind_seen(e, 9, gen));
 }
 
+/*
+ * Two vCPUs at their entries at once (no bind): the shared buffers are
+ * one's, the other stays out of direct mode for that entry, and a vCPU in
+ * direct mode whose shadow is stale does not enter with it.
+ */
+static void test_concurrent_build_waits_out(void **state)
+{
+	enum xl_eli_off off;
+
+	eli_setup();
+	/* vCPU 1 arrives while another vCPU holds the buffers */
+	e->build_lock = 1;
+	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
+	assert_int_equal(xl_engine_before_entry(e, 1), 0);
+	assert_int_equal(sidt_state(1, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_NONE);
+	/* vCPU 0, direct, stale shadow: injection mode this entry */
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_INJECT);
+	assert_true(ctr().build_busy >= 2);
+	/* the guard's expiry then only re-arms */
+	e->build_lock = 0;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	e->build_lock = 1;
+	assert_int_equal(timer_exit(0), XL_EXIT_HANDLED);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	e->build_lock = 0;
+	assert_int_equal(xl_engine_before_entry(e, 1), 0);
+	assert_int_equal(sidt_state(1, NULL), XL_SIDT_DIRECT);
+}
+
+/*
+ * The map mid-change (its seqcount odd, the hypervisor writing it): no
+ * shadow is built from a torn copy; the vCPU waits, ELI not off for good.
+ */
+static void test_map_torn_copy_refused(void **state)
+{
+	enum xl_eli_off off;
+
+	assert_int_equal(xl_engine_own(e, 0x41, true), 0);
+	assert_int_equal(xl_engine_assign(e, 5, 0x41, 0x30, 0), 0);
+	assert_int_equal(xl_engine_set_shadow_gva(e, SHADOW_GVA), 0);
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_ELI, NULL), 0);
+	e->map_seq |= 1;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_NONE);
+	e->map_seq++;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_memory_equal(shadow_gate(0x41), guest_gate(0x30), 16);
+}
+
+/* Setting eli again retries a vCPU that fell back, at its own entry. */
+static void test_mode_again_retries_fallen_vcpu(void **state)
+{
+	enum xl_eli_off off;
+	enum xl_why why;
+	u32 i;
+
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_GUEST_RFLAGS, 2);	/* IF = 0 */
+	for (i = 0; i < e->cfg.guard_limit; i++)
+		timer_exit(0);
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_GUARD);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_RFLAGS, X86_RFLAGS_IF | 2);
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_BASELINE, &why), 0);
+	assert_int_equal(xl_engine_set_mode(e, XL_MODE_ELI, &why), 0);
+	/* not until the vCPU itself enters */
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_OFF);
+	assert_int_equal(off, XL_ELI_OFF_GUARD);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, &off), XL_SIDT_DIRECT);
+	assert_int_equal(off, XL_ELI_OFF_NONE);
+}
+
 static void test_pi_flow(void **state)
 {
 	struct xl_pi_desc *pi;
@@ -1213,6 +1291,9 @@ int main(void)
 		T(test_shadow_repaired_at_guard),
 		T(test_guest_umip_kept),
 		T(test_bind_hold_seen_at_entry),
+		T(test_concurrent_build_waits_out),
+		T(test_map_torn_copy_refused),
+		T(test_mode_again_retries_fallen_vcpu),
 		T(test_pi_flow),
 		T(test_pi_irte_failure_leaves_mode),
 		T(test_did_eli_ipi),

@@ -63,6 +63,7 @@ DIRECT = ("eli-dev", "did-virq", "eli-irqfd")
 MAX_EXITS_WITH_EOI = 0.01
 MIN_COUNT = 1000
 TENTH = ("eli-msi-injected", "eli-dev-halted", "did-virq-halted",
+         "eli-dev-migrating", "eli-dev-after-migrating",
          "eli-irqfd-rerouted")
 BASELINE = ("baseline-dev", "baseline-msi", "baseline-irqfd")
 

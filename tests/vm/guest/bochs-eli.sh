@@ -15,6 +15,43 @@ command -v xl_done >/dev/null 2>&1 || . /tests/lib.sh
 
 e9() { command -v xl-e9 >/dev/null && xl-e9 "XLE9 $*"; }
 
+# rmmod raced against detach: the process that holds the VM attached in
+# eli/did (xl-elitest fuzzhold, whose guest keeps registering its shadow
+# page, so its vCPU is often inside exitless' exit handlers, the sleeping
+# one included) is killed, and rmmod is retried meanwhile until it goes;
+# then the module loads again. Three rounds.
+eli_rmmod_race() {
+	local exp=$1 round hp tries
+	for round in 1 2 3; do
+		rm -f /tmp/fuzzhold.stop
+		xl-elitest 0 fuzzhold 120 >/tmp/race.log 2>&1 &
+		hp=$!
+		for tries in $(seq 100); do
+			grep -q '^XLINFO fuzzhold' /tmp/race.log && break
+			sleep 0.2
+		done
+		sleep 1
+		kill -9 "$hp"
+		tries=0
+		until rmmod exitless 2>/dev/null; do
+			tries=$((tries + 1))
+			[ "$tries" -ge 600 ] && break
+			sleep 0.05
+		done
+		wait "$hp" 2>/dev/null
+		if [ "$tries" -ge 600 ]; then
+			xl_fail eli-rmmod-race "round $round: rmmod still refused 30 s after the VM's process was killed"
+			return 1
+		fi
+		echo "XLINFO rmmod-race round $round: rmmod went after $tries retries"
+		if ! modprobe exitless experimental="$exp" selftest=1; then
+			xl_fail eli-rmmod-race "round $round: modprobe again failed"
+			return 1
+		fi
+	done
+	xl_pass eli-rmmod-race
+}
+
 # The ioctl fuzzer (xl-kmodtest fuzz) beside a VM whose vCPU runs a guest
 # kept attached in eli and did by its own process (xl-elitest fuzzhold,
 # switching modes every 100 ms): the fuzzer's sessions race to attach it
@@ -87,6 +124,8 @@ else
 		xl-elitest "$n" lifetime || rc=$?
 		e9 eli-fuzz
 		eli_fuzz || rc=$?
+		e9 eli-rmmod-race
+		eli_rmmod_race "$exp" || rc=$?
 	fi
 	e9 eli-done rc=$rc
 	cat /sys/kernel/debug/exitless/hooks | sed 's/^/XLINFO hooks[end] /'

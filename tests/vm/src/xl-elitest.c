@@ -1431,6 +1431,59 @@ static int fuzz_hold(int secs)
 	return failures ? 1 : 0;
 }
 
+static volatile int mover_on;
+
+/* Moves the vCPU thread between CPU 0 and CPU 1 every millisecond. */
+static void *mover(void *arg)
+{
+	cpu_set_t set;
+	int cpu = 0;
+
+	(void)arg;
+	while (mover_on) {
+		cpu ^= 1;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		pthread_setaffinity_np(vcpu_th, sizeof(set), &set);
+		usleep(1000);
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	pthread_setaffinity_np(vcpu_th, sizeof(set), &set);
+	return NULL;
+}
+
+/*
+ * The test device's interrupts while the vCPU thread is moved between the
+ * CPUs (its device and the bind are on CPU 0: there the vCPU runs in
+ * direct mode, on CPU 1 without it, and a directly delivered interrupt
+ * can be in service when the thread moves), then again with the thread
+ * back on CPU 0: nothing lost, and no vector class left blocked on
+ * either CPU (the second batch would stall).
+ */
+static void migrating_batches(struct batch *b, unsigned int n)
+{
+	pthread_t mv;
+
+	reset_counts();
+	b[0].name = "eli-dev-migrating";
+	mover_on = 1;
+	if (pthread_create(&mv, NULL, mover, NULL)) {
+		mover_on = 0;
+		result(0, "eli-migrating-mover", "%s", strerror(errno));
+	}
+	run_batch(&b[0], 1, n, VEC_ELI_GUEST, 0);
+	if (mover_on) {
+		mover_on = 0;
+		pthread_join(mv, NULL);
+	}
+	show_hooks("eli-migrating-done");
+	usleep(100000);
+	reset_counts();
+	b[1].name = "eli-dev-after-migrating";
+	run_batch(&b[1], 1, n, VEC_ELI_GUEST, 0);
+}
+
 /* One KVM_SIGNAL_MSI of @vec to vCPU 0; then, within @tmo s, counted? */
 static int msi_counted(unsigned int vec, double tmo)
 {
@@ -1656,6 +1709,8 @@ int main(int argc, char **argv)
 		reset_counts();
 		run_batch(&b[nb++], 1, count, VEC_ELI_GUEST, 0);
 		show_hooks("eli-dev-done");
+		migrating_batches(&b[nb], count / 10 ? count / 10 : 1);
+		nb += 2;
 		reset_counts();
 		b[nb].name = "eli-msi-injected";
 		run_batch(&b[nb++], 0, count / 10 ? count / 10 : 1,

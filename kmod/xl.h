@@ -47,11 +47,12 @@ struct xl_vm {
 	/*
 	 * The last refusal of a mode or of host IRQs ("" since attach when
 	 * none) and how many there were. Written only by xl_refusal_info(),
-	 * from the refusing XL_IOC_SET_MODE or XL_IOC_REGISTER_IRQS, and
-	 * read by XL_IOC_WHY: process context, under the owning session's
-	 * lock, like @mode; nothing else reads them (not debugfs), so
-	 * xl_vms_lock is not needed, and the refusing code may hold its own
-	 * locks (xl_hooks_lock, xl_pi_lock) while it writes.
+	 * from the refusing XL_IOC_SET_MODE or XL_IOC_REGISTER_IRQS; @why is
+	 * read by XL_IOC_WHY, @refusals by xl_vm_set_mode (did anyone say
+	 * why). All in process context under the owning session's lock, like
+	 * @mode; debugfs does not read them, so xl_vms_lock is not needed,
+	 * and the refusing code may hold its own locks (xl_hooks_lock,
+	 * xl_pi_lock) while it writes.
 	 */
 	u64 refusals;
 	char why[XL_VM_WHY_LEN];

@@ -166,9 +166,8 @@ int xl_hooks_set_irqs(struct xl_vm *vm, const u32 *irqs, u32 count,
 			xl_asg_map_failed(h);
 			ret = 0;
 		} else if (ret) {
-			pr_info_ratelimited("vm %llu: host IRQs refused in mode '%s': %s\n",
-					    vm->id, xl_ioc_mode_name(vm->mode),
-					    h->asg_why);
+			xl_refusal_info(vm, "host IRQs refused in mode '%s': %s",
+					xl_ioc_mode_name(vm->mode), h->asg_why);
 			memcpy(h->irqs, old, sizeof(old));
 			h->nr_irqs = nr_old;
 			if (xl_asg_map(h, h->eng))

@@ -21,6 +21,7 @@ static_assert(sizeof(struct xl_attach) == 56);
 static_assert(sizeof(struct xl_set_mode) == 48);
 static_assert(sizeof(struct xl_irqs) == 16 + 4 * XL_MAX_IRQS + 32);
 static_assert(sizeof(struct xl_counters) == 24 + 8 * 8 + 8 * 8);
+static_assert(sizeof(struct xl_ioc_why) == 8 + 256 + 8 * 4);
 
 /* The leading fields every ABI structure starts with. */
 struct xl_hdr {
@@ -172,6 +173,34 @@ static long xl_ioc_counters(struct xl_session *s, unsigned long uarg)
 	return xl_copy_out(uarg, &c, sizeof(c));
 }
 
+static long xl_ioc_why_get(struct xl_session *s, unsigned long uarg)
+{
+	struct xl_ioc_why *w;
+	size_t out;
+	long ret;
+
+	/* 296 bytes: off the stack */
+	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	ret = xl_copy_in(w, sizeof(*w), uarg, 0);
+	if (ret)
+		goto out;
+	/* everything after size and flags is output or reserved: zero */
+	out = offsetof(struct xl_ioc_why, text);
+	ret = -EINVAL;
+	if (!xl_is_zero((const u8 *)w + out, sizeof(*w) - out))
+		goto out;
+	ret = -ENOTCONN;
+	if (!s->vm)
+		goto out;
+	xl_vm_why(s, w->text, sizeof(w->text));
+	ret = xl_copy_out(uarg, w, sizeof(*w));
+out:
+	kfree(w);
+	return ret;
+}
+
 long xl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct xl_session *s = file->private_data;
@@ -210,6 +239,9 @@ long xl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case XL_IOC_COUNTERS:
 		ret = xl_ioc_counters(s, arg);
+		break;
+	case XL_IOC_WHY:
+		ret = xl_ioc_why_get(s, arg);
 		break;
 	default:
 		ret = -ENOTTY;

@@ -1094,7 +1094,7 @@ static struct xl_engine *xl_engine_new(struct xl_hvm *h)
 
 /*
  * XL_IOC_SET_MODE for eli and did (and leaving them). 0, or -EOPNOTSUPP
- * with the reason in the kernel log.
+ * with the reason recorded for XL_IOC_WHY and logged (xl_refusal_info).
  */
 static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm,
 				u32 mode);
@@ -1116,13 +1116,13 @@ int xl_hooks_set_mode(struct xl_vm *vm, u32 mode)
 		return 0;
 	}
 	if (!h) {
-		pr_info_ratelimited("vm %llu: mode '%s' is not available: it needs the VMX entry/exit hooks, which are not active (kvm_intel not loaded, or hooks=0)\n",
-				    vm->id, xl_ioc_mode_name(mode));
+		xl_refusal_info(vm, "mode '%s' is not available: it needs the VMX entry/exit hooks, which are not active (kvm_intel not loaded, or hooks=0)",
+				xl_ioc_mode_name(mode));
 		return -EOPNOTSUPP;
 	}
 	if (!xl_experimental) {
-		pr_info_ratelimited("vm %llu: mode '%s' is not available: the VMX backend is not validated end to end yet (load exitless.ko with experimental=1 to try it)\n",
-				    vm->id, xl_ioc_mode_name(mode));
+		xl_refusal_info(vm, "mode '%s' is not available: the VMX backend is not validated end to end yet (load exitless.ko with experimental=1 to try it)",
+				xl_ioc_mode_name(mode));
 		return -EOPNOTSUPP;
 	}
 	mutex_lock(&xl_hooks_lock);
@@ -1131,11 +1131,11 @@ int xl_hooks_set_mode(struct xl_vm *vm, u32 mode)
 	return ret;
 }
 
-/* -EOPNOTSUPP, with @why in the kernel log (rate-limited). */
+/* -EOPNOTSUPP, with @why for XL_IOC_WHY and the kernel log. */
 static int xl_mode_refused(struct xl_vm *vm, u32 mode, const char *why)
 {
-	pr_info_ratelimited("vm %llu: mode '%s' is not available here: %s\n",
-			    vm->id, xl_ioc_mode_name(mode), why);
+	xl_refusal_info(vm, "mode '%s' is not available here: %s",
+			xl_ioc_mode_name(mode), why);
 	return -EOPNOTSUPP;
 }
 

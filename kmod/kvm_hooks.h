@@ -11,13 +11,17 @@ struct xl_vm;
 
 void xl_hooks_attach(struct xl_vm *vm);
 void xl_hooks_detach(struct xl_vm *vm);
-/* 0 or -EOPNOTSUPP (reason logged) for eli/did; 0 for the other modes. */
+/*
+ * eli/did: 0, or -EOPNOTSUPP with the reason given to xl_refusal_info()
+ * (dmesg and XL_IOC_WHY). The other modes: 0.
+ */
 int xl_hooks_set_mode(struct xl_vm *vm, u32 mode);
 /*
  * The VM's registered host IRQs are now @irqs; in eli/did they are mapped
  * again. When that fails: @refusable (registering), -EOPNOTSUPP and the
  * old ones stay; else (unregistering) 0, and they reach the guest through
- * KVM until the next mode change. The reason goes to dmesg either way.
+ * KVM until the next mode change. The reason goes to dmesg either way;
+ * a refusal also goes to XL_IOC_WHY (xl_refusal_info()).
  */
 int xl_hooks_set_irqs(struct xl_vm *vm, const u32 *irqs, u32 count,
 		      bool refusable);

@@ -15,8 +15,8 @@
  *
  * Every check runs before any IRTE is touched, and a failure while posting
  * unposts what was posted: the VM is never half in `pi`. A refusal is an
- * errno plus one line naming every missing piece (dmesg, debugfs
- * exitless/pi, tracepoint exitless:pi_refused).
+ * errno plus one line naming every missing piece (dmesg, XL_IOC_WHY,
+ * debugfs exitless/pi, tracepoint exitless:pi_refused).
  *
  * Keeping the IRTE in step: the descriptor is the vCPU's own (KVM's, with
  * APICv), so KVM moves NDST on migration, sets SN on preemption and
@@ -207,7 +207,7 @@ static void xl_pi_unpost(struct xl_pi_vm *p, u32 i)
 	*q = p->irq[--p->nr];
 }
 
-static int xl_pi_refuse(struct xl_pi_vm *p, const struct xl_vm *vm,
+static int xl_pi_refuse(struct xl_pi_vm *p, struct xl_vm *vm,
 			const char *what, const char *why, int ret)
 {
 	atomic64_inc(&xl_pi_stats.refusals);
@@ -216,8 +216,8 @@ static int xl_pi_refuse(struct xl_pi_vm *p, const struct xl_vm *vm,
 		p->refusals++;
 		strscpy(p->why, why, sizeof(p->why));
 	}
-	pr_info_ratelimited("vm %llu: %s refused (%d), VM stays in '%s': %s\n",
-			    vm->id, what, ret, xl_ioc_mode_name(vm->mode), why);
+	xl_refusal_info(vm, "%s refused (%d), VM stays in '%s': %s", what, ret,
+			xl_ioc_mode_name(vm->mode), why);
 	return ret;
 }
 
@@ -225,7 +225,7 @@ static int xl_pi_refuse(struct xl_pi_vm *p, const struct xl_vm *vm,
  * Check the host, the VM and every IRQ in @irqs, then post them all.
  * @p->nr IRTEs are already posted (adding IRQs in `pi` mode).
  */
-static int xl_pi_post_irqs(struct xl_pi_vm *p, const struct xl_vm *vm,
+static int xl_pi_post_irqs(struct xl_pi_vm *p, struct xl_vm *vm,
 			   const u32 *irqs, u32 count, const char *what)
 {
 	const struct xl_caps *c = xl_caps_get();

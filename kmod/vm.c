@@ -15,11 +15,13 @@
 
 #include <linux/file.h>
 #include <linux/irq.h>
+#include <linux/kernel.h>
 #include <linux/kvm_host.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "caps.h"
 #include "compat.h"
@@ -168,7 +170,7 @@ void xl_vm_detach(struct xl_session *s, const char *why)
 int xl_vm_set_mode(struct xl_session *s, u32 mode)
 {
 	struct xl_vm *vm = s->vm;
-	bool pi_said = false;
+	u64 said;
 	u32 old;
 	int ret = 0;
 
@@ -177,16 +179,13 @@ int xl_vm_set_mode(struct xl_session *s, u32 mode)
 	if (!vm)
 		return -ENOTCONN;
 	old = vm->mode;
+	said = vm->refusals;
 	/* pi.c checks and posts, or refuses naming what is missing */
-	if (mode == XL_IOC_MODE_PI && old != mode) {
+	if (mode == XL_IOC_MODE_PI && old != mode)
 		ret = xl_pi_enter(vm);
-		pi_said = ret;
-	}
 	/* eli/did: kvm_hooks.c drives the engine, or refuses and says why */
-	if (!ret && mode != old) {
+	if (!ret && mode != old)
 		ret = xl_hooks_set_mode(vm, mode);
-		pi_said = pi_said || ret;
-	}
 	mutex_lock(&xl_vms_lock);
 	if (ret || (mode != XL_IOC_MODE_PI && mode != XL_IOC_MODE_ELI &&
 		    mode != XL_IOC_MODE_DID &&
@@ -204,14 +203,39 @@ int xl_vm_set_mode(struct xl_session *s, u32 mode)
 	trace_mode_change(vm->id, old, mode, ret);
 	if (ret) {
 		atomic64_inc(&xl_stats.mode_rejected);
-		if (!pi_said)
-			pr_info_ratelimited("vm %llu: mode '%s' is not available in this exitless.ko; VM stays in '%s'\n",
-					    vm->id, xl_ioc_mode_name(mode),
-					    xl_ioc_mode_name(old));
+		/* a refusal nobody explained gets a reason too */
+		if (ret == -EOPNOTSUPP && vm->refusals == said)
+			xl_refusal_info(vm, "mode '%s' is not available in this exitless.ko; VM stays in '%s'",
+					xl_ioc_mode_name(mode),
+					xl_ioc_mode_name(old));
 		return ret;
 	}
 	atomic64_inc(&xl_stats.mode_changes);
 	return 0;
+}
+
+/*
+ * The text is formatted once, into @vm->why, and logged from there: what
+ * XL_IOC_WHY returns is what dmesg shows. The caller runs an ioctl of the
+ * session owning @vm and holds its lock (see struct xl_vm).
+ */
+void xl_refusal_info(struct xl_vm *vm, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vscnprintf(vm->why, sizeof(vm->why), fmt, ap);
+	va_end(ap);
+	vm->refusals++;
+	pr_info_ratelimited("vm %llu: %s\n", vm->id, vm->why);
+}
+
+void xl_vm_why(struct xl_session *s, char *buf, size_t len)
+{
+	static const char cut[] = "...";
+
+	if (strscpy(buf, s->vm->why, len) < 0 && len >= sizeof(cut))
+		memcpy(buf + len - sizeof(cut), cut, sizeof(cut));
 }
 
 static bool xl_vm_has_irq(const struct xl_vm *vm, u32 irq)

@@ -21,6 +21,9 @@ extern unsigned int xl_max_vms;
 extern unsigned int xl_max_irqs;
 extern bool xl_verbose;
 
+/* A refusal's reason as logged; XL_IOC_WHY returns its beginning. */
+#define XL_VM_WHY_LEN	1024
+
 /*
  * One attached VM. Owned by exactly one session; lives from a successful
  * XL_IOC_ATTACH until detach or close. It holds a reference on the VM
@@ -41,6 +44,18 @@ struct xl_vm {
 	u64 irq_registers;
 	u64 irq_unregisters;
 	struct xl_hvm *hooks;		/* kvm_hooks.c, NULL when not hooked */
+	/*
+	 * The last refusal of a mode or of host IRQs ("" since attach when
+	 * none) and how many there were. Written only by xl_refusal_info(),
+	 * from the refusing XL_IOC_SET_MODE or XL_IOC_REGISTER_IRQS; @why is
+	 * read by XL_IOC_WHY, @refusals by xl_vm_set_mode (did anyone say
+	 * why). All in process context under the owning session's lock, like
+	 * @mode; debugfs does not read them, so xl_vms_lock is not needed,
+	 * and the refusing code may hold its own locks (xl_hooks_lock,
+	 * xl_pi_lock) while it writes.
+	 */
+	u64 refusals;
+	char why[XL_VM_WHY_LEN];
 };
 
 /*
@@ -71,6 +86,10 @@ void xl_vm_detach(struct xl_session *s, const char *why);
 int xl_vm_set_mode(struct xl_session *s, u32 mode);
 int xl_vm_register_irqs(struct xl_session *s, const u32 *irqs, u32 count);
 int xl_vm_unregister_irqs(struct xl_session *s, const u32 *irqs, u32 count);
+/* Record a refusal in @vm->why and log it: "exitless: vm ID: <text>". */
+__printf(2, 3) void xl_refusal_info(struct xl_vm *vm, const char *fmt, ...);
+/* XL_IOC_WHY: @vm->why into @buf, cut with "..." when longer. */
+void xl_vm_why(struct xl_session *s, char *buf, size_t len);
 u32 xl_modes_available(void);
 const char *xl_ioc_mode_name(u32 mode);
 unsigned int xl_vm_count(void);

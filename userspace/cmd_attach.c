@@ -56,6 +56,8 @@ static void attach_usage(FILE *f)
 		"                 every `exitless mode`, as the guest enables or drops them\n"
 		"  --for SECONDS  detach after this long\n"
 		"  --json         print the VM's counters as JSON at the end\n\n"
+		"A refused mode or IRQ registration prints exitless.ko's reason\n"
+		"(\"refused by exitless.ko: ...\"), the line it also logs.\n"
 		"Needs /dev/exitless (modprobe exitless) and ptrace rights over PID.\n");
 }
 
@@ -120,12 +122,15 @@ static int irq_in(const uint32_t *set, unsigned int n, uint32_t irq)
 	return 0;
 }
 
-static const char *irqs_errstr(int ret)
+/* @buf: XL_REFUSAL_LEN bytes, for the module's reason of a refusal. */
+static const char *irqs_errstr(int dev, int ret, char *buf)
 {
 	return ret == -ENOENT ? "no such IRQ on this host" :
 	       ret == -EEXIST ? "IRQ given twice" :
 	       ret == -E2BIG ? "more IRQs than exitless.ko's max_irqs" :
-	       ret == -EOPNOTSUPP ? "refused in the VM's mode (dmesg says why)" :
+	       ret == -EOPNOTSUPP ?
+	       xl_dev_refusal(dev, buf, XL_REFUSAL_LEN,
+			      "refused in the VM's mode (dmesg says why)") :
 	       strerror(-ret);
 }
 
@@ -186,11 +191,13 @@ static int sync_irqs(int dev, struct held_irqs *h)
 	if (nadd) {
 		ret = xl_dev_irqs(dev, 1, add, nadd);
 		if (ret) {
+			char why[XL_REFUSAL_LEN];
+
 			fprintf(stderr, "exitless attach: registering IRQ%s",
 				nadd > 1 ? "s" : "");
 			for (i = 0; i < nadd; i++)
 				fprintf(stderr, "%c%u", i ? ',' : ' ', add[i]);
-			fprintf(stderr, ": %s\n", irqs_errstr(ret));
+			fprintf(stderr, ": %s\n", irqs_errstr(dev, ret, why));
 			return ret;
 		}
 		memcpy(h->reg + h->nreg, add, nadd * sizeof(*add));
@@ -206,10 +213,14 @@ static int sync_irqs(int dev, struct held_irqs *h)
 	return 0;
 }
 
-/* SIGUSR1 from `exitless mode`: apply attach-PID.mode, answer in .result. */
+/*
+ * SIGUSR1 from `exitless mode`: apply attach-PID.mode, answer in .result:
+ * the errno, and on EOPNOTSUPP a second line with the module's reason.
+ */
 static void apply_mode_request(int dev, pid_t vm_pid, struct held_irqs *h)
 {
-	char path[128], res[128], buf[32];
+	char path[128], res[XL_REFUSAL_LEN + 16], why[XL_REFUSAL_LEN], buf[32];
+	const char *msg;
 	int mode, ret;
 
 	if (xl_run_path(path, sizeof(path), vm_pid, "mode") ||
@@ -220,10 +231,14 @@ static void apply_mode_request(int dev, pid_t vm_pid, struct held_irqs *h)
 	/* the devices' IRQs as they are now, then the mode maps them */
 	ret = mode < 0 ? mode : h->ndev ? sync_irqs(dev, h) : 0;
 	ret = ret ?: xl_dev_set_mode(dev, mode);
-	printf("exitless attach: mode %s: %s\n", buf,
-	       ret ? strerror(-ret) : "ok");
+	msg = ret == -EOPNOTSUPP ?
+	      xl_dev_refusal(dev, why, sizeof(why), strerror(-ret)) :
+	      ret ? strerror(-ret) : "ok";
+	printf("exitless attach: mode %s: %s\n", buf, msg);
 	fflush(stdout);
-	snprintf(res, sizeof(res), "%d\n", ret);
+	/* the reason only when the module gave one: `mode` has the fallback */
+	snprintf(res, sizeof(res), "%d\n%s\n", ret,
+		 ret == -EOPNOTSUPP && msg == why ? why : "");
 	if (!xl_run_path(path, sizeof(path), vm_pid, "result"))
 		write_file(path, res);
 }
@@ -420,12 +435,12 @@ static int cmd_attach(int argc, char **argv)
 	if (mode != XL_IOC_MODE_BASELINE) {
 		ret = xl_dev_set_mode(dev, mode);
 		if (ret) {
+			char why[XL_REFUSAL_LEN];
+
 			fprintf(stderr, "exitless attach: mode %s: %s\n",
-				xl_dev_mode_name(mode),
-				ret == -EOPNOTSUPP && mode == XL_IOC_MODE_PI ?
-				"refused, the VM keeps its mode; `exitless caps` (pi_missing, last_refusal) and dmesg say what is missing" :
-				ret == -EOPNOTSUPP ?
-				"not available in this exitless.ko (eli and did need kvm_intel and experimental=1; dmesg says which)" :
+				xl_dev_mode_name(mode), ret == -EOPNOTSUPP ?
+				xl_dev_refusal(dev, why, sizeof(why),
+					       xl_dev_mode_unavailable(mode)) :
 				strerror(-ret));
 			return XL_EXIT_UNAVAILABLE;
 		}

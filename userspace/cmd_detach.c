@@ -141,13 +141,14 @@ static void mode_usage(FILE *f)
 		"and did need kvm_intel and exitless.ko experimental=1). When the\n"
 		"attach has --device, the device's VFIO IRQs are looked up again and\n"
 		"registered first, so the mode maps (eli, did) or posts (pi) them;\n"
-		"the same MODE again only does that.\n");
+		"the same MODE again only does that. A refusal prints exitless.ko's\n"
+		"reason (\"refused by exitless.ko: ...\"), the line it also logs.\n");
 }
 
 static int cmd_mode(int argc, char **argv)
 {
 	long vm_pid = parse_pid_opt(argc, argv, mode_usage);
-	char path[128], buf[64];
+	char path[128], buf[64], why[XL_REFUSAL_LEN];
 	struct timespec ts = { 0, 20 * 1000 * 1000 };
 	int i, mode, ret;
 	FILE *f;
@@ -188,6 +189,10 @@ static int cmd_mode(int argc, char **argv)
 		f = fopen(path, "r");
 		if (f) {
 			ret = fgets(buf, sizeof(buf), f) ? atoi(buf) : -EIO;
+			/* the module's reason of a refusal, when it gave one */
+			if (!fgets(why, sizeof(why), f))
+				why[0] = '\0';
+			why[strcspn(why, "\n")] = '\0';
 			fclose(f);
 			unlink(path);
 			if (!ret) {
@@ -197,10 +202,9 @@ static int cmd_mode(int argc, char **argv)
 			}
 			fprintf(stderr, "exitless mode: %s: %s\n",
 				xl_dev_mode_name(mode),
-				ret == -EOPNOTSUPP && mode == XL_IOC_MODE_PI ?
-				"refused, the VM keeps its mode; `exitless caps` (pi_missing, last_refusal) and dmesg say what is missing" :
+				ret == -EOPNOTSUPP && why[0] ? why :
 				ret == -EOPNOTSUPP ?
-				"not available in this exitless.ko (eli and did need kvm_intel and experimental=1; dmesg says which)" :
+				xl_dev_mode_unavailable(mode) :
 				strerror(-ret));
 			return ret == -EOPNOTSUPP ? XL_EXIT_UNAVAILABLE :
 						     XL_EXIT_FAIL;

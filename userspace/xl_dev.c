@@ -120,6 +120,42 @@ int xl_dev_counters(int dev, int global, struct xl_counters *c)
 	return xioctl(dev, XL_IOC_COUNTERS, c);
 }
 
+int xl_dev_why(int dev, char *buf, size_t len)
+{
+	struct xl_ioc_why w;
+	int ret;
+
+	if (len)
+		buf[0] = '\0';
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	ret = xioctl(dev, XL_IOC_WHY, &w);
+	if (ret)
+		return ret;
+	w.text[sizeof(w.text) - 1] = '\0';
+	if (len)
+		snprintf(buf, len, "%s", w.text);
+	return 0;
+}
+
+const char *xl_dev_refusal(int dev, char *buf, size_t len,
+			   const char *fallback)
+{
+	char why[sizeof(((struct xl_ioc_why *)0)->text)];
+
+	if (xl_dev_why(dev, why, sizeof(why)) || !why[0] || !len)
+		return fallback;
+	snprintf(buf, len, "refused by exitless.ko: %s", why);
+	return buf;
+}
+
+const char *xl_dev_mode_unavailable(uint32_t mode)
+{
+	if (mode == XL_IOC_MODE_PI)
+		return "refused, the VM keeps its mode; `exitless caps` (pi_missing, last_refusal) and dmesg say what is missing";
+	return "not available in this exitless.ko (eli and did need kvm_intel with enable_apicv=N and preemption_timer=N, and exitless.ko experimental=1; dmesg says which)";
+}
+
 int xl_vm_fd_of_pid(pid_t pid, int fd_hint)
 {
 	char path[64], link[128];

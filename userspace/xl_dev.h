@@ -23,6 +23,25 @@ int xl_dev_detach(int dev);
 int xl_dev_set_mode(int dev, uint32_t mode);
 int xl_dev_irqs(int dev, int reg, const uint32_t *irqs, uint32_t n);
 int xl_dev_counters(int dev, int global, struct xl_counters *c);
+/*
+ * Why exitless.ko refused the attached VM's last mode or IRQ registration
+ * (XL_IOC_WHY), into @buf: 0 with the text ("" when nothing was refused),
+ * -ENOTTY from a module older than that ioctl, or another -errno; @buf is
+ * "" unless 0.
+ */
+int xl_dev_why(int dev, char *buf, size_t len);
+
+/* Room for xl_dev_refusal()'s message. */
+#define XL_REFUSAL_LEN	320
+/*
+ * What to print for an EOPNOTSUPP of the attached VM: "refused by
+ * exitless.ko: REASON" (in @buf, XL_REFUSAL_LEN bytes), or @fallback when
+ * the module gives no reason (older than XL_IOC_WHY, or none recorded).
+ */
+const char *xl_dev_refusal(int dev, char *buf, size_t len,
+			   const char *fallback);
+/* @fallback for a refused MODE from a module that gives no reason. */
+const char *xl_dev_mode_unavailable(uint32_t mode);
 
 /* "baseline" -> XL_IOC_MODE_BASELINE ...; -EINVAL for unknown names. */
 int xl_dev_mode_parse(const char *name);

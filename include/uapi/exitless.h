@@ -18,8 +18,10 @@
  *     on input, so that it can become an input in a later ABI version.
  * Other errors: -ENOTTY unknown ioctl, -EFAULT bad pointer, -EBADF/-EINVAL
  * bad or non-KVM VM fd, -EBUSY already attached, -ENOTCONN not attached,
- * -EOPNOTSUPP delivery mode not available, -E2BIG too many IRQs, -ENOENT
- * IRQ does not exist, -EEXIST IRQ registered twice, -ENOSPC too many VMs.
+ * -EOPNOTSUPP delivery mode or IRQs refused (XL_IOC_WHY says why), -E2BIG
+ * too many IRQs, -ENOENT IRQ does not exist, -EEXIST IRQ registered twice,
+ * -ENOSPC too many VMs. An ioctl added later is -ENOTTY on an older module,
+ * which is how a caller tells them apart (XL_ABI_VERSION stays).
  */
 #ifndef _UAPI_EXITLESS_H
 #define _UAPI_EXITLESS_H
@@ -115,6 +117,21 @@ struct xl_counters {
 };
 
 /*
+ * XL_IOC_WHY: why the attached VM's last XL_IOC_SET_MODE or
+ * XL_IOC_REGISTER_IRQS was refused, the same text as the kernel log line
+ * (without its "exitless: vm ID: " prefix), cut to fit @text and then
+ * ending in "...". Empty when nothing was refused since attach; a later
+ * success does not clear it. Named apart from the engine's enum xl_why
+ * (include/xl_engine.h), as enum xl_ioc_mode is from enum xl_mode.
+ */
+struct xl_ioc_why {
+	__u32 size;
+	__u32 flags;		/* none defined */
+	char text[256];		/* out: NUL-terminated */
+	__u64 reserved[4];
+};
+
+/*
  * Guest ABI (not an ioctl): a guest of an attached VM offers the page for
  * its shadow IDT (modes eli, did) with VMCALL, RAX = XL_HC_SHADOW_IDT,
  * RBX = the page's guest-virtual address (4 KiB aligned, mapped while the
@@ -136,5 +153,6 @@ struct xl_counters {
 #define XL_IOC_REGISTER_IRQS	_IOW(XL_IOCTL_MAGIC, 0x04, struct xl_irqs)
 #define XL_IOC_UNREGISTER_IRQS	_IOW(XL_IOCTL_MAGIC, 0x05, struct xl_irqs)
 #define XL_IOC_COUNTERS		_IOWR(XL_IOCTL_MAGIC, 0x06, struct xl_counters)
+#define XL_IOC_WHY		_IOWR(XL_IOCTL_MAGIC, 0x07, struct xl_ioc_why)
 
 #endif /* _UAPI_EXITLESS_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of userspace/xl_dev.c on the build host: mode names, run-file
- * paths, the message when exitless.ko is not loaded, and finding another
+ * paths, the message when exitless.ko is not loaded, the reason of a
+ * refusal (XL_IOC_WHY answered by this file's ioctl), and finding another
  * process's KVM VM fd with pidfd_getfd (needs /dev/kvm; skipped without).
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/kvm.h>
@@ -23,6 +25,53 @@
 #include <cmocka.h>
 
 #include "../../userspace/xl_dev.h"
+
+/*
+ * No module is loaded here: XL_IOC_WHY on FAKE_DEV is answered from the
+ * queue of will_return() (an errno, then for 0 the text), after checking
+ * that the caller sent a well-formed structure. Every other ioctl, and
+ * XL_IOC_WHY on a real fd, goes to the kernel.
+ */
+#define FAKE_DEV	1000000
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	struct xl_ioc_why *w;
+	va_list ap;
+	void *arg;
+	int err;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (fd != FAKE_DEV || req != XL_IOC_WHY)
+		return syscall(SYS_ioctl, fd, req, arg);
+	w = arg;
+	check_expected(w->size);
+	/* flags, text and reserved: zero on input (include/uapi/exitless.h) */
+	assert_int_equal(w->flags, 0);
+	assert_true(!memcmp(w->text, (char[sizeof(w->text)]){ 0 },
+			    sizeof(w->text)));
+	assert_true(!memcmp(w->reserved, (uint64_t[4]){ 0 },
+			    sizeof(w->reserved)));
+	err = mock_type(int);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	/* the module always terminates it; the tool must not rely on that */
+	memset(w->text, 'x', sizeof(w->text));
+	strncpy(w->text, mock_ptr_type(const char *), sizeof(w->text));
+	return 0;
+}
+
+static void why_answer(int err, const char *text)
+{
+	expect_value(ioctl, w->size, sizeof(struct xl_ioc_why));
+	will_return(ioctl, err);
+	if (!err)
+		will_return(ioctl, text);
+}
 
 static void test_mode_names(void **state)
 {
@@ -182,6 +231,61 @@ static void test_two_vms_need_hint(void **state)
 	assert_int_equal(other, -ENOENT);
 }
 
+static void test_why(void **state)
+{
+	char buf[64], small[8], msg[XL_REFUSAL_LEN];
+	char full[sizeof(((struct xl_ioc_why *)0)->text) + 1];
+	const char *fb = "fallback";
+	int fd;
+
+	/* an older module has no XL_IOC_WHY */
+	why_answer(ENOTTY, NULL);
+	strcpy(buf, "stale");
+	assert_int_equal(xl_dev_why(FAKE_DEV, buf, sizeof(buf)), -ENOTTY);
+	assert_string_equal(buf, "");
+	why_answer(ENOTTY, NULL);
+	assert_ptr_equal(xl_dev_refusal(FAKE_DEV, msg, sizeof(msg), fb), fb);
+
+	/* nothing refused since attach */
+	why_answer(0, "");
+	assert_int_equal(xl_dev_why(FAKE_DEV, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	why_answer(0, "");
+	assert_ptr_equal(xl_dev_refusal(FAKE_DEV, msg, sizeof(msg), fb), fb);
+
+	/* a reason: returned as is, and printed as the module's */
+	why_answer(0, "mode 'eli' is not available: kvm_intel runs with APICv");
+	assert_int_equal(xl_dev_why(FAKE_DEV, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "mode 'eli' is not available: kvm_intel runs with APICv");
+	why_answer(0, "mode 'eli' is not available: kvm_intel runs with APICv");
+	assert_ptr_equal(xl_dev_refusal(FAKE_DEV, msg, sizeof(msg), fb), msg);
+	assert_string_equal(msg, "refused by exitless.ko: mode 'eli' is not available: kvm_intel runs with APICv");
+
+	/* cut to the caller's buffer, always terminated */
+	why_answer(0, "0123456789");
+	assert_int_equal(xl_dev_why(FAKE_DEV, small, sizeof(small)), 0);
+	assert_string_equal(small, "0123456");
+
+	/* a full text[] without its NUL: the tool ends it itself */
+	memset(full, 'y', sizeof(full) - 1);
+	full[sizeof(full) - 1] = '\0';
+	why_answer(0, full);
+	assert_ptr_equal(xl_dev_refusal(FAKE_DEV, msg, sizeof(msg), fb), msg);
+	assert_int_equal(strlen(msg), strlen("refused by exitless.ko: ") +
+			 sizeof(full) - 2);
+
+	/* the longest reason fits XL_REFUSAL_LEN */
+	assert_true(strlen("refused by exitless.ko: ") + sizeof(full) - 1 <=
+		    XL_REFUSAL_LEN);
+
+	/* through the kernel: a device without ioctls answers ENOTTY too */
+	fd = open("/dev/null", O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(xl_dev_why(fd, buf, sizeof(buf)), -ENOTTY);
+	assert_ptr_equal(xl_dev_refusal(fd, msg, sizeof(msg), fb), fb);
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_no_vm_fd),
 		cmocka_unit_test(test_vm_fd_of_child),
 		cmocka_unit_test(test_two_vms_need_hint),
+		cmocka_unit_test(test_why),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -53,4 +53,7 @@ expect model-nodes-link-fraction 0 "link 2\.5 us per message" -- \
 	"$X" model --nodes 2 --link-us 2.5 --count 8
 expect unknown-command 2 "" -- "$X" frobnicate
 expect help 0 "commands:" -- "$X" --help
+# a refusal is reported with exitless.ko's own reason (XL_IOC_WHY)
+expect attach-help-refusal 0 "refused by exitless\.ko: \.\.\." -- "$X" attach --help
+expect mode-help-refusal 0 "refused by exitless\.ko: \.\.\." -- "$X" mode --help
 summary cli

@@ -35,6 +35,8 @@
 
 #include "uapi/exitless.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static int failures;
 static const char *prefix = "";
 
@@ -144,6 +146,45 @@ static int counters(int dev, uint32_t flags, struct xl_counters *c)
 	return xioctl(dev, XL_IOC_COUNTERS, c);
 }
 
+static struct xl_ioc_why why_in(void)
+{
+	struct xl_ioc_why w = { .size = sizeof(w) };
+
+	return w;
+}
+
+/*
+ * XL_IOC_WHY into @w: 0, -errno, or -EPROTO when what came back is not
+ * well formed (size and flags as sent, text NUL-terminated, reserved 0);
+ * @w->text is then "".
+ */
+static int why(int dev, struct xl_ioc_why *w)
+{
+	int ret;
+
+	*w = why_in();
+	ret = xioctl(dev, XL_IOC_WHY, w);
+	if (!ret && (w->size != sizeof(*w) || w->flags ||
+		     !memchr(w->text, 0, sizeof(w->text)) ||
+		     w->reserved[0] || w->reserved[1] || w->reserved[2] ||
+		     w->reserved[3]))
+		ret = -EPROTO;
+	if (ret)
+		w->text[0] = '\0';
+	return ret;
+}
+
+/* One fact: the last refusal's reason contains every one of @needles. */
+static void expect_why(int dev, const char *name, const char *const *needles)
+{
+	struct xl_ioc_why w;
+	int ret = why(dev, &w), ok = !ret && w.text[0];
+
+	for (; ok && *needles; needles++)
+		ok = strstr(w.text, *needles) != NULL;
+	report(ok, "%s: %s", name, ret ? strerror(-ret) : w.text);
+}
+
 /* ---- abi: no VM needed ---- */
 
 static void test_abi(void)
@@ -229,6 +270,32 @@ static void test_abi(void)
 	r.irqs[5] = 9;
 	expect("irqs-unused-entry-nonzero",
 	       xioctl(dev, XL_IOC_REGISTER_IRQS, &r), -EINVAL);
+	{
+		struct xl_ioc_why w;
+
+		expect("why-not-attached", why(dev, &w), -ENOTCONN);
+		w = why_in();
+		w.size = sizeof(w) - 8;
+		expect("why-short-size", xioctl(dev, XL_IOC_WHY, &w), -EINVAL);
+		w = why_in();
+		w.size = sizeof(w) + 8;
+		expect("why-long-size", xioctl(dev, XL_IOC_WHY, &w), -EINVAL);
+		w = why_in();
+		w.flags = 1;
+		expect("why-flags", xioctl(dev, XL_IOC_WHY, &w), -EINVAL);
+		w = why_in();
+		w.reserved[3] = 1;
+		expect("why-reserved", xioctl(dev, XL_IOC_WHY, &w), -EINVAL);
+		w = why_in();
+		w.text[255] = 'x';
+		expect("why-output-field-nonzero",
+		       xioctl(dev, XL_IOC_WHY, &w), -EINVAL);
+		expect("why-null", xioctl(dev, XL_IOC_WHY, NULL), -EFAULT);
+		/* same number, wrong size encoded in the command */
+		expect("why-wrong-size-in-cmd",
+		       xioctl(dev, _IOWR(XL_IOCTL_MAGIC, 0x07, uint64_t), &w),
+		       -ENOTTY);
+	}
 	expect("counters-not-attached", counters(dev, 0, &c), -ENOTCONN);
 	expect("counters-global", counters(dev, XL_COUNTERS_GLOBAL, &c), 0);
 	report(c.vm_id == 0 && c.size == sizeof(c), "counters-global-fields");
@@ -328,11 +395,34 @@ static void test_attach(void)
 	report(id > 0, "id-nonzero: %llu", (unsigned long long)id);
 	expect("twice-same-session", attach(dev, vfd, NULL), -EBUSY);
 	expect("same-vm-other-session", attach(dev2, vfd, NULL), -EBUSY);
+	{
+		struct xl_ioc_why w;
+
+		ret = why(dev, &w);
+		report(!ret && !w.text[0], "why-empty-after-attach: %d '%s'",
+		       ret, w.text);
+	}
 	expect("mode-baseline", set_mode(dev, XL_IOC_MODE_BASELINE), 0);
+	/*
+	 * The reasons of the QEMU rig: no VT-x under TCG, so no kvm_intel
+	 * and no VMX hooks for eli/did, and pi names what the CPU lacks.
+	 */
 	expect("mode-eli-unsupported", set_mode(dev, XL_IOC_MODE_ELI), -EOPNOTSUPP);
+	expect_why(dev, "why-eli-names-hooks", (const char *[]){
+		   "mode 'eli' is not available",
+		   "VMX entry/exit hooks", "not active", NULL });
 	expect("mode-pi-unsupported", set_mode(dev, XL_IOC_MODE_PI), -EOPNOTSUPP);
+	expect_why(dev, "why-pi-names-missing", (const char *[]){
+		   "mode 'pi' refused", "VM stays in 'baseline'",
+		   "CPU has no Intel VT-x (VMX)", NULL });
 	expect("mode-did-unsupported", set_mode(dev, XL_IOC_MODE_DID), -EOPNOTSUPP);
+	expect_why(dev, "why-did-names-hooks", (const char *[]){
+		   "mode 'did' is not available",
+		   "VMX entry/exit hooks", NULL });
 	expect("mode-invalid", set_mode(dev, 0xffffffffu), -EINVAL);
+	/* an invalid call is not a refusal: the reason stays */
+	expect_why(dev, "why-kept-after-einval", (const char *[]){
+		   "mode 'did'", NULL });
 
 	if (some_irq(&irq0, 0) || some_irq(&irq1, 1)) {
 		report(0, "irqs: no IRQ numbers in /proc/interrupts");
@@ -371,8 +461,21 @@ static void test_attach(void)
 	       "irq-unregister-counted: %u", c.nr_irqs);
 	expect("detach", xioctl(dev, XL_IOC_DETACH, NULL), 0);
 	expect("detach-twice", xioctl(dev, XL_IOC_DETACH, NULL), -ENOTCONN);
+	{
+		struct xl_ioc_why w;
+
+		expect("why-after-detach", why(dev, &w), -ENOTCONN);
+	}
 	expect("other-session-after-detach", attach(dev2, vfd, &id2), 0);
 	report(id2 > id, "ids-increase");
+	{
+		struct xl_ioc_why w;
+
+		/* the refusals were the previous attachment's */
+		ret = why(dev2, &w);
+		report(!ret && !w.text[0], "why-empty-after-reattach: %d '%s'",
+		       ret, w.text);
+	}
 	close(dev2);	/* close while attached: detaches */
 	expect("reattach-after-close", attach(dev, vfd, NULL), 0);
 
@@ -442,7 +545,11 @@ static uint64_t rnd(void)
 static const unsigned long cmds[] = {
 	XL_IOC_VERSION, XL_IOC_ATTACH, XL_IOC_DETACH, XL_IOC_SET_MODE,
 	XL_IOC_REGISTER_IRQS, XL_IOC_UNREGISTER_IRQS, XL_IOC_COUNTERS,
+	XL_IOC_WHY,
 };
+
+/* successes are counted per ioctl number, _IOC_NR(cmd) & 7 */
+_Static_assert(ARRAY_SIZE(cmds) <= 8, "ok_cmd[] has 8 counters");
 
 static int allowed(int e)
 {
@@ -486,7 +593,7 @@ static long fuzz_loop(uint64_t seed, long n, int strict)
 	}
 	for (i = 0; i < n; i++) {
 		uint64_t r = rnd();
-		unsigned long cmd = cmds[r % 7];
+		unsigned long cmd = cmds[r % ARRAY_SIZE(cmds)];
 		size_t size, k;
 		uint32_t *w;
 		void *arg;
@@ -576,9 +683,9 @@ static long fuzz_loop(uint64_t seed, long n, int strict)
 	printf("fuzz[%d]: seed %llu, %ld calls: %ld ok, %ld errno, %ld unexpected, %ld reopened\n",
 	       (int)getpid(), (unsigned long long)seed, n, ok, errs, bad,
 	       reopen);
-	printf("fuzz[%d]: successes per ioctl nr 0-6: %ld %ld %ld %ld %ld %ld %ld\n",
+	printf("fuzz[%d]: successes per ioctl nr 0-7: %ld %ld %ld %ld %ld %ld %ld %ld\n",
 	       (int)getpid(), ok_cmd[0], ok_cmd[1], ok_cmd[2], ok_cmd[3],
-	       ok_cmd[4], ok_cmd[5], ok_cmd[6]);
+	       ok_cmd[4], ok_cmd[5], ok_cmd[6], ok_cmd[7]);
 	fflush(stdout);
 	for (i = 0; i < NSESS; i++)
 		close(sess[i]);

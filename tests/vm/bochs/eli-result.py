@@ -64,6 +64,7 @@ MAX_EXITS_WITH_EOI = 0.01
 MIN_COUNT = 1000
 TENTH = ("eli-msi-injected", "eli-dev-halted", "did-virq-halted",
          "eli-dev-migrating", "eli-dev-after-migrating",
+         "eli-dev-1k", "eli-dev-10k",
          "eli-irqfd-rerouted")
 BASELINE = ("baseline-dev", "baseline-msi", "baseline-irqfd")
 

@@ -92,7 +92,9 @@ def main():
     head = log.splitlines()[0] if log.startswith("# bochs-run.sh") else ""
     host = re.search(r"^XLINFO host-apic: (.*)$", log, re.M)
     host = host.group(1).strip() if host else ""
-    x2apic = bool(re.search(r"x2apic enabled|routing to (physical|cluster) "
+    # 6.1: "Switched APIC routing to physical x2apic"; 6.12 writes
+    # "routing to: physical x2apic"
+    x2apic = bool(re.search(r"x2apic enabled|routing to:? (physical|cluster) "
                             r"x2apic", host, re.I))
     mode = "x2APIC" if x2apic else "xAPIC"
     kvmi = re.search(r"^XLINFO eli-kvm-intel: (.*)$", log, re.M)

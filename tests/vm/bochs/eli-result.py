@@ -103,14 +103,16 @@ def main():
     apicv_on = bool(apicv) and apicv.group(1) in ("Y", "1")
     emu = re.search(r"emulator=(.*?) \(/", head)
     emu = emu.group(1) if emu else "Bochs (emulator not named in the log)"
+    krel = re.search(r"^XLVM-INIT .*kernel=(\S+)", log, re.M)
+    krel = krel.group(1) if krel else "6.1"
     data["rig"] = {
         "label": "%s, corei7_skylake_x, %s host, EMULATED: exit counts "
                  "are KVM's own, times are Bochs times" % (emu, mode),
         "origin": "EMULATED",
         "emulator": emu,
-        "host": "Debian 6.1 kernel with unmodified kvm_intel (%s) in "
+        "host": "Debian %s kernel with unmodified kvm_intel (%s) in "
                 "Bochs, 2 CPUs, %s (no IOMMU: x2APIC %s)" %
-                (kvmi or "parameters not logged", mode,
+                (krel, kvmi or "parameters not logged", mode,
                  "kept because the rig's CPUID announces a hypervisor"
                  if x2apic else "off"),
         "host_apic_mode": mode,

@@ -146,9 +146,11 @@ k612() {
 	log=$B/logs/bochs-bochs-eli-6.12.log
 	apicmode=xapic
 	grep -aq '^XLINFO host-apic: .*x2apic' "$log" && apicmode=x2apic
-	rigname=bochs-${XL_BOCHS_VER%%+*}-skx-$apicmode-k6.12
+	rigname=bochs-${XL_BOCHS_VER%%+*}-skx-$apicmode
+	# saved as ...-eli-did-k6.12.json: tier run takes the newest
+	# *-eli-did.json as the 6.1 figures
 	if grep -q '^XLTEST [A-Z]* eli-module-loads' "$log"; then
-		host_checks eli-result.py eli-6.12 eli-did
+		host_checks eli-result.py eli-6.12 eli-did-k6.12
 	fi
 }
 k612

@@ -147,7 +147,7 @@ k612() {
 	apicmode=xapic
 	grep -aq '^XLINFO host-apic: .*x2apic' "$log" && apicmode=x2apic
 	rigname=bochs-${XL_BOCHS_VER%%+*}-skx-$apicmode
-	# saved as ...-eli-did-k6.12.json: tier run takes the newest
+	# saved as ...-eli-did-k6.12.json: tier `run` (55-run.sh) takes the newest
 	# *-eli-did.json as the 6.1 figures
 	if grep -q '^XLTEST [A-Z]* eli-module-loads' "$log"; then
 		host_checks eli-result.py eli-6.12 eli-did-k6.12

@@ -118,10 +118,15 @@ k612() {
 		echo "SKIP bochs-6.12: left out (XL_BOCHS_K612=0)"
 		return 77
 	fi
-	if ! out=$(scripts/kernel.sh --quiet --kernel 6.12 2>&1 >/dev/null); then
+	out=$(scripts/kernel.sh --quiet --kernel 6.12 2>&1 >/dev/null)
+	rc=$?
+	if [ $rc != 0 ]; then
 		echo "$out" | tail -8 | sed 's/^/  /'
-		echo "SKIP bochs-6.12: Debian 13's kernel cannot be had (scripts/kernel.sh --kernel 6.12, message above)"
-		return 77
+		why="Debian 13's kernel (scripts/kernel.sh --kernel 6.12 exit $rc, message above)"
+		[ $rc = 77 ] && { echo "SKIP bochs-6.12: cannot be had: $why"; return 77; }
+		echo "  FAIL bochs-6.12-kernel: $why"
+		F=$((F + 1))
+		return 1
 	fi
 	# The trixie chroot kmod/ is built in for 6.12 (cached after the first
 	# run); 77: it cannot be had here (not root, no debootstrap, ...).

@@ -76,19 +76,9 @@ apt=$cache/apt-trixie-kernel
 aptopt=()
 
 build_chroot() {
-	local codename mirror secmirror keyring dl p want sum got start
-	codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
-	[ -n "$codename" ] || unavailable "no VERSION_CODENAME in /etc/os-release: cannot tell which apt entry is the Debian archive"
-	mirror=$(xl_debian_mirror "$codename")
-	secmirror=$(xl_debian_mirror "$codename-security")
-	[ -n "$mirror" ] || unavailable "no apt entry for Debian $codename in /etc/apt/sources.list(.d): cannot tell which Debian mirror to use"
-	[ -n "$secmirror" ] || secmirror=${mirror%/debian}/debian-security
-	keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	[ -r "$keyring" ] || unavailable "no $keyring (apt-get install debian-archive-keyring)"
+	local dl p want got start
+	xl_trixie_apt "$apt"
 	start=$(date +%s)
-
-	xl_private_apt "$apt" "deb [signed-by=$keyring] $mirror trixie main" \
-		"deb [signed-by=$keyring] $secmirror trixie-security main"
 	say "fetching trixie's Packages indexes (private apt lists in $apt)"
 	apt-get "${aptopt[@]}" -o APT::Architecture=amd64 -qq update >"$apt/update.log" 2>&1 ||
 		{ cat "$apt/update.log" >&2; die "apt-get update of the private trixie list failed"; }
@@ -97,19 +87,10 @@ build_chroot() {
 	mkdir -p "$dl"
 	for p in "${debs[@]}"; do
 		read -r p want <<<"$p"
-		sum=$(apt-cache "${aptopt[@]}" show "$p=$ver" 2>/dev/null | sed -n 's/^SHA256: //p' | head -1)
-		if [ -z "$sum" ]; then
-			pin_moved "trixie has no $p $ver (it has: $(apt-cache "${aptopt[@]}" show linux-headers-amd64 2>/dev/null |
-				sed -n 's/^Depends: .*\(linux-headers-[^ ]*\) (= \([^)]*\)).*/\1 \2/p' | paste -sd' ' -))"
-		fi
-		[ "$sum" = "$want" ] || pin_moved "trixie's Packages lists $p $ver with SHA256 $sum, pinned $want"
-		(cd "$dl" && apt-get "${aptopt[@]}" -q download "$p=$ver") >"$apt/download.log" 2>&1 ||
-			{ cat "$apt/download.log" >&2; die "apt-get download $p=$ver failed"; }
-		got=$(sha256sum "$dl/${p}_"*.deb | cut -d' ' -f1)
-		[ "$got" = "$want" ] || die "$dl/${p}_*.deb: SHA256 $got, pinned $want"
+		xl_fetch_pinned_deb "$dl" "$p" "$ver" "$want" linux-headers-amd64
 	done
-	say "headers verified; debootstrap --variant=minbase trixie from $mirror (a few minutes)"
-	debootstrap --variant=minbase --include="$include" trixie "$root" "$mirror" \
+	say "headers verified; debootstrap --variant=minbase trixie from $xl_trixie_mirror (a few minutes)"
+	debootstrap --variant=minbase --include="$include" trixie "$root" "$xl_trixie_mirror" \
 		>"$dest/debootstrap.log" 2>&1 ||
 		{ tail -20 "$dest/debootstrap.log" >&2; die "debootstrap failed (log: $dest/debootstrap.log)"; }
 	for p in "$dl"/*.deb; do
@@ -123,7 +104,7 @@ build_chroot() {
 	rm -rf "$root/var/cache/apt/archives/"*.deb "$dl"
 	{
 		echo "trixie chroot for $abi ($ver), built by scripts/kchroot.sh"
-		echo "debootstrap --variant=minbase --include=$include trixie $mirror"
+		echo "debootstrap --variant=minbase --include=$include trixie $xl_trixie_mirror"
 		echo "headers from dpkg-deb -x of: ${debs[*]}"
 		echo "build time: $(( $(date +%s) - start )) s"
 	} >"$dest/BUILD-INFO"

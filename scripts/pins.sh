@@ -21,3 +21,4 @@ XL_K612_GCC=gcc-14                      # the compiler that kernel was built wit
 XL_K612_HDR_SHA256=55f0ca919f2ef3fbd6b7bdf441e8dd77aa2565f48f74eef1b4b1822cbd0bb7c8     # linux-headers-$XL_K612_ABI
 XL_K612_COMMON_SHA256=8228fa0989222cbce04b63eb85390208b4e823927a9c78e778cae9ce4f9689b0  # linux-headers-${XL_K612_ABI%-amd64}-common
 XL_K612_KBUILD_SHA256=1b14c7bbe1e23e44be9dfb0844c75cb2b3897f68751172c9233cef5b4eae55c0  # linux-kbuild-${XL_K612_ABI%-amd64}
+XL_K612_IMG_SHA256=57dee9124ac6c57b75a8aed09052245942027dd46649d3d02285c35c11cfda98     # linux-image-$XL_K612_ABI (the VMX rig boots it: scripts/kernel.sh --kernel 6.12)

@@ -11,6 +11,7 @@
 # usage: tests/vm/bochs-run.sh TEST [--cpus N] [--mem MB] [--timeout S]
 #                              [--initrd FILE] [--append "ARGS"]
 #                              [--model CPU] [--overlay DIR]...
+#                              [--kernel 6.1|6.12]
 #
 # TEST names /tests/TEST.sh in the initramfs (tests/vm/guest/TEST.sh), as
 # for qemu-run.sh; the same kernel (scripts/kernel.sh), initramfs builder
@@ -20,6 +21,12 @@
 # machine. The static helpers tests/vm/bochs/*.c (xl-e9, kvm-smoke) are
 # built into build/vm/bin/, which mkinitramfs.sh copies to /usr/bin.
 # Defaults: 2 CPUs, 512 MB, corei7_skylake_x, 600 s.
+#
+# --kernel 6.12 (or env XL_KERNEL=6.12) boots Debian 13's kernel instead
+# of the pinned 6.1 (scripts/kernel.sh --kernel; its kvm modules and
+# build/kmod-6.12/exitless.ko from `make -C kmod pinned-6.12`); the run is
+# then named TEST-6.12 (logs, ISO, summary line). xlprobe.ko is not built
+# for it (its headers are only in the trixie chroot).
 #
 # Files: build/logs/bochs-TEST.log (serial console, then the port 0xE9
 # markers with host seconds since Bochs started), build/logs/
@@ -54,17 +61,25 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--model) model=$2; shift 2 ;;
 	--overlay) overlays+=(--overlay "$2"); shift 2 ;;
-	-h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+	--kernel) XL_KERNEL=$2; export XL_KERNEL; shift 2 ;;
+	-h|--help) sed -n '2,41p' "$0"; exit 0 ;;
 	-*) echo "bochs-run.sh: unknown option $1" >&2; exit 2 ;;
 	*) [ -z "$test" ] || { echo "bochs-run.sh: one TEST only" >&2; exit 2; }
 	   test=$1; shift ;;
 	esac
 done
-[ -n "$test" ] || { echo "usage: bochs-run.sh TEST [--cpus N] [--mem MB] [--timeout S] [--initrd FILE] [--append ARGS] [--model CPU]" >&2; exit 2; }
+[ -n "$test" ] || { echo "usage: bochs-run.sh TEST [--cpus N] [--mem MB] [--timeout S] [--initrd FILE] [--append ARGS] [--model CPU] [--kernel 6.1|6.12]" >&2; exit 2; }
 case $test in *[!A-Za-z0-9_-]*) echo "bochs-run.sh: bad test name '$test'" >&2; exit 2 ;; esac
 case $cpus$mem$tmo in *[!0-9]*) echo "bochs-run.sh: --cpus/--mem/--timeout take numbers" >&2; exit 2 ;; esac
+# The run's name: TEST on the pinned 6.1, TEST-6.12 on Debian 13's kernel.
+run=$test
+case ${XL_KERNEL:-6.1} in
+6.1) ;;
+6.12) run=$test-6.12 ;;
+*) echo "bochs-run.sh: --kernel takes 6.1 or 6.12" >&2; exit 2 ;;
+esac
 
-skip() { echo "SKIP bochs-$test: $*"; exit 77; }
+skip() { echo "SKIP bochs-$run: $*"; exit 77; }
 [ -r /usr/share/bochs/BIOS-bochs-latest ] || skip "no /usr/share/bochs/BIOS-bochs-latest (apt-get install bochsbios)"
 [ -r /usr/share/vgabios/vgabios.bin ] || skip "no /usr/share/vgabios/vgabios.bin (apt-get install vgabios)"
 command -v xorriso >/dev/null || skip "xorriso not installed"
@@ -78,13 +93,13 @@ rc=$?
 case $rc in
 0) eval "$bvars" ;;
 77) skip "Bochs cannot be built here (scripts/bochs.sh exit 77, message above)" ;;
-*) echo "  FAIL bochs-$test: scripts/bochs.sh failed (exit $rc, message above)"
-   echo "bochs-$test: 0 passed, 1 failed, 0 skipped"
+*) echo "  FAIL bochs-$run: scripts/bochs.sh failed (exit $rc, message above)"
+   echo "bochs-$run: 0 passed, 1 failed, 0 skipped"
    exit 1 ;;
 esac
 kvars=$("$top/scripts/kernel.sh" --quiet)
 rc=$?
-[ $rc = 0 ] || { echo "SKIP bochs-$test: pinned kernel unavailable (scripts/kernel.sh exit $rc)"; exit "$rc"; }
+[ $rc = 0 ] || { echo "SKIP bochs-$run: pinned kernel unavailable (scripts/kernel.sh exit $rc)"; exit "$rc"; }
 eval "$kvars"
 
 mkdir -p "$B/logs" "$B/vm/bin" "$B/vm/bochs"
@@ -93,7 +108,7 @@ for src in "$here"/*.c; do
 	bin=$B/vm/bin/$(basename "$src" .c)
 	[ "$bin" -nt "$src" ] && continue
 	gcc -O2 -s -static -Wall -Wextra -o "$bin" "$src" ||
-		{ echo "bochs-$test: cannot build $src"; exit 1; }
+		{ echo "bochs-$run: cannot build $src"; exit 1; }
 done
 # The VMX hook probe (a test module, only ever loaded inside Bochs) goes in
 # as /lib/xlprobe.ko when the pinned headers are there to build it.
@@ -111,15 +126,15 @@ if [ -f "$XL_KHDR/Makefile" ]; then
 fi
 overlays+=(--overlay "$ovl")
 if [ -z "$initrd" ]; then
-	initrd=$B/vm/bochs/initrd-$test.cpio.gz
+	initrd=$B/vm/bochs/initrd-$run.cpio.gz
 	# Only what the Bochs machine needs: no kvm_amd, no NIC driver.
 	XL_BASE_MODULES="kvm kvm_intel" \
 		"$top/tests/vm/mkinitramfs.sh" "$initrd" "${overlays[@]}" >/dev/null ||
-		{ echo "bochs-$test: mkinitramfs failed"; exit 1; }
+		{ echo "bochs-$run: mkinitramfs failed"; exit 1; }
 fi
 [ -r "$initrd" ] || { echo "bochs-run.sh: no initrd $initrd" >&2; exit 2; }
 
-iso=$B/vm/bochs/$test.iso
+iso=$B/vm/bochs/$run.iso
 # quiet: the kernel log through the emulated UART costs boot time.
 # mitigations=off: halves the cost of a VM exit in Bochs (exit counts do
 # not change, only the time they take).
@@ -132,12 +147,12 @@ iso=$B/vm/bochs/$test.iso
 # time is not skipped, so 0.05 s costs seconds; "2" cost 80 s on 2.7).
 cmdline="console=ttyS0,115200 panic=-1 quiet mitigations=off clearcpuid=avx512f xlsettle=0.05 xl_cpus=$cpus xltest=$test $append"
 "$here/mkiso.sh" "$iso" "$XL_BZIMAGE" "$cmdline" "$initrd" 2>/dev/null ||
-	{ echo "bochs-$test: mkiso failed"; exit 1; }
+	{ echo "bochs-$run: mkiso failed"; exit 1; }
 
-log=$B/logs/bochs-$test.log
+log=$B/logs/bochs-$run.log
 serial=$log.serial
-blog=$B/logs/bochs-$test.bochs.log
-rcfile=$B/vm/bochs/bochsrc-$test
+blog=$B/logs/bochs-$run.bochs.log
+rcfile=$B/vm/bochs/bochsrc-$run
 rm -f "$serial" "$blog" "$log.e9"
 sed -e "s|@MEGS@|$mem|" -e "s|@MODEL@|$model|" -e "s|@CPUS@|$cpus|" \
     -e "s|@QUANTUM@|16|" -e "s|@ISO@|$iso|" -e "s|@SERIAL@|$serial|" \
@@ -162,7 +177,7 @@ start=$(date +%s)
 brc=$(sed -n 's/.* XLBOCHS-EXIT \([0-9]*\)$/\1/p' "$log.e9" | tail -1)
 secs=$(( $(date +%s) - start ))
 {
-	echo "# bochs-run.sh $test: bochs exit ${brc:-?} after $secs s, emulator=$XL_BOCHS_LABEL ($XL_BOCHS) model=$model cpus=$cpus mem=$mem initrd=$initrd cmdline=$cmdline"
+	echo "# bochs-run.sh $run: bochs exit ${brc:-?} after $secs s, emulator=$XL_BOCHS_LABEL ($XL_BOCHS) model=$model cpus=$cpus mem=$mem initrd=$initrd cmdline=$cmdline"
 	tr -d '\r' <"$serial" 2>/dev/null
 	echo "# bochs stdout (port 0xE9 markers), host seconds since start:"
 	grep -av -E 'ALSA lib|^ *[0-9.]+ [0-9]{11}i\[|<bochs:|^ *[0-9.]+ Next at|^ *[0-9.]+ \([0-9]\) \[' "$log.e9"
@@ -193,12 +208,12 @@ cat "$log" "$blog" 2>/dev/null | grep -a '>>PANIC<<' | grep -aqv 'soft power off
 	why+=("Bochs panic (see $blog)")
 [ $((P + F + S)) = 0 ] && why+=("no XLTEST result")
 for w in "${why[@]}"; do
-	echo "  FAIL bochs-$test: $w"
+	echo "  FAIL bochs-$run: $w"
 	F=$((F + 1))
 done
 # Wall-clock milestones from the port 0xE9 markers (XLE9 lines).
 marks=$(sed -n 's/^ *\([0-9.]*\) XLE9 \(.*\)/\2 at \1 s/p' "$log" | paste -sd';' | sed 's/;/; /g')
 echo "  time: ${secs} s in Bochs${marks:+ ($marks)}"
 [ $F = 0 ] || echo "  (serial log: $log; Bochs log: $blog)"
-echo "bochs-$test: $P passed, $F failed, $S skipped"
+echo "bochs-$run: $P passed, $F failed, $S skipped"
 [ $F = 0 ]

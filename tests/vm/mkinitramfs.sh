@@ -3,15 +3,22 @@
 #
 # usage: tests/vm/mkinitramfs.sh OUT.cpio.gz [--modules "m1 m2"]
 #                                [--overlay DIR]... [--bin FILE]...
+#                                [--kernel 6.1|6.12]
+#
+# --kernel (default: env XL_KERNEL, else 6.1): the kernel whose modules go
+# in (scripts/kernel.sh --kernel), called KREL below.
 #
 # Contents:
 #   /bin/busybox (+ applet links made by /init), /init = tests/vm/init.sh
 #   /tests/*.sh  = tests/vm/guest/*.sh (lib.sh included)
-#   /lib/modules/$XL_KABI/: the modules in $XL_BASE_MODULES and --modules,
-#     with every dependency (modprobe --show-depends against the pinned
-#     kernel), plus exitless.ko as extra/exitless.ko: build/kmod-pinned/
-#     (make -C kmod pinned) or kmod/, the first built for $XL_KABI;
-#     depmod is run so `modprobe exitless` pulls in kvm.
+#   /lib/modules/KREL/: the modules in $XL_BASE_MODULES and --modules,
+#     with every dependency (modprobe --show-depends against that
+#     kernel; compressed ones, as 6.12 ships them, decompressed, since
+#     busybox's modprobe reads plain .ko), plus exitless.ko as
+#     extra/exitless.ko: build/kmod-pinned/ (make -C kmod pinned),
+#     build/kmod-6.12/ (make -C kmod pinned-6.12) or kmod/, the first
+#     whose vermagic is KREL; depmod is run so `modprobe exitless` pulls
+#     in kvm.
 #   /usr/bin/exitless = build/exitless when built, with its shared libraries
 #   /usr/bin/: every executable in build/vm/bin/ and each --bin FILE
 #     (dynamic ones get their shared libraries copied too)
@@ -37,12 +44,13 @@ while [ $# -gt 0 ]; do
 	--modules) mods="$mods $2"; shift 2 ;;
 	--overlay) overlays+=("$2"); shift 2 ;;
 	--bin) bins+=("$2"); shift 2 ;;
-	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+	--kernel) XL_KERNEL=$2; export XL_KERNEL; shift 2 ;;
+	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
 	-*) echo "mkinitramfs.sh: unknown option $1" >&2; exit 2 ;;
 	*) out=$1; shift ;;
 	esac
 done
-[ -n "$out" ] || { echo "usage: mkinitramfs.sh OUT.cpio.gz [--modules \"m1 m2\"] [--overlay DIR]... [--bin FILE]..." >&2; exit 2; }
+[ -n "$out" ] || { echo "usage: mkinitramfs.sh OUT.cpio.gz [--modules \"m1 m2\"] [--overlay DIR]... [--bin FILE]... [--kernel 6.1|6.12]" >&2; exit 2; }
 
 eval "$("$top/scripts/kernel.sh" --quiet)"
 bb=/bin/busybox
@@ -56,7 +64,8 @@ fi
 
 R=$(mktemp -d "${TMPDIR:-/tmp}/xl-initramfs.XXXXXX")
 trap 'rm -rf "$R"' EXIT
-M=$R/lib/modules/$XL_KABI
+# shellcheck disable=SC2153 # XL_KREL comes from kernel.sh's output (eval above)
+M=$R/lib/modules/$XL_KREL
 mkdir -p "$R"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,tests,etc} "$M"
 cp "$bb" "$R/bin/busybox"
 install -m 755 "$top/tests/vm/init.sh" "$R/init"
@@ -64,20 +73,25 @@ cp "$top"/tests/vm/guest/*.sh "$R/tests/"
 
 # Kernel modules and everything they depend on, from the unpacked image.
 for m in $mods; do
-	deps=$(modprobe -d "$XL_KIMG" -S "$XL_KABI" --show-depends "$m" 2>&1) ||
+	deps=$(modprobe -d "$XL_KIMG" -S "$XL_KREL" --show-depends "$m" 2>&1) ||
 		{ echo "mkinitramfs.sh: module $m: $deps" >&2; exit 1; }
 	for f in $(awk '$1 == "insmod" {print $2}' <<<"$deps"); do
-		rel=${f#*/lib/modules/$XL_KABI/}
+		rel=${f#*/lib/modules/"$XL_KREL"/}
 		mkdir -p "$M/$(dirname "$rel")"
-		cp "$f" "$M/$rel"
+		case $rel in
+		*.ko.xz) xz -dc "$f" >"$M/${rel%.xz}" ;;
+		*.ko.zst) zstd -qdc "$f" >"$M/${rel%.zst}" ;;
+		*) cp "$f" "$M/$rel" ;;
+		esac
 	done
 done
 cp "$XL_KMODDIR"/modules.{order,builtin,builtin.modinfo} "$M/"
-# exitless.ko built for the pinned kernel: build/kmod-pinned/ (make -C kmod
-# pinned), else kmod/ when that one was built against the pinned headers.
+# exitless.ko built for the kernel: build/kmod-pinned/ (make -C kmod
+# pinned), build/kmod-6.12/ (make -C kmod pinned-6.12), else kmod/ when
+# that one was built against the same headers.
 ko=
-for f in "$B/kmod-pinned/exitless.ko" "$top/kmod/exitless.ko"; do
-	if [ -f "$f" ] && [[ $(modinfo -F vermagic "$f") == "$XL_KABI "* ]]; then
+for f in "$B/kmod-pinned/exitless.ko" "$B/kmod-6.12/exitless.ko" "$top/kmod/exitless.ko"; do
+	if [ -f "$f" ] && [[ $(modinfo -F vermagic "$f") == "$XL_KREL "* ]]; then
 		ko=$f
 		break
 	fi
@@ -86,9 +100,9 @@ if [ -n "$ko" ]; then
 	mkdir -p "$M/extra"
 	cp "$ko" "$M/extra/"
 else
-	echo "mkinitramfs.sh: no exitless.ko for $XL_KABI (make -C kmod pinned): not included" >&2
+	echo "mkinitramfs.sh: no exitless.ko for $XL_KREL (make -C kmod pinned, or pinned-6.12): not included" >&2
 fi
-depmod -b "$R" "$XL_KABI"
+depmod -b "$R" "$XL_KREL"
 
 # Binaries, with the shared libraries of dynamic ones (ldd closure).
 add_bin() {

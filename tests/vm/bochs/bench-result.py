@@ -76,7 +76,7 @@ def main():
     emu = re.search(r"emulator=(.*?) \(/", head)
     emu = emu.group(1) if emu else "Bochs (emulator not named in the log)"
     hostapic = info.get("host-apic", "")
-    mode = "x2APIC" if re.search(r"x2apic enabled|routing to (physical|"
+    mode = "x2APIC" if re.search(r"x2apic enabled|routing to:? (physical|"
                                  r"cluster) x2apic", hostapic, re.I) \
         else "xAPIC"
     apicv = info.get(kpre + "enable_apicv", "?")

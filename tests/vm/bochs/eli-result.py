@@ -94,7 +94,9 @@ def main():
     head = log.splitlines()[0] if log.startswith("# bochs-run.sh") else ""
     host = re.search(r"^XLINFO host-apic: (.*)$", log, re.M)
     host = host.group(1).strip() if host else ""
-    x2apic = bool(re.search(r"x2apic enabled|routing to (physical|cluster) "
+    # 6.1: "Switched APIC routing to physical x2apic"; 6.12 writes
+    # "routing to: physical x2apic"
+    x2apic = bool(re.search(r"x2apic enabled|routing to:? (physical|cluster) "
                             r"x2apic", host, re.I))
     mode = "x2APIC" if x2apic else "xAPIC"
     kvmi = re.search(r"^XLINFO eli-kvm-intel: (.*)$", log, re.M)
@@ -103,14 +105,16 @@ def main():
     apicv_on = bool(apicv) and apicv.group(1) in ("Y", "1")
     emu = re.search(r"emulator=(.*?) \(/", head)
     emu = emu.group(1) if emu else "Bochs (emulator not named in the log)"
+    krel = re.search(r"^XLVM-INIT .*kernel=(\S+)", log, re.M)
+    krel = krel.group(1) if krel else "6.1"
     data["rig"] = {
         "label": "%s, corei7_skylake_x, %s host, EMULATED: exit counts "
                  "are KVM's own, times are Bochs times" % (emu, mode),
         "origin": "EMULATED",
         "emulator": emu,
-        "host": "Debian 6.1 kernel with unmodified kvm_intel (%s) in "
+        "host": "Debian %s kernel with unmodified kvm_intel (%s) in "
                 "Bochs, 2 CPUs, %s (no IOMMU: x2APIC %s)" %
-                (kvmi or "parameters not logged", mode,
+                (krel, kvmi or "parameters not logged", mode,
                  "kept because the rig's CPUID announces a hypervisor"
                  if x2apic else "off"),
         "host_apic_mode": mode,

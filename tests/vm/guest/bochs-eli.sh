@@ -93,7 +93,9 @@ elif ! { . /tests/bochs-kvm.sh && xl_kvm_intel >/dev/null 2>&1; } || [ ! -c /dev
 else
 	e9 eli-start
 	warn0=$(dmesg | grep -c -E 'WARNING:|BUG:|Oops')
-	echo "XLINFO host-apic: $(dmesg | grep -v -i 'command line' | grep -i -m2 -E 'x2apic|apic: ' | tr '\n' ' ')"
+	# The x2APIC lines first: 6.12 starts other APIC lines with "APIC: ".
+	echo "XLINFO host-apic: $({ dmesg | grep -i x2apic; dmesg | grep -i -E 'apic: '; } |
+		grep -v -i 'command line' | head -2 | tr '\n' ' ')"
 	kp=/sys/module/kvm_intel/parameters
 	echo "XLINFO eli-kvm-intel: enable_apicv=$(cat $kp/enable_apicv) preemption_timer=$(cat $kp/preemption_timer)"
 	cs=/sys/devices/system/clocksource/clocksource0

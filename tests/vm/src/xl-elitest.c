@@ -1755,6 +1755,16 @@ int main(int argc, char **argv)
 		ret = set_mode(XL_IOC_MODE_ELI);
 		result(!ret, "eli-mode-set-again", "%s",
 		       ret ? strerror(-ret) : "ok");
+		/*
+		 * XL_ELI_NO_ASSIGNED=REASON: this host's KVM cannot bind the
+		 * test MSI the way exitless finds an assigned IRQ (the
+		 * rig's script says why): skipped, loudly.
+		 */
+		if (getenv("XL_ELI_NO_ASSIGNED")) {
+			printf("XLTEST SKIP assigned-irq: %s\n",
+			       getenv("XL_ELI_NO_ASSIGNED"));
+			ret = -1;
+		}
 		msi_irq = ret ? 0 : assigned_irq_part(b, &nb, count);
 
 		/* back to baseline: KVM's own VMCS values, its numbers */

@@ -133,10 +133,14 @@ fetch_612() {
 		{ cat "$cache/update.log" >&2; unavailable "apt-get update of the private trixie list failed (no network?)"; }
 	say "downloading linux-image-$abi=$ver (~110 MB)"
 	tmp=$(mktemp -d "$cache/dl.XXXXXX")
-	trap 'rm -rf "$tmp"' EXIT
+	# the download directory goes on any exit; $tmp is this function's,
+	# so the trap gets its value now
+	# shellcheck disable=SC2064
+	trap "rm -rf '$tmp'" EXIT
 	xl_fetch_pinned_deb "$tmp" "linux-image-$abi" "$ver" "$XL_K612_IMG_SHA256" linux-image-amd64
 	mv "$tmp"/linux-image-*.deb "$deb"
 	rm -rf "$tmp"
+	trap - EXIT
 	touch "$deb.sha256-ok"
 	exec 9>&-
 }

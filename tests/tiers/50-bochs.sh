@@ -111,35 +111,35 @@ if grep -q '^XLTEST [A-Z]* eli-module-loads' "$log"; then
 	host_checks eli-result.py eli eli-did
 fi
 
+# A prerequisite of the 6.12 boot: CHECK WHY CMD... runs CMD quietly; exit
+# 77 is a skip (it cannot be had here), any other failure is CHECK failed.
+k612_need() {
+	local check=$1 why=$2 out rc
+	shift 2
+	out=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	[ $rc = 0 ] && return 0
+	echo "$out" | tail -8 | sed 's/^/  /'
+	why="$why ($* exit $rc, message above)"
+	[ $rc = 77 ] && { echo "SKIP bochs-6.12: cannot be had: $why"; return 77; }
+	echo "  FAIL $check: $why"
+	F=$((F + 1))
+	return 1
+}
+
 # The second boot: Debian 13's 6.12 with its kvm_intel, bochs-eli alone.
 k612() {
-	local out rc why
+	local out
 	if [ "${XL_BOCHS_K612:-1}" = 0 ]; then
 		echo "SKIP bochs-6.12: left out (XL_BOCHS_K612=0)"
 		return 77
 	fi
-	out=$(scripts/kernel.sh --quiet --kernel 6.12 2>&1 >/dev/null)
-	rc=$?
-	if [ $rc != 0 ]; then
-		echo "$out" | tail -8 | sed 's/^/  /'
-		why="Debian 13's kernel (scripts/kernel.sh --kernel 6.12 exit $rc, message above)"
-		[ $rc = 77 ] && { echo "SKIP bochs-6.12: cannot be had: $why"; return 77; }
-		echo "  FAIL bochs-6.12-kernel: $why"
-		F=$((F + 1))
-		return 1
-	fi
+	k612_need bochs-6.12-kernel "Debian 13's kernel" \
+		scripts/kernel.sh --quiet --kernel 6.12 || return
 	# The trixie chroot kmod/ is built in for 6.12 (cached after the first
 	# run); 77: it cannot be had here (not root, no debootstrap, ...).
-	out=$(scripts/kchroot.sh --quiet 2>&1 >/dev/null)
-	rc=$?
-	if [ $rc != 0 ]; then
-		echo "$out" | tail -5 | sed 's/^/  /'
-		why="no trixie chroot to build exitless.ko for 6.12 (scripts/kchroot.sh exit $rc, message above)"
-		[ $rc = 77 ] && { echo "SKIP bochs-6.12: $why"; return 77; }
-		echo "  FAIL bochs-6.12-module: $why"
-		F=$((F + 1))
-		return 1
-	fi
+	k612_need bochs-6.12-module "no trixie chroot to build exitless.ko for 6.12" \
+		scripts/kchroot.sh --quiet || return
 	if ! out=$(make -s -C kmod pinned-6.12 2>&1); then
 		echo "$out" | tail -5 | sed 's/^/  /'
 		echo "  FAIL bochs-6.12-module: make -C kmod pinned-6.12 failed (message above)"

@@ -111,7 +111,6 @@ static unsigned long (*xl_kallsyms)(const char *name);
 static unsigned long xl_addr_run, xl_addr_exit_irqoff, xl_addr_exit;
 static unsigned long xl_addr_inject, xl_addr_update_irte;
 /* kvm_intel's enable_preemption_timer (module parameter preemption_timer) */
-static const bool *xl_kvm_preempt_timer;
 static struct tracepoint *xl_tp_eoi;
 
 struct xl_hvm *xl_hvm_find(struct kvm *kvm)
@@ -720,16 +719,46 @@ bool xl_kvm_intel_loaded(void)
 	return !xl_find_kallsyms() && xl_kallsyms("vmx_vcpu_run");
 }
 
-/* The conditions of xl_hooks_engine_mode that do not depend on the VM. */
-u32 xl_hooks_modes(void)
+/*
+ * What in kvm_intel, as loaded, keeps eli/did out (xl_hooks_engine_mode
+ * says it; XL_IOC_VERSION leaves them out). kvm_intel must be loaded
+ * (xl_kvm_intel_loaded).
+ *  - With APICv, KVM delivers its virtual interrupts through the
+ *    virtual-interrupt delivery of the VMCS (RVI, posted interrupts), not
+ *    vmx_inject_irq, so nothing would switch the vCPU to injection mode
+ *    and they would meet the shadow IDT. pi is the mode for APICv.
+ *  - The guard arms the VMX-preemption timer at our entry hook, at the
+ *    start of vmx_vcpu_run. A kvm_intel that uses the timer itself
+ *    (preemption_timer=Y, the default where the timer is slow enough,
+ *    i.e. most real CPUs; Bochs turns it off) rewrites the value later in
+ *    vmx_vcpu_run (vmx_update_hv_timer) and takes its expiry for the
+ *    guest's LAPIC timer: the guard would not fire, or fire the guest's
+ *    timer early. Refused until the guard shares the timer with KVM.
+ */
+enum xl_kvm_intel_block {
+	XL_KI_OK,
+	XL_KI_APICV,
+	XL_KI_TIMER_UNKNOWN,
+	XL_KI_TIMER_IN_USE,
+};
+
+static enum xl_kvm_intel_block xl_kvm_intel_block(void)
 {
 	const bool *timer;
 
-	if (!xl_hooks_param || !xl_experimental || !xl_kvm_intel_loaded() ||
-	    READ_ONCE(enable_apicv))
-		return 0;
+	if (READ_ONCE(enable_apicv))
+		return XL_KI_APICV;
 	timer = (const bool *)xl_kallsyms("enable_preemption_timer");
-	if (!timer || READ_ONCE(*timer))
+	if (!timer)
+		return XL_KI_TIMER_UNKNOWN;
+	return READ_ONCE(*timer) ? XL_KI_TIMER_IN_USE : XL_KI_OK;
+}
+
+/* The conditions of xl_hooks_set_mode that do not depend on the VM. */
+u32 xl_hooks_modes(void)
+{
+	if (!xl_hooks_param || !xl_experimental || !xl_kvm_intel_loaded() ||
+	    xl_kvm_intel_block() != XL_KI_OK)
 		return 0;
 	return BIT(XL_IOC_MODE_ELI) | BIT(XL_IOC_MODE_DID);
 }
@@ -749,8 +778,6 @@ static int xl_resolve(void)
 	xl_addr_update_irte = xl_kallsyms("vmx_pi_update_irte");
 	irqoff = xl_kallsyms(XL_KVM_DO_INTERRUPT);
 	xl_tp_eoi = (struct tracepoint *)xl_kallsyms("__tracepoint_kvm_eoi");
-	xl_kvm_preempt_timer =
-		(const bool *)xl_kallsyms("enable_preemption_timer");
 	if (!xl_addr_run)
 		return -ENOENT;		/* kvm_intel not loaded */
 	if (xl_host_uses_fred()) {
@@ -1146,30 +1173,19 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 	bool mapped;
 	int ret;
 
-	/*
-	 * With APICv, KVM delivers its virtual interrupts through the
-	 * virtual-interrupt delivery of the VMCS (RVI, posted interrupts),
-	 * not vmx_inject_irq, so nothing would switch the vCPU to injection
-	 * mode and they would meet the shadow IDT. pi is the mode for APICv.
-	 */
-	if (enable_apicv)
+	switch (xl_kvm_intel_block()) {
+	case XL_KI_OK:
+		break;
+	case XL_KI_APICV:
 		return xl_mode_refused(vm, mode,
 				       "kvm_intel runs with APICv (enable_apicv=Y), whose virtual-interrupt delivery bypasses eli's injection mode: use mode pi, or reload kvm_intel with enable_apicv=N");
-	/*
-	 * The guard arms the VMX-preemption timer at our entry hook, at the
-	 * start of vmx_vcpu_run. A kvm_intel that uses the timer itself
-	 * (preemption_timer=Y, the default where the timer is slow enough,
-	 * i.e. most real CPUs; Bochs turns it off) rewrites the value later in
-	 * vmx_vcpu_run (vmx_update_hv_timer) and takes its expiry for the
-	 * guest's LAPIC timer: the guard would not fire, or fire the guest's
-	 * timer early. Refuse until the guard shares the timer with KVM.
-	 */
-	if (!xl_kvm_preempt_timer)
+	case XL_KI_TIMER_UNKNOWN:
 		return xl_mode_refused(vm, mode,
 				       "cannot tell whether kvm_intel uses the VMX-preemption timer (no symbol enable_preemption_timer)");
-	if (READ_ONCE(*xl_kvm_preempt_timer))
+	case XL_KI_TIMER_IN_USE:
 		return xl_mode_refused(vm, mode,
 				       "kvm_intel uses the VMX-preemption timer itself (preemption_timer=Y), which the guard needs: reload kvm_intel with preemption_timer=N");
+	}
 	if (!e) {
 		e = xl_engine_new(h);
 		if (IS_ERR(e))

@@ -135,6 +135,16 @@ static int eli_disable(struct xl_engine *e, u32 vcpu, enum xl_eli_off why)
 	return xl_sidt_restore(e->hw, vcpu, &v->sidt);
 }
 
+/* Direct mode left for this entry: the hypervisor's own VMCS values. */
+static int enter_inject(struct xl_engine *e, u32 vcpu)
+{
+	int ret = xl_sidt_enter_inject(e->hw, vcpu, &e->vcpu[vcpu].sidt);
+
+	if (!ret)
+		xl_ctr_inc(&e->ctr.inject_switches);
+	return ret;
+}
+
 static int sidt_enter_direct(struct xl_engine *e, u32 vcpu)
 {
 	struct xl_sidt_params p = {
@@ -224,24 +234,16 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 
 	switch (v->sidt.state) {
 	case XL_SIDT_DIRECT:
-		if (busy) {
-			ret = xl_sidt_enter_inject(e->hw, vcpu, &v->sidt);
-			if (!ret)
-				xl_ctr_inc(&e->ctr.inject_switches);
-			return ret;
-		}
+		if (busy)
+			return enter_inject(e, vcpu);
 		if (!shadow_stale(e))
 			return 0;
 		ret = build_shadow_locked(e, vcpu, mode,
 					  v->sidt.saved.idtr_base,
 					  v->sidt.saved.idtr_limit);
-		if (ret == -EBUSY || ret == -EAGAIN) {
-			/* a stale shadow is not entered: injection mode */
-			ret = xl_sidt_enter_inject(e->hw, vcpu, &v->sidt);
-			if (!ret)
-				xl_ctr_inc(&e->ctr.inject_switches);
-			return ret;
-		}
+		/* a stale shadow is not entered: injection mode */
+		if (ret == -EBUSY || ret == -EAGAIN)
+			return enter_inject(e, vcpu);
 		return ret ? eli_disable(e, vcpu, XL_ELI_OFF_IDT) : 0;
 	case XL_SIDT_INJECT:
 	case XL_SIDT_OFF:
@@ -497,13 +499,9 @@ static int guard(struct xl_engine *e, u32 vcpu)
 	else if (!ret)
 		ret = repair_shadow(e, vcpu);
 	build_unlock(e);
-	if (ret == -EAGAIN) {
-		/* the map kept changing: not the guest's IDT's fault */
-		ret = xl_sidt_enter_inject(e->hw, vcpu, &v->sidt);
-		if (!ret)
-			xl_ctr_inc(&e->ctr.inject_switches);
-		return ret;
-	}
+	/* the map kept changing: not the guest's IDT's fault */
+	if (ret == -EAGAIN)
+		return enter_inject(e, vcpu);
 	if (ret)
 		return eli_disable(e, vcpu, XL_ELI_OFF_IDT);
 rearm:

@@ -244,7 +244,8 @@ static bool xl_hypercall(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i,
  * it is physical: a host vector is run on the host right here (the CPU
  * acknowledged it, its ISR bit waits for the host handler's EOI) and
  * taken back from KVM; an assigned host vector is injected as its guest
- * vector instead, and retired on the physical LAPIC at the guest's EOI.
+ * vector instead, its physical ISR bit EOIed at this exit by the engine
+ * (xl_engine_handle_exit).
  * Returns true when it did either.
  */
 static bool xl_vectoring_fixup(struct xl_hvm *h, struct xl_engine *e,

@@ -17,6 +17,22 @@
 #include "vmx_hw.h"
 #include "core/engine_priv.h"
 
+/* The engine's counters of one VM, three lines. */
+static void xl_hooks_show_counters(struct seq_file *m,
+				    const struct xl_engine_counters *c)
+{
+	seq_printf(m, "  np_reraised %llu np_injected %llu direct_ipis %llu did_wakeups %llu did_fallbacks %llu inject_switches %llu direct_switches %llu guard_strikes %llu guard_fallbacks %llu lidt_disables %llu\n",
+		   c->np_reraised, c->np_injected, c->direct_ipis, c->wakeups,
+		   c->fallbacks, c->inject_switches, c->direct_switches,
+		   c->guard_strikes, c->guard_fallbacks, c->lidt_disables);
+	seq_printf(m, "  desc_emulated %llu desc_faults %llu nested_leaves %llu nested_entries %llu\n",
+		   c->desc_emulated, c->desc_faults, c->nested_leaves,
+		   c->nested_entries);
+	seq_printf(m, "  vmcs_rewrites %llu foreign_idt_entries %llu host_reclaimed %llu shadow_repairs %llu exit_eois %llu build_busy %llu\n",
+		   c->vmcs_rewrites, c->foreign_idt_entries, c->host_reclaimed,
+		   c->shadow_repairs, c->exit_eois, c->build_busy);
+}
+
 void xl_hooks_show(struct seq_file *m)
 {
 	struct xl_engine_counters c;
@@ -90,22 +106,7 @@ void xl_hooks_show(struct seq_file *m)
 				   st, off);
 		}
 		if (h->eng && !xl_engine_counters(h->eng, &c))
-			seq_printf(m, "  np_reraised %llu np_injected %llu direct_ipis %llu did_wakeups %llu did_fallbacks %llu inject_switches %llu direct_switches %llu guard_strikes %llu guard_fallbacks %llu lidt_disables %llu\n",
-				   c.np_reraised, c.np_injected, c.direct_ipis,
-				   c.wakeups, c.fallbacks,
-				   c.inject_switches, c.direct_switches,
-				   c.guard_strikes, c.guard_fallbacks,
-				   c.lidt_disables);
-		if (h->eng && !xl_engine_counters(h->eng, &c))
-			seq_printf(m, "  desc_emulated %llu desc_faults %llu nested_leaves %llu nested_entries %llu\n",
-				   c.desc_emulated, c.desc_faults,
-				   c.nested_leaves,
-				   c.nested_entries);
-		if (h->eng && !xl_engine_counters(h->eng, &c))
-			seq_printf(m, "  vmcs_rewrites %llu foreign_idt_entries %llu host_reclaimed %llu shadow_repairs %llu exit_eois %llu\n",
-				   c.vmcs_rewrites, c.foreign_idt_entries,
-				   c.host_reclaimed, c.shadow_repairs,
-				   c.exit_eois);
+			xl_hooks_show_counters(m, &c);
 	}
 	mutex_unlock(&xl_hooks_lock);
 }

@@ -19,7 +19,7 @@
 
 /* The engine's counters of one VM, three lines. */
 static void xl_hooks_show_counters(struct seq_file *m,
-				    const struct xl_engine_counters *c)
+				   const struct xl_engine_counters *c)
 {
 	seq_printf(m, "  np_reraised %llu np_injected %llu direct_ipis %llu did_wakeups %llu did_fallbacks %llu inject_switches %llu direct_switches %llu guard_strikes %llu guard_fallbacks %llu lidt_disables %llu\n",
 		   c->np_reraised, c->np_injected, c->direct_ipis, c->wakeups,

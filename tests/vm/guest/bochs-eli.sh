@@ -15,30 +15,44 @@ command -v xl_done >/dev/null 2>&1 || . /tests/lib.sh
 
 e9() { command -v xl-e9 >/dev/null && xl-e9 "XLE9 $*"; }
 
+# xl-elitest fuzzhold (a running guest attached in eli/did) for up to
+# SECONDS, its output in LOG; once it says which fd is its VM: fh_pid and
+# fh_fd set, 0. 1 (and the process killed) when it did not get there.
+fuzzhold_start() {
+	local log=$1 secs=$2 i
+	rm -f /tmp/fuzzhold.stop
+	xl-elitest 0 fuzzhold "$secs" >"$log" 2>&1 &
+	fh_pid=$!
+	for i in $(seq 100); do
+		fh_fd=$(sed -n 's/^XLINFO fuzzhold pid [0-9]* vm_fd \([0-9]*\)$/\1/p' "$log")
+		[ -n "$fh_fd" ] && return 0
+		sleep 0.2
+	done
+	kill "$fh_pid" 2>/dev/null
+	return 1
+}
+
 # rmmod raced against detach: the process that holds the VM attached in
 # eli/did (xl-elitest fuzzhold, whose guest keeps registering its shadow
 # page, so its vCPU is often inside exitless' exit handlers, the sleeping
 # one included) is killed, and rmmod is retried meanwhile until it goes;
 # then the module loads again. Three rounds.
 eli_rmmod_race() {
-	local exp=$1 round hp tries
+	local exp=$1 round tries
 	for round in 1 2 3; do
-		rm -f /tmp/fuzzhold.stop
-		xl-elitest 0 fuzzhold 120 >/tmp/race.log 2>&1 &
-		hp=$!
-		for tries in $(seq 100); do
-			grep -q '^XLINFO fuzzhold' /tmp/race.log && break
-			sleep 0.2
-		done
+		fuzzhold_start /tmp/race.log 120 || {
+			xl_fail eli-rmmod-race "round $round: xl-elitest fuzzhold did not start"
+			return 1
+		}
 		sleep 1
-		kill -9 "$hp"
+		kill -9 "$fh_pid"
 		tries=0
 		until rmmod exitless 2>/dev/null; do
 			tries=$((tries + 1))
 			[ "$tries" -ge 600 ] && break
 			sleep 0.05
 		done
-		wait "$hp" 2>/dev/null
+		wait "$fh_pid" 2>/dev/null
 		if [ "$tries" -ge 600 ]; then
 			xl_fail eli-rmmod-race "round $round: rmmod still refused 30 s after the VM's process was killed"
 			return 1
@@ -59,26 +73,17 @@ eli_rmmod_race() {
 # XL_ELI_FUZZ calls (xl_eli_fuzz=N on the command line, default 1500) in
 # two processes; WARN/BUG/Oops are counted by the caller.
 eli_fuzz() {
-	local calls hp fd i r=0
+	local calls r=0
 
 	calls=$(cmdarg xl_eli_fuzz)
-	rm -f /tmp/fuzzhold.stop
-	xl-elitest 0 fuzzhold 900 >/tmp/fuzzhold.log 2>&1 &
-	hp=$!
-	for i in $(seq 100); do
-		fd=$(sed -n 's/^XLINFO fuzzhold pid [0-9]* vm_fd \([0-9]*\)$/\1/p' /tmp/fuzzhold.log)
-		[ -n "$fd" ] && break
-		sleep 0.2
-	done
-	if [ -z "$fd" ]; then
+	if ! fuzzhold_start /tmp/fuzzhold.log 900; then
 		cat /tmp/fuzzhold.log
 		xl_fail eli-fuzz-running-vm "xl-elitest fuzzhold did not start"
-		kill $hp 2>/dev/null
 		return 1
 	fi
-	xl-kmodtest fuzz 4242 "${calls:-1500}" 2 "$hp:$fd" || r=1
+	xl-kmodtest fuzz 4242 "${calls:-1500}" 2 "$fh_pid:$fh_fd" || r=1
 	touch /tmp/fuzzhold.stop
-	wait $hp || r=1
+	wait "$fh_pid" || r=1
 	grep -E '^XL(TEST|INFO)' /tmp/fuzzhold.log | grep -v hooks
 	return $r
 }

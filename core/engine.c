@@ -196,12 +196,12 @@ int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own)
 	if (vector == e->cfg.notify_vector || vector == e->cfg.wakeup_vector)
 		return -EBUSY;	/* the host's own PI vectors */
 	if (own) {
-		xl_bm_set(e->owned, vector);
+		xl_vec_set_atomic(e->owned, vector);
 	} else {
 		for (i = 0; i < XL_ENGINE_MAX_IRQS; i++)
 			if (e->irq[i].used && e->irq[i].host_vec == vector)
 				return -EBUSY;
-		xl_test_and_clear_bit64(vector & 63, &e->owned[vector >> 6]);
+		xl_vec_clear_atomic(e->owned, vector);
 	}
 	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
 	return 0;

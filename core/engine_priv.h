@@ -4,6 +4,7 @@
 #define XL_ENGINE_PRIV_H
 
 #include "xl_engine.h"
+#include "xl_vec.h"
 
 #define XL_DEFAULT_NOTIFY_VECTOR	0xf2	/* KVM POSTED_INTR_VECTOR */
 #define XL_DEFAULT_WAKEUP_VECTOR	0xf1	/* POSTED_INTR_WAKEUP_VECTOR */
@@ -43,24 +44,11 @@ static inline bool xl_vcpu_ok(const struct xl_engine *e, u32 vcpu)
 	       vcpu < XL_ENGINE_MAX_VCPUS;
 }
 
-static inline bool xl_bm_empty(const u64 *bm)
-{
-	return !(__atomic_load_n(&bm[0], __ATOMIC_ACQUIRE) |
-		 __atomic_load_n(&bm[1], __ATOMIC_ACQUIRE) |
-		 __atomic_load_n(&bm[2], __ATOMIC_ACQUIRE) |
-		 __atomic_load_n(&bm[3], __ATOMIC_ACQUIRE));
-}
-
-static inline void xl_bm_set(u64 *bm, unsigned int v)
-{
-	xl_test_and_set_bit64(v & 63, &bm[v >> 6]);
-}
-
 /* Ask for injection mode before @vector is injected on @vcpu. */
 static inline void xl_want_inject(struct xl_engine *e, u32 vcpu,
 				  unsigned int vector)
 {
-	xl_bm_set(e->vcpu[vcpu].inflight, vector);
+	xl_vec_set_atomic(e->vcpu[vcpu].inflight, vector);
 	__atomic_store_n(&e->vcpu[vcpu].inject_req, 1, __ATOMIC_RELEASE);
 }
 

@@ -221,10 +221,10 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 	    (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_EXT_INTR) {
 		unsigned int vec = info & INTR_INFO_VECTOR_MASK;
 
-		xl_test_and_set_bit64(vec & 63, &v->inflight[vec >> 6]);
+		xl_vec_set_atomic(v->inflight, vec);
 		req = true;
 	}
-	busy = req || !xl_bm_empty(v->inflight);
+	busy = req || !xl_vec_empty_atomic(v->inflight);
 
 	ret = xl_sidt_revalidate(e->hw, vcpu, &v->sidt, e->shadow_gva);
 	if (ret < 0)
@@ -422,16 +422,6 @@ int xl_engine_before_entry(struct xl_engine *e, u32 vcpu)
 	}
 	__atomic_store_n(&e->vcpu[vcpu].bind_seen, gen, __ATOMIC_RELEASE);
 	return ret;
-}
-
-static int highest_isr(const u64 isr[4])
-{
-	int i;
-
-	for (i = 3; i >= 0; i--)
-		if (isr[i])
-			return i * 64 + 63 - __builtin_clzll(isr[i]);
-	return -1;
 }
 
 /*
@@ -759,7 +749,7 @@ static void settle_isr(struct xl_engine *e, u32 vcpu, int skip)
 		memset(isr, 0, sizeof(isr));
 		if (o->apic_isr_read(e->hw->priv, vcpu, isr))
 			return;
-		top = highest_isr(isr);
+		top = xl_vec_highest(isr);
 		if (top < XL_FIRST_EXTERNAL_VECTOR || top == last)
 			return;
 		last = top;
@@ -831,7 +821,7 @@ int xl_engine_eoi(struct xl_engine *e, u32 vcpu, unsigned int vector)
 	 * nothing here: its host vector was EOIed on the physical LAPIC at
 	 * the exit that preceded this one (settle_isr).
 	 */
-	xl_test_and_clear_bit64(vector & 63, &v->inflight[vector >> 6]);
+	xl_vec_clear_atomic(v->inflight, vector);
 	return 0;
 }
 

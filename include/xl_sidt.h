@@ -18,6 +18,7 @@
 #define XL_SIDT_H
 
 #include "xl_types.h"
+#include "xl_vec.h"
 #include "xl_hw_ops.h"
 #include "hw/idt_gate.h"
 
@@ -29,11 +30,6 @@ struct xl_sidt_map {
 	u64 keep[4];		/* vectors copied from the guest as is */
 	u8 guest_vec[XL_NR_VECTORS];	/* host vector -> guest vector */
 };
-
-static inline bool xl_vec_test(const u64 *bm, unsigned int v)
-{
-	return v < XL_NR_VECTORS && (bm[v >> 6] >> (v & 63)) & 1;
-}
 
 int xl_sidt_map_init(struct xl_sidt_map *m);
 int xl_sidt_map_add(struct xl_sidt_map *m, unsigned int host_vec,

@@ -112,8 +112,8 @@ static int m_host_reraise(void *hw, u8 vector)
 		return -EINVAL;
 	pl = &m->pcpu[m->cur_pcpu].lapic;
 	/* Delivered through the guest IDT, so it is in service already. */
-	if (!xl_bit_test(pl->isr, vector))
-		xl_bit_set(pl->isr, vector);
+	if (!xl_vec_test(pl->isr, vector))
+		xl_vec_set(pl->isr, vector);
 	xl_hyp_host_handle(m, m->cur_pcpu, vector);
 	return 0;
 }

@@ -82,7 +82,7 @@ int xl_hyp_inject(struct xl_model *m, u32 vi, u8 vec, bool level)
 		return -EINVAL;
 	/* vmx_deliver_interrupt(): post, then notify or wake. */
 	if (pi && m->cfg.apicv && !level) {
-		xl_test_and_set_bit64(vec & 63, &pi->pir[vec >> 6]);
+		xl_vec_set_atomic(pi->pir, vec);
 		if (xl_test_and_set_bit64(PI_CONTROL_ON, &pi->control))
 			return 0;
 		if (v->state == XL_VCPU_RUNNING && v->in_guest)
@@ -173,7 +173,7 @@ void xl_hyp_host_handle(struct xl_model *m, u32 p, u8 vec)
 		 * A guest vector sent as a physical IPI (DID) that found the
 		 * vCPU out of guest mode: KVM's injection keeps it.
 		 */
-		if (!forwarded && xl_bit_test(m->guest_vectors, vec) &&
+		if (!forwarded && xl_vec_test(m->guest_vectors, vec) &&
 		    pc->vcpu >= 0)
 			xl_hyp_inject(m, pc->vcpu, vec, false);
 	}
@@ -267,8 +267,8 @@ void xl_hyp_vm_entry(struct xl_model *m, u32 vi)
 	 */
 	HOOK(m, before_entry, vi);
 	if (vid) {
-		int rvi = xl_lapic_highest(v->vlapic.irr);
-		int svi = xl_lapic_highest(v->vlapic.isr);
+		int rvi = xl_vec_highest(v->vlapic.irr);
+		int svi = xl_vec_highest(v->vlapic.isr);
 
 		xl_vmcs_set(v, VMCS_GUEST_INTR_STATUS,
 			    (rvi < 0 ? 0 : rvi) | ((svi < 0 ? 0 : svi) << 8));

@@ -21,23 +21,13 @@ void xl_lapic_reset(struct xl_lapic *l, u32 id, bool x2apic)
 		APIC_LVT_MASKED;
 }
 
-int xl_lapic_highest(const u64 bits[4])
-{
-	int i;
-
-	for (i = 3; i >= 0; i--)
-		if (bits[i])
-			return i * 64 + 63 - __builtin_clzll(bits[i]);
-	return -1;
-}
-
 /*
  * SDM 11.8.3.1: PPR = TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] << 4,
  * where ISRV is the highest in-service vector (0 if none).
  */
 u32 xl_lapic_ppr(const struct xl_lapic *l)
 {
-	int isrv = xl_lapic_highest(l->isr);
+	int isrv = xl_vec_highest(l->isr);
 	u32 tpr = l->tpr & 0xff;
 
 	if (isrv < 0)
@@ -53,7 +43,7 @@ u32 xl_lapic_ppr(const struct xl_lapic *l)
  */
 int xl_lapic_pending(const struct xl_lapic *l)
 {
-	int irrv = xl_lapic_highest(l->irr);
+	int irrv = xl_vec_highest(l->irr);
 
 	if (irrv < 0 || !(l->svr & APIC_SVR_ENABLE))
 		return -1;
@@ -69,18 +59,18 @@ void xl_lapic_set_irr(struct xl_lapic *l, u8 vec, bool level)
 		l->esr |= XL_BIT(6);	/* received illegal vector */
 		return;
 	}
-	xl_bit_set(l->irr, vec);
+	xl_vec_set(l->irr, vec);
 	if (level)
-		xl_bit_set(l->tmr, vec);
+		xl_vec_set(l->tmr, vec);
 	else
-		xl_bit_clear(l->tmr, vec);
+		xl_vec_clear(l->tmr, vec);
 }
 
 /* INTA: the core takes @vec, IRR -> ISR (SDM 11.8.4). */
 void xl_lapic_accept(struct xl_lapic *l, u8 vec)
 {
-	xl_bit_clear(l->irr, vec);
-	xl_bit_set(l->isr, vec);
+	xl_vec_clear(l->irr, vec);
+	xl_vec_set(l->isr, vec);
 }
 
 /*
@@ -90,15 +80,15 @@ void xl_lapic_accept(struct xl_lapic *l, u8 vec)
  */
 int xl_lapic_eoi(struct xl_lapic *l, bool *level)
 {
-	int v = xl_lapic_highest(l->isr);
+	int v = xl_vec_highest(l->isr);
 
 	if (level)
 		*level = false;
 	if (v < 0)
 		return -1;
-	xl_bit_clear(l->isr, v);
+	xl_vec_clear(l->isr, v);
 	if (level)
-		*level = xl_bit_test(l->tmr, v);
+		*level = xl_vec_test(l->tmr, v);
 	return v;
 }
 

@@ -428,9 +428,9 @@ int xl_model_guest_vector(struct xl_model *m, u8 vector, bool on)
 	if (!m || vector < XL_FIRST_EXTERNAL_VECTOR)
 		return -EINVAL;
 	if (on)
-		xl_bit_set(m->guest_vectors, vector);
+		xl_vec_set(m->guest_vectors, vector);
 	else
-		xl_bit_clear(m->guest_vectors, vector);
+		xl_vec_clear(m->guest_vectors, vector);
 	return 0;
 }
 

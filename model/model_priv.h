@@ -4,6 +4,7 @@
 #define XL_MODEL_PRIV_H
 
 #include "model.h"
+#include "xl_vec.h"
 #include "hw/apic.h"
 #include "hw/irte.h"
 #include "hw/msi.h"
@@ -31,7 +32,6 @@ struct xl_lapic_effect {
 
 void xl_lapic_reset(struct xl_lapic *l, u32 id, bool x2apic);
 void xl_lapic_set_irr(struct xl_lapic *l, u8 vec, bool level);
-int xl_lapic_highest(const u64 bits[4]);
 u32 xl_lapic_ppr(const struct xl_lapic *l);
 int xl_lapic_pending(const struct xl_lapic *l);
 void xl_lapic_accept(struct xl_lapic *l, u8 vec);
@@ -44,21 +44,6 @@ int xl_lapic_msr_write(struct xl_lapic *l, u32 msr, u64 val,
 		       struct xl_lapic_effect *fx);
 /* One model tick of the APIC timer: the vector when it fired, else -1. */
 int xl_lapic_timer_tick(struct xl_lapic *l);
-
-static inline bool xl_bit_test(const u64 bits[4], unsigned int v)
-{
-	return bits[(v >> 6) & 3] & (1ULL << (v & 63));
-}
-
-static inline void xl_bit_set(u64 bits[4], unsigned int v)
-{
-	bits[(v >> 6) & 3] |= 1ULL << (v & 63);
-}
-
-static inline void xl_bit_clear(u64 bits[4], unsigned int v)
-{
-	bits[(v >> 6) & 3] &= ~(1ULL << (v & 63));
-}
 
 /* ---- 8259A pair (pic.c) ---- */
 struct xl_pic_chip {

@@ -77,8 +77,7 @@ static int vtd_post(struct xl_model *m, const union xl_irte *e)
 
 	if (!pi)
 		return vtd_fault(m);
-	xl_test_and_set_bit64(e->post.vector & 63,
-			      &pi->pir[e->post.vector >> 6]);
+	xl_vec_set_atomic(pi->pir, e->post.vector);
 	m->st.vtd_posted++;
 	ctl = xl_load64(&pi->control);
 	for (;;) {

@@ -7,22 +7,12 @@
 #include "xl_sidt.h"
 #include "hw/vmx.h"
 
-static void vec_set(u64 *bm, unsigned int v)
-{
-	bm[v >> 6] |= 1ULL << (v & 63);
-}
-
-static void vec_clear(u64 *bm, unsigned int v)
-{
-	bm[v >> 6] &= ~(1ULL << (v & 63));
-}
-
 int xl_sidt_map_init(struct xl_sidt_map *m)
 {
 	if (!m)
 		return -EINVAL;
 	memset(m, 0, sizeof(*m));
-	vec_set(m->keep, XL_SIDT_SYSCALL_VECTOR);
+	xl_vec_set(m->keep, XL_SIDT_SYSCALL_VECTOR);
 	return 0;
 }
 
@@ -41,7 +31,7 @@ int xl_sidt_map_add(struct xl_sidt_map *m, unsigned int host_vec,
 	    m->guest_vec[host_vec] != guest_vec)
 		return -EBUSY;
 	m->guest_vec[host_vec] = guest_vec;
-	vec_set(m->direct, host_vec);
+	xl_vec_set(m->direct, host_vec);
 	return 0;
 }
 
@@ -51,7 +41,7 @@ int xl_sidt_map_del(struct xl_sidt_map *m, unsigned int host_vec)
 		return -EINVAL;
 	if (!xl_vec_test(m->direct, host_vec))
 		return -ENOENT;
-	vec_clear(m->direct, host_vec);
+	xl_vec_clear(m->direct, host_vec);
 	m->guest_vec[host_vec] = 0;
 	return 0;
 }

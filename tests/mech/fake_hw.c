@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fake_hw.h"
+#include "xl_vec.h"
 #include "hw/vmx.h"
 #include "hw/apic.h"
 
@@ -162,7 +163,7 @@ static int f_reraise(void *hw, u8 vector)
 	f->reraise[f->nr_reraise++] = (struct fake_ev){ 0, vector, 0 };
 	/* the host's handler EOIs it where it is in service */
 	for (i = 0; i < FAKE_VCPUS; i++)
-		f->v[i].isr[vector >> 6] &= ~(1ULL << (vector & 63));
+		xl_vec_clear(f->v[i].isr, vector);
 	return 0;
 }
 
@@ -208,19 +209,14 @@ static int f_isr_read(void *hw, u32 vcpu, u64 isr[4])
 static int f_apic_eoi(void *hw, u32 vcpu)
 {
 	struct fake_hw *f = hw;
-	int i;
+	int top;
 
 	if (vcpu >= f->hw.nr_vcpus)
 		return -EINVAL;
 	f->v[vcpu].apic_eois++;
-	for (i = 3; i >= 0; i--) {
-		u64 w = f->v[vcpu].isr[i];
-
-		if (w) {
-			f->v[vcpu].isr[i] &= ~(1ULL << (63 - __builtin_clzll(w)));
-			break;
-		}
-	}
+	top = xl_vec_highest(f->v[vcpu].isr);
+	if (top >= 0)
+		xl_vec_clear(f->v[vcpu].isr, top);
 	return 0;
 }
 

@@ -40,6 +40,37 @@ static int setup(void **state)
 	return xl_sidt_map_init(&map);
 }
 
+/* include/xl_vec.h: the vector sets every part shares. */
+static void test_vec_helpers(void **state)
+{
+	u64 bm[4] = { 0 };
+
+	(void)state;
+	assert_int_equal(xl_vec_highest(bm), -1);
+	xl_vec_set(bm, 0);
+	assert_int_equal(xl_vec_highest(bm), 0);
+	xl_vec_set(bm, 63);
+	xl_vec_set(bm, 64);
+	assert_int_equal(xl_vec_highest(bm), 64);
+	xl_vec_set_atomic(bm, 255);
+	assert_int_equal(xl_vec_highest(bm), 255);
+	assert_true(xl_vec_test(bm, 63));
+	assert_false(xl_vec_test(bm, 62));
+	/* past 255: no bit anywhere, no write past the set */
+	xl_vec_set(bm, 256);
+	xl_vec_set_atomic(bm, 300);
+	assert_false(xl_vec_test(bm, 256));
+	assert_int_equal(bm[0], 1ULL | 1ULL << 63);
+	xl_vec_clear(bm, 255);
+	assert_int_equal(xl_vec_highest(bm), 64);
+	xl_vec_clear_atomic(bm, 64);
+	assert_int_equal(xl_vec_highest(bm), 63);
+	assert_false(xl_vec_empty_atomic(bm));
+	xl_vec_clear(bm, 63);
+	xl_vec_clear(bm, 0);
+	assert_true(xl_vec_empty_atomic(bm));
+}
+
 static void test_map(void **state)
 {
 	assert_int_equal(xl_sidt_map_add(&map, 0x41, 0x30), 0);
@@ -379,6 +410,7 @@ static void test_mode_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_vec_helpers),
 		cmocka_unit_test_setup(test_map, setup),
 		cmocka_unit_test_setup(test_map_reverse, setup),
 		cmocka_unit_test_setup(test_build_contents, setup),

@@ -80,7 +80,7 @@ static void test_eoi_level_reports_tmr(void **state)
 static void test_illegal_vector(void **state)
 {
 	xl_lapic_set_irr(&l, 7, false);
-	assert_int_equal(xl_lapic_highest(l.irr), -1);
+	assert_int_equal(xl_vec_highest(l.irr), -1);
 	assert_true(l.esr & XL_BIT(6));
 }
 

@@ -8,30 +8,14 @@
 #include "xl_pi.h"
 #include "xl_did.h"
 
-static const char *const mode_names[XL_NR_MODES] = {
-	[XL_MODE_BASELINE] = "baseline",
-	[XL_MODE_ELI] = "eli",
-	[XL_MODE_PI] = "pi",
-	[XL_MODE_DID] = "did",
-};
-
 const char *xl_mode_name(enum xl_mode mode)
 {
-	if ((unsigned int)mode >= XL_NR_MODES)
-		return "?";
-	return mode_names[mode];
+	return xl_mode_str(mode);
 }
 
 int xl_mode_parse(const char *name)
 {
-	int i;
-
-	if (!name)
-		return -EINVAL;
-	for (i = 0; i < XL_NR_MODES; i++)
-		if (!strcmp(name, mode_names[i]))
-			return i;
-	return -EINVAL;
+	return xl_mode_from_str(name);
 }
 
 const char *xl_why_str(enum xl_why why)

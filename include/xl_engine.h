@@ -26,6 +26,7 @@
 #include "xl_types.h"
 #include "xl_hw_ops.h"
 #include "xl_sidt.h"
+#include "xl_modes.h"
 #include "hw/pi_desc.h"
 
 #define XL_ENGINE_MAX_VCPUS	64
@@ -38,6 +39,20 @@ enum xl_mode {
 	XL_MODE_DID,
 	XL_NR_MODES,
 };
+
+/*
+ * The engine's modes are the uapi's, number for number: exitless.ko passes
+ * XL_IOC_SET_MODE's value to xl_engine_set_mode() as it is, and both use
+ * the one name table in xl_modes.h.
+ */
+#define XL_SAME_MODE(a, b)	((int)(a) == (int)(b))
+_Static_assert(XL_SAME_MODE(XL_MODE_BASELINE, XL_IOC_MODE_BASELINE) &&
+	       XL_SAME_MODE(XL_MODE_ELI, XL_IOC_MODE_ELI) &&
+	       XL_SAME_MODE(XL_MODE_PI, XL_IOC_MODE_PI) &&
+	       XL_SAME_MODE(XL_MODE_DID, XL_IOC_MODE_DID) &&
+	       XL_SAME_MODE(XL_NR_MODES, XL_IOC_NR_MODES),
+	       "enum xl_mode and enum xl_ioc_mode number the modes alike");
+#undef XL_SAME_MODE
 
 /* Why set_mode refused (-EOPNOTSUPP), or XL_WHY_OK. */
 enum xl_why {
@@ -183,6 +198,7 @@ struct xl_engine {
 	struct xl_engine_counters ctr;
 };
 
+/* xl_mode_str() and xl_mode_from_str() typed for the engine. */
 const char *xl_mode_name(enum xl_mode mode);
 int xl_mode_parse(const char *name);		/* enum xl_mode or -EINVAL */
 const char *xl_why_str(enum xl_why why);

@@ -28,6 +28,7 @@
 #include "kvm_hooks.h"
 #include "pi.h"
 #include "xl.h"
+#include "xl_modes.h"
 #include "xl_trace.h"
 
 /*
@@ -41,23 +42,18 @@ static DEFINE_MUTEX(xl_vms_lock);
 static unsigned int xl_nr_vms;
 static u64 xl_next_id = 1;
 
-static const char * const xl_mode_names[XL_IOC_NR_MODES] = {
-	[XL_IOC_MODE_BASELINE] = "baseline",
-	[XL_IOC_MODE_ELI] = "eli",
-	[XL_IOC_MODE_PI] = "pi",
-	[XL_IOC_MODE_DID] = "did",
-};
-
 const char *xl_ioc_mode_name(u32 mode)
 {
-	return mode < XL_IOC_NR_MODES ? xl_mode_names[mode] : "invalid";
+	return xl_mode_str(mode);
 }
 
 /*
  * Modes this host can switch a VM to now (XL_IOC_VERSION): baseline
  * always; pi when the host has all that posting needs (caps.c; a VM can
- * still lack its part); eli and did when the VMX backend takes them
- * (kvm_hooks.c; the engine can still refuse for a reason of the VM's).
+ * still lack its part); eli and did when this module's VMX backend can
+ * drive them: hooks and experimental set, kvm_intel loaded without APICv
+ * and without the preemption timer (xl_hooks_modes() in kvm_hooks.c; the
+ * engine can still refuse for a reason of the VM's).
  */
 u32 xl_modes_available(void)
 {

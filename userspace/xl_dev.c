@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "xl_dev.h"
+#include "xl_modes.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -21,26 +22,14 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-static const char *const mode_names[XL_IOC_NR_MODES] = {
-	[XL_IOC_MODE_BASELINE] = "baseline",
-	[XL_IOC_MODE_ELI] = "eli",
-	[XL_IOC_MODE_PI] = "pi",
-	[XL_IOC_MODE_DID] = "did",
-};
-
 int xl_dev_mode_parse(const char *name)
 {
-	int i;
-
-	for (i = 0; i < XL_IOC_NR_MODES; i++)
-		if (!strcmp(name, mode_names[i]))
-			return i;
-	return -EINVAL;
+	return xl_mode_from_str(name);
 }
 
 const char *xl_dev_mode_name(uint32_t mode)
 {
-	return mode < XL_IOC_NR_MODES ? mode_names[mode] : "invalid";
+	return xl_mode_str(mode);
 }
 
 static int xioctl(int fd, unsigned long cmd, void *arg)

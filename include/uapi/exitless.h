@@ -38,8 +38,8 @@
 
 /*
  * Delivery modes, DESIGN.md "Delivery modes". Same values as enum xl_mode
- * of the engine (include/xl_engine.h); distinct names so that both headers
- * can be included in one file.
+ * of the engine (include/xl_engine.h asserts it); distinct names so that
+ * both headers can be included in one file. Their names: include/xl_modes.h.
  */
 enum xl_ioc_mode {
 	XL_IOC_MODE_BASELINE = 0,	/* KVM's own paths: exits, KVM injects */

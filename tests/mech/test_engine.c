@@ -1260,7 +1260,7 @@ static void test_bad_input(void **state)
 	assert_int_equal(xl_mode_parse("elk"), -EINVAL);
 	assert_int_equal(xl_mode_parse("did"), XL_MODE_DID);
 	assert_string_equal(xl_mode_name(XL_MODE_PI), "pi");
-	assert_string_equal(xl_mode_name((enum xl_mode)77), "?");
+	assert_string_equal(xl_mode_name((enum xl_mode)77), "invalid");
 	/* Nothing reached the machine. */
 	assert_int_equal(fk->nr_ipi + fk->nr_inj + fk->nr_reraise, 0);
 	assert_int_equal(fk->v[0].writes + fk->v[1].writes, 0);

@@ -10,7 +10,10 @@
 #   make            build the mechanisms, the model, the tool, the tests,
 #                   and exitless.ko when the pinned kernel headers exist;
 #                   names the Debian packages it lacks
-#   make deps       install the packages `make` needs
+#   make deps       install the packages `make` and `make report` need
+#   make report     the report page with its plots (bench/report) in
+#                   build/report/, from bench/results, the model and the
+#                   projection
 #   make kmod       build exitless.ko (KDIR=... to pick the headers)
 #
 # Each directory adds itself through a build.mk fragment, so parts can be
@@ -53,7 +56,7 @@ LIBXL_SAN	:= $(BUILD)/libxl-san.a
 TOOL		:= $(BUILD)/exitless
 TEST_BINS	:= $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
-.PHONY: all check run kmod clean unit distclean deps
+.PHONY: all check run kmod clean unit distclean deps report
 all: $(LIBXL) $(TOOL) $(TEST_BINS) $(ALL_EXTRA)
 
 # Every compile waits for this: a missing package is named once, with the
@@ -65,7 +68,7 @@ $(DEPS_OK): scripts/deps.sh
 		exit 1; }
 	@mkdir -p $(dir $@) && touch $@
 deps:
-	@scripts/deps.sh build
+	@scripts/deps.sh build bench
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_OK)
 	@mkdir -p $(dir $@)
@@ -105,6 +108,11 @@ check:
 
 run:
 	@scripts/run.sh $(RUN_ARGS)
+
+# bench/report plots with matplotlib (scripts/deps.sh bench installs it).
+report: $(TOOL)
+	@scripts/deps.sh bench
+	@bench/report --out $(BUILD)/report --exitless $(TOOL)
 
 kmod:
 	$(MAKE) -C kmod

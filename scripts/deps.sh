@@ -18,7 +18,7 @@ declare -A PKGS=(
 	[qemu]="qemu-system-x86 busybox-static cpio kmod linux-headers-$XL_KABI sparse linux-source-$XL_KSRC_VER linux-perf"
 	[kernels]="debootstrap debian-archive-keyring make kmod"
 	[bochs]="bochsbios vgabios g++ patch xz-utils busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI gcc libc6-dev make binutils python3 debootstrap debian-archive-keyring"
-	[bench]="jq python3"
+	[bench]="jq python3 python3-matplotlib"
 )
 check_only=0
 if [ "${1:-}" = --check ]; then

@@ -3,7 +3,7 @@
 # own output: its arithmetic, its ordering, its labels and its errors.
 set -u
 cd "${XL_TOP:?run through scripts/check.sh}"
-scripts/deps.sh bench || { echo "SKIP bench: jq/python3 not installable"; exit 77; }
+scripts/deps.sh bench || { echo "SKIP bench: jq/python3/python3-matplotlib not installable"; exit 77; }
 P=0 F=0
 check() {	# check NAME COND...
 	local name=$1; shift
@@ -186,12 +186,27 @@ check fake-run-csv-mpps test "$(awk -F, '$5 == "baseline" { print $8 }' "$csvf" 
 check fake-run-not-in-results test "$(ls bench/results)" = "$results_before"
 # bench/report: the page renders from the stored results and the model,
 # every plot is there, every table row names its origin.
+plot_ok() {	# plot_ok DIR NAME: NAME.png is a PNG, NAME.svg an SVG with shapes
+	[ "$(head -c 4 "$1/$2.png" 2>/dev/null | tail -c 3)" = PNG ] &&
+		grep -q '<svg' "$1/$2.svg" && grep -q '<path' "$1/$2.svg"
+}
+plots_linked() {	# plots_linked DIR: every image index.md shows is there
+	local img n=0
+	for img in $(grep -o '](exits-[^)]*\.png)\|](projection\.png)\|](run-[^)]*\.png)' "$1/index.md" | tr -d '()]'); do
+		plot_ok "$1" "${img%.png}" || return 1
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ]
+}
 R=$(mktemp -d)
 bench/report --out "$R" --exitless "$X" >/dev/null
 check report-rc test $? = 0
-for svg in exits-per-irq-model exits-per-irq-results projection; do
-	check "report-plot-$svg" grep -q '<rect\|<polyline' "$R/$svg.svg"
+for plot in exits-per-irq-model exits-per-irq-results projection; do
+	check "report-plot-$plot" plot_ok "$R" "$plot"
 done
+check report-plots-linked plots_linked "$R"
+# modes whose projected curves coincide share one labelled line
+check report-projection-merged grep -q '>eli, pi, did, did-ipi: ' "$R/projection.svg"
 rows=$(grep '^| ' "$R/index.md" | grep -v '^| origin ' )
 check report-has-rows test -n "$rows"
 check report-every-row-has-origin test -z "$(grep -vE '^\| (MODELLED|EMULATED|SOFTWARE KVM|MEASURED) \|' <<<"$rows")"
@@ -204,7 +219,7 @@ if grep -lq '"batches"' bench/results/*.json 2>/dev/null; then
 	check report-vmx-section-rows grep -qE '^\| EMULATED \| [^|]*\| baseline-msi \|' "$R/index.md"
 fi
 if grep -lq '"name": "eli-dev"' bench/results/*.json 2>/dev/null; then
-	check report-plot-exits-per-irq-vmx grep -q '<rect' "$R/exits-per-irq-vmx.svg"
+	check report-plot-exits-per-irq-vmx test -n "$(ls "$R"/exits-per-irq-vmx-*.png 2>/dev/null)"
 	check report-vmx-eli-row-emulated grep -qE '^\| EMULATED \| [^|]*\| eli-dev \|' "$R/index.md"
 fi
 rm -rf "$R"
@@ -223,7 +238,19 @@ JSON
 bench/report --out "$T/repv" --results "$T/vmx" --exitless "$X" >/dev/null
 check report-vmx-fixture-rows test "$(grep -cE '^\| EMULATED \| x-eli.json \| (baseline|eli)-dev \| 2 \| 2 \| 0 \|' "$T/repv/index.md")" = 2
 check report-vmx-fixture-values grep -qE '^\| EMULATED \| x-eli.json \| eli-dev \| 2 \| 2 \| 0 \| 1\.500 \| 1\.000 \| 0\.000 \| 0 \|' "$T/repv/index.md"
-check report-vmx-fixture-plot grep -q '<rect' "$T/repv/exits-per-irq-vmx.svg"
+check report-vmx-fixture-plot plot_ok "$T/repv" exits-per-irq-vmx-x-eli
+check report-vmx-fixture-plot-batches grep -q '>eli-dev<' "$T/repv/exits-per-irq-vmx-x-eli.svg"
+# one chart per rig, from its latest file; the table keeps every file
+mkdir -p "$T/vmx2"
+for d in 20261101T000000Z:eli-old 20261102T000000Z:eli-new; do
+	printf '{"batches": [{"name": "%s", "sent": 1, "handled": 1, "lost": 0, "exits_per_irq_excl_host_irqs": 0.5, "exits_per_irq_excl_host_irqs_and_eoi": 0.0}]}\n' \
+		"${d#*:}" > "$T/vmx2/${d%%:*}-rig-a.json"
+done
+bench/report --out "$T/repv2" --results "$T/vmx2" --exitless "$X" >/dev/null
+check report-vmx-latest-per-rig test "$(ls "$T"/repv2/exits-per-irq-vmx-*.png | xargs -n1 basename)" = exits-per-irq-vmx-rig-a.png
+check report-vmx-latest-only grep -q '>eli-new<' "$T/repv2/exits-per-irq-vmx-rig-a.svg"
+check report-vmx-older-not-plotted test -z "$(grep '>eli-old<' "$T/repv2/exits-per-irq-vmx-rig-a.svg")"
+check report-vmx-older-in-table grep -qE '^\| [^|]*\| 20261101T000000Z-rig-a.json \| eli-old \|' "$T/repv2/index.md"
 check report-no-run-results-said grep -q 'no bench/run results yet (no VT-x host has run it)' <<<"$(bench/report --out "$T/rep0" --results "$T/bin" --exitless "$X" >/dev/null; cat "$T/rep0/index.md")"
 # bench/report on the fake run's files (in $T, not bench/results/).
 bench/report --out "$T/rep" --results "$T/out" --exitless "$X" >/dev/null
@@ -234,9 +261,10 @@ check report-run-did-refused grep -q '| did | refused | .*not available in this 
 check report-run-origin-honest grep -q '^| MEASURED, preflight skipped, vmx no | ' <<<"$(rrow pi)"
 check report-run-host-kernel grep -q "host / kernel / CPU: $(uname -n) / $(uname -r) / " "$T/rep/index.md"
 check report-run-no-note test -z "$(grep 'no bench/run results yet' "$T/rep/index.md")"
-for svg in run-throughput run-latency; do
-	check "report-run-plot-$svg" grep -q '<rect' "$T/rep/$svg.svg"
+for plot in run-throughput run-latency; do
+	check "report-run-plot-$plot" plot_ok "$T/rep" "$plot"
 done
+check report-run-plots-linked plots_linked "$T/rep"
 bench/report --bogus >/dev/null 2>&1
 check report-bad-input test $? = 2
 for p in eli did directvisor kvm-posted-interrupts acrn-lapic-pt giantvm; do

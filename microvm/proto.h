@@ -56,7 +56,7 @@
 #define XL_MV_HC_READY		1	/* init done, hc_arg = apic mode */
 #define XL_MV_HC_FAULT		2	/* exception, see exc_* fields */
 /*
- * Reserved for the ELI-style shadow IDT (issue 5): hc_arg = guest-physical
+ * Reserved for an ELI-style shadow IDT: hc_arg = guest-physical
  * address of a page the guest offers as shadow IDT. Hosts without it answer
  * hc_ret = XL_MV_HC_ENOSYS; the guest does not use it yet.
  */

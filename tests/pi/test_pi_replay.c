@@ -3,7 +3,7 @@
  * `pi` mode, replayed: the sequence exitless.ko performs for a VM in `pi`
  * (kmod/pi.c: check every guest MSI is postable, post the IRTEs, leave
  * them to the descriptor's owner across block / migrate / resume, unpost
- * on mode change) run through B's engine (core/) and posted/ code, with
+ * on mode change) run through the engine (core/) and posted/ code, with
  * the machine being tests/mech/fake_hw.c plus, in this file, the two
  * pieces of hardware behaviour that make the result mean something:
  *   - VT-d posting of an interrupt through a posted-format IRTE
@@ -13,10 +13,11 @@
  *     with NV equal to the VMCS posted-interrupt notification vector it
  *     clears ON and moves PIR into the virtual IRR, with no VM exit; in
  *     root mode the host's handler for that vector runs instead.
- * NOTE: this is NOT the reference model (model/, helper A): model/ was
- * empty when this was written (14:25 UTC). It is the engine + fake_hw
- * with the VT-d/SDM 29.6 steps above; exits are those this simulation
- * would take (a remapped host IRQ reaching a running vCPU).
+ * This is not the reference model (model/, which has its own VT-d and
+ * LAPIC): it is the engine + fake_hw with the VT-d/SDM 29.6 steps above,
+ * so that it exercises the very code exitless.ko runs; exits are those
+ * this simulation would take (a remapped host IRQ reaching a running
+ * vCPU).
  */
 #include <errno.h>
 #include <setjmp.h>

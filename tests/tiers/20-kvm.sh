@@ -1,6 +1,6 @@
 #!/bin/bash
 # Tier "kvm": `exitless bench` and `exitless stat` on this machine's
-# /dev/kvm with the built-in micro-VM (issue 3). Skips (77) without a
+# /dev/kvm with the built-in micro-VM. Skips (77) without a
 # usable /dev/kvm. The checks themselves live in tests/kvm/checks.sh.
 set -u
 cd "${XL_TOP:?run through scripts/check.sh}"

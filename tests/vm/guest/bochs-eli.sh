@@ -1,4 +1,4 @@
-# Bochs rig: exitless.ko's VMX backend end to end (issue 5 items 2-3).
+# Bochs rig: exitless.ko's VMX backend end to end.
 # kvm_intel runs on Bochs' emulated VT-x; exitless.ko (experimental=1)
 # hooks its VM entry/exit, and xl-elitest (tests/vm/src/xl-elitest.c)
 # runs a spinning 64-bit guest through baseline, eli, did, back to

@@ -1,5 +1,5 @@
 # Bochs rig: feasibility of the hooks exitless.ko needs around VM entry and
-# exit of the unmodified kvm_intel (issue 5 item 2), with the test module
+# exit of the unmodified kvm_intel, with the test module
 # xlprobe.ko (tests/vm/bochs/vmx-probe/) and the #NP guest kvm-np
 # (tests/vm/bochs/kvm-np.c).  Standalone (xltest=bochs-probe) or sourced by
 # bochs-tier.sh, which shares one boot between several scripts.

@@ -141,4 +141,21 @@ int xl_sidt_revalidate(const struct xl_hw *hw, u32 vcpu,
 int xl_sidt_rearm_timer(const struct xl_hw *hw, u32 vcpu,
 			const struct xl_sidt_vcpu *s, u32 timer_value);
 
+/*
+ * The guest-physical address 4-level paging (SDM vol.3 4.5) translates
+ * linear address @la to under @cr3, and the physical addresses of the
+ * paging-structure entries that translation used (sidt_walk.c). @read
+ * gives the 8 bytes of guest-physical memory at an address. 0, -ENOENT
+ * (an entry not present: @w has the entries up to it), -EINVAL (not a
+ * canonical address), or @read's error.
+ */
+typedef int (*xl_read_phys_fn)(void *ctx, u64 gpa, u64 *val);
+struct xl_walk {
+	u64 entry_gpa[4];	/* PML4E, PDPTE, PDE, PTE, as used */
+	unsigned int levels;	/* how many of entry_gpa[] */
+	u64 gpa;		/* where @la is */
+};
+int xl_sidt_walk(u64 cr3, u64 la, xl_read_phys_fn read, void *ctx,
+		 struct xl_walk *w);
+
 #endif /* XL_SIDT_H */

@@ -407,10 +407,69 @@ static void test_mode_bad_input(void **state)
 	assert_int_equal(fk->v[0].writes, 0);
 }
 
+/* Guest-physical memory for the walker: 64 KiB, 8-byte reads. */
+static u64 walk_mem[8192];
+
+static int walk_read(void *ctx, u64 gpa, u64 *val)
+{
+	(void)ctx;
+	if (gpa % 8 || gpa >= sizeof(walk_mem))
+		return -EFAULT;
+	*val = walk_mem[gpa / 8];
+	return 0;
+}
+
+static void test_walk(void **state)
+{
+	u64 la = 0xffff888000006000ull;	/* PML4 273, PDPT 0, PD 0, PT 6 */
+	struct xl_walk w;
+
+	(void)state;
+	memset(walk_mem, 0, sizeof(walk_mem));
+	/* PML4 at 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000 */
+	walk_mem[0x1000 / 8 + 273] = 0x2000 | 3;
+	walk_mem[0x2000 / 8] = 0x3000 | 3;
+	walk_mem[0x3000 / 8] = 0x4000 | 3;
+	walk_mem[0x4000 / 8 + 6] = 0x9000 | 3;
+	assert_int_equal(xl_sidt_walk(0x1000, la + 0x10, walk_read, NULL, &w),
+			 0);
+	assert_int_equal(w.levels, 4);
+	assert_true(w.gpa == 0x9010);
+	assert_true(w.entry_gpa[0] == 0x1000 + 273 * 8);
+	assert_true(w.entry_gpa[3] == 0x4000 + 6 * 8);
+	/* CR3's low bits (PCID, PWT/PCD) are not part of the address */
+	assert_int_equal(xl_sidt_walk(0x1000 | 0x18 | 5, la, walk_read, NULL,
+				      &w), 0);
+	assert_true(w.gpa == 0x9000);
+	/* a 2-MiB page at the PDE: 3 entries, offset within 2 MiB kept */
+	walk_mem[0x3000 / 8] = 0x40000000ull | 0x83;
+	assert_int_equal(xl_sidt_walk(0x1000, la, walk_read, NULL, &w), 0);
+	assert_int_equal(w.levels, 3);
+	assert_true(w.gpa == 0x40006000ull);
+	/* a 1-GiB page at the PDPTE */
+	walk_mem[0x2000 / 8] = 0x80000000ull | 0x83;
+	assert_int_equal(xl_sidt_walk(0x1000, la, walk_read, NULL, &w), 0);
+	assert_int_equal(w.levels, 2);
+	assert_true(w.gpa == 0x80006000ull);
+	/* not present: the entries up to it */
+	walk_mem[0x2000 / 8] = 0;
+	assert_int_equal(xl_sidt_walk(0x1000, la, walk_read, NULL, &w),
+			 -ENOENT);
+	assert_int_equal(w.levels, 2);
+	/* non-canonical, a read that fails, bad arguments */
+	assert_int_equal(xl_sidt_walk(0x1000, 0x0000800000000000ull,
+				      walk_read, NULL, &w), -EINVAL);
+	walk_mem[0x1000 / 8 + 273] = 0x7ff000 | 3;
+	assert_int_equal(xl_sidt_walk(0x1000, la, walk_read, NULL, &w),
+			 -EFAULT);
+	assert_int_equal(xl_sidt_walk(0x1000, la, NULL, NULL, &w), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vec_helpers),
+		cmocka_unit_test(test_walk),
 		cmocka_unit_test_setup(test_map, setup),
 		cmocka_unit_test_setup(test_map_reverse, setup),
 		cmocka_unit_test_setup(test_build_contents, setup),

@@ -183,9 +183,7 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 {
 	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
 	u32 retry = __atomic_load_n(&e->retry_gen, __ATOMIC_ACQUIRE);
-	bool want;
-	
-	bool req, busy;
+	bool want, req, busy;
 	u64 base, limit, info, entry;
 	int ret;
 
@@ -198,6 +196,11 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 	if (want && !bound_here(e, vcpu)) {
 		want = false;
 		xl_ctr_inc(&e->ctr.bind_misses);
+	}
+	if (want && e->hw->ops->shadow_mapped &&
+	    !e->hw->ops->shadow_mapped(e->hw->priv, vcpu, e->shadow_gva)) {
+		want = false;
+		xl_ctr_inc(&e->ctr.shadow_unmapped);
 	}
 	if (!want) {
 		/*

@@ -58,6 +58,16 @@ struct xl_hw_ops {
 	int (*guest_write)(void *hw, u32 vcpu, u64 gva, const void *buf,
 			   size_t len);
 
+	/*
+	 * Optional. Does @vcpu's address space map linear @gva (the shadow
+	 * IDT) to the page the engine writes there, with no other
+	 * translation of it left in the vCPU's TLB? false keeps the vCPU
+	 * out of direct mode for this entry (shadow-idt/sidt_walk.c says
+	 * why); the hypervisor answers again at a later entry. vCPU
+	 * context, right before entry.
+	 */
+	bool (*shadow_mapped)(void *hw, u32 vcpu, u64 gva);
+
 	/* Where @vcpu is now. Any context. */
 	int (*vcpu_locate)(void *hw, u32 vcpu, struct xl_vcpu_loc *loc);
 

@@ -274,12 +274,21 @@ static int f_skip(void *hw, u32 vcpu)
 	return 0;
 }
 
+static bool f_shadow_mapped(void *hw, u32 vcpu, u64 gva)
+{
+	struct fake_hw *f = hw;
+
+	(void)gva;
+	return vcpu < f->hw.nr_vcpus && !f->v[vcpu].unmapped;
+}
+
 static const struct xl_hw_ops fake_ops = {
 	.vmcs_read = f_vmcs_read,
 	.vmcs_write = f_vmcs_write,
 	.msr_write_intercept = f_msr_intercept,
 	.guest_read = f_guest_read,
 	.guest_write = f_guest_write,
+	.shadow_mapped = f_shadow_mapped,
 	.vcpu_locate = f_locate,
 	.send_ipi = f_send_ipi,
 	.wake_vcpu = f_wake,

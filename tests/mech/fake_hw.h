@@ -34,6 +34,7 @@ struct fake_hw {
 		u64 isr[4];
 		int apic_eois;
 		bool nested;		/* runs its L2 (vcpu_nested) */
+		bool unmapped;		/* shadow_mapped says no */
 		u64 gpr[16];		/* guest_reg / guest_reg_set */
 		int skips;		/* skip_insn calls */
 		int faults;		/* guest_store faults "queued" */

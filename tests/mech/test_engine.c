@@ -1266,6 +1266,28 @@ static void test_bad_input(void **state)
 	assert_int_equal(fk->v[0].writes + fk->v[1].writes, 0);
 }
 
+/*
+ * The guest's page tables map the shadow IDT's address elsewhere: the
+ * vCPU leaves direct mode at that entry, keeps out while it lasts, and is
+ * direct again once the address is the shadow's.
+ */
+static void test_shadow_unmapped(void **state)
+{
+	(void)state;
+	eli_setup();
+	fk->v[0].unmapped = true;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_not_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS) &
+		    PIN_EXT_INTR_EXITING);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_not_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(ctr().shadow_unmapped, 2);
+	fk->v[0].unmapped = false;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1291,6 +1313,7 @@ int main(void)
 		T(test_shadow_repaired_at_guard),
 		T(test_guest_umip_kept),
 		T(test_bind_hold_seen_at_entry),
+		T(test_shadow_unmapped),
 		T(test_concurrent_build_waits_out),
 		T(test_map_torn_copy_refused),
 		T(test_mode_again_retries_fallen_vcpu),

@@ -114,6 +114,7 @@ struct xl_sidt_vcpu {
 	enum xl_sidt_state state;
 	bool saved_valid;
 	bool eoi_passthrough;	/* x2APIC EOI MSR not intercepted */
+	u64 shadow_gva;		/* the IDTR base direct mode wrote */
 	struct xl_sidt_saved saved;
 };
 

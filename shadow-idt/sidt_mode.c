@@ -150,6 +150,7 @@ int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,
 	      !((v->proc & PROC_ACTIVATE_SECONDARY) &&
 		(v->proc2 & PROC2_VIRT_INTR_DELIVERY));
 
+	s->shadow_gva = p->shadow_gva;
 	ret = wr(hw, vcpu, VMCS_GUEST_IDTR_BASE, p->shadow_gva);
 	ret = ret ?: wr(hw, vcpu, VMCS_GUEST_IDTR_LIMIT, XL_SIDT_LIMIT);
 	ret = ret ?: wr(hw, vcpu, VMCS_EXCEPTION_BITMAP,
@@ -198,21 +199,6 @@ int xl_sidt_enter_inject(const struct xl_hw *hw, u32 vcpu,
 	return 0;
 }
 
-int xl_sidt_restore(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_vcpu *s)
-{
-	int ret = 0;
-
-	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus)
-		return -EINVAL;
-	/* Injection mode already has the saved values in the VMCS. */
-	if (s->state == XL_SIDT_DIRECT)
-		ret = write_saved(hw, vcpu, s);
-	s->state = XL_SIDT_OFF;
-	s->saved_valid = false;
-	s->eoi_passthrough = false;
-	return ret;
-}
-
 /*
  * Fields the hypervisor rewrites on its own while a vCPU is in direct
  * mode: KVM's vCPU reset at INIT (IDTR, the exception bitmap), KVM_SET_SREGS
@@ -248,6 +234,30 @@ static void adopt_rewrites(struct xl_sidt_saved *saved,
 		saved->proc = now->proc;
 	if (!(now->proc2 & SIDT_PROC2_BITS))
 		saved->proc2 = now->proc2;
+}
+
+/*
+ * Leaving direct mode keeps what the hypervisor rewrote meanwhile (KVM's
+ * INIT reset of the IDTR, say, when the vCPU leaves at the entry after
+ * it): only the engine's bits still in place are undone.
+ */
+int xl_sidt_restore(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_vcpu *s)
+{
+	struct xl_sidt_saved now;
+	int ret = 0;
+
+	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus)
+		return -EINVAL;
+	/* Injection mode already has the saved values in the VMCS. */
+	if (s->state == XL_SIDT_DIRECT) {
+		if (!save(hw, vcpu, &now))
+			adopt_rewrites(&s->saved, &now, s->shadow_gva);
+		ret = write_saved(hw, vcpu, s);
+	}
+	s->state = XL_SIDT_OFF;
+	s->saved_valid = false;
+	s->eoi_passthrough = false;
+	return ret;
 }
 
 int xl_sidt_revalidate(const struct xl_hw *hw, u32 vcpu,

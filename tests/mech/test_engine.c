@@ -1288,6 +1288,26 @@ static void test_shadow_unmapped(void **state)
 	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
 }
 
+/*
+ * KVM resets the vCPU (INIT: IDTR 0/0xffff) and the vCPU leaves direct
+ * mode at that entry for another reason (here: the shadow's address maps
+ * elsewhere): KVM's IDTR stays, not the one saved at the switch.
+ */
+static void test_leave_keeps_kvm_rewrite(void **state)
+{
+	(void)state;
+	eli_setup();
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_BASE, 0);
+	fake_vmcs_set(fk, 0, VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	fk->v[0].unmapped = true;
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_not_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_GUEST_IDTR_BASE) == 0);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_GUEST_IDTR_LIMIT) == 0xffff);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PIN_BASED_CTLS) &
+		    PIN_EXT_INTR_EXITING);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1314,6 +1334,7 @@ int main(void)
 		T(test_guest_umip_kept),
 		T(test_bind_hold_seen_at_entry),
 		T(test_shadow_unmapped),
+		T(test_leave_keeps_kvm_rewrite),
 		T(test_concurrent_build_waits_out),
 		T(test_map_torn_copy_refused),
 		T(test_mode_again_retries_fallen_vcpu),

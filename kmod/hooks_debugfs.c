@@ -28,8 +28,9 @@ static void xl_hooks_show_counters(struct seq_file *m,
 	seq_printf(m, "  desc_emulated %llu desc_faults %llu nested_leaves %llu nested_entries %llu\n",
 		   c->desc_emulated, c->desc_faults, c->nested_leaves,
 		   c->nested_entries);
-	seq_printf(m, "  vmcs_rewrites %llu foreign_idt_entries %llu host_reclaimed %llu shadow_repairs %llu exit_eois %llu build_busy %llu\n",
-		   c->vmcs_rewrites, c->foreign_idt_entries, c->host_reclaimed,
+	seq_printf(m, "  vmcs_rewrites %llu foreign_idt_entries %llu shadow_unmapped %llu host_reclaimed %llu shadow_repairs %llu exit_eois %llu build_busy %llu\n",
+		   c->vmcs_rewrites, c->foreign_idt_entries,
+		   c->shadow_unmapped, c->host_reclaimed,
 		   c->shadow_repairs, c->exit_eois, c->build_busy);
 }
 
@@ -72,6 +73,10 @@ void xl_hooks_show(struct seq_file *m)
 			   atomic64_read(&h->wp.guest_writes),
 			   atomic64_read(&h->wp.undo_failures),
 			   atomic64_read(&h->wp.unprotected));
+		seq_printf(m, "  shadow_path_pages %u shadow_path_writes %lld shadow_path_resets %lld\n",
+			   READ_ONCE(h->wp.nr_path),
+			   atomic64_read(&h->wp.path_writes),
+			   atomic64_read(&h->wp.path_resets));
 		seq_printf(m, "  last exception exit left to KVM: info 0x%llx error 0x%llx idt_vectoring 0x%llx; last exit reason 0x%x, injected vector %d, EOI vector %d\n",
 			   h->last_exc[0], h->last_exc[1], h->last_exc[2],
 			   READ_ONCE(h->last_reason), READ_ONCE(h->last_inj),

@@ -17,6 +17,7 @@
 #include "assigned.h"
 #include "test_dev.h"
 #include "shadow_wp.h"
+#include "shadow_map.h"
 
 struct kvm;
 
@@ -27,6 +28,7 @@ struct xl_hvcpu {
 	bool exit_seen;		/* exit hook ran since the last entry */
 	u32 hc;			/* a CPL-0 XL_HC_* for xl_skip_exit_hc */
 	u64 hc_arg;		/* its RBX */
+	struct xl_map_check map;	/* shadow_map.c */
 };
 
 /* One hooked VM. Freed after an RCU grace period. */

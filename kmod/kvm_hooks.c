@@ -741,18 +741,31 @@ enum xl_kvm_intel_block {
 	XL_KI_APICV,
 	XL_KI_TIMER_UNKNOWN,
 	XL_KI_TIMER_IN_USE,
+	XL_KI_EPT_AD_UNKNOWN,
+	XL_KI_EPT_AD,
 };
 
 static enum xl_kvm_intel_block xl_kvm_intel_block(void)
 {
-	const bool *timer;
+	const bool *timer, *ept_ad;
 
 	if (READ_ONCE(enable_apicv))
 		return XL_KI_APICV;
 	timer = (const bool *)xl_kallsyms("enable_preemption_timer");
 	if (!timer)
 		return XL_KI_TIMER_UNKNOWN;
-	return READ_ONCE(*timer) ? XL_KI_TIMER_IN_USE : XL_KI_OK;
+	if (READ_ONCE(*timer))
+		return XL_KI_TIMER_IN_USE;
+	/*
+	 * With EPT accessed/dirty flags the CPU's walks of the guest's page
+	 * tables count as writes for EPT (SDM vol.3 28.2.4), so the write-
+	 * tracked paging-structure pages that map the shadow IDT
+	 * (shadow_map.c) would fault at every TLB miss, for good.
+	 */
+	ept_ad = (const bool *)xl_kallsyms("enable_ept_ad_bits");
+	if (!ept_ad)
+		return XL_KI_EPT_AD_UNKNOWN;
+	return READ_ONCE(*ept_ad) ? XL_KI_EPT_AD : XL_KI_OK;
 }
 
 /* The conditions of xl_hooks_set_mode that do not depend on the VM. */
@@ -1186,6 +1199,12 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 	case XL_KI_TIMER_IN_USE:
 		return xl_mode_refused(vm, mode,
 				       "kvm_intel uses the VMX-preemption timer itself (preemption_timer=Y), which the guard needs: reload kvm_intel with preemption_timer=N");
+	case XL_KI_EPT_AD_UNKNOWN:
+		return xl_mode_refused(vm, mode,
+				       "cannot tell whether kvm_intel uses EPT accessed/dirty flags (no symbol enable_ept_ad_bits)");
+	case XL_KI_EPT_AD:
+		return xl_mode_refused(vm, mode,
+				       "kvm_intel uses EPT accessed/dirty flags (eptad=Y), under which the write protection of the page tables that map the shadow IDT would stall the guest: reload kvm_intel with eptad=N");
 	}
 	if (!e) {
 		e = xl_engine_new(h);

@@ -13,20 +13,132 @@
  * do not go through the EPT and are not seen. The kernel differences are
  * in compat.h (xl_write_track, xl_track_register).
  *
+ * The paging-structure pages that map the shadow IDT's linear address
+ * are tracked the same way (shadow_wp.h, kmod/shadow_map.c): a guest
+ * write to one exits, and no vCPU enters direct mode again before it
+ * has walked its page tables anew.
+ *
  * Left open, and bounded by the engine's check of the page at every
- * preemption-timer guard expiry: a guest kernel that maps another frame at
- * the shadow IDT's linear address (its page tables are its own), and DMA
- * by a device assigned to the guest, which the IOMMU lets write any of its
- * RAM.
+ * preemption-timer guard expiry: a guest that loads CR3 with page tables
+ * of its own that were never walked (no exit: CR3-load exiting is off),
+ * and DMA by a device assigned to the guest, which the IOMMU lets write
+ * any of its RAM.
  *
  * Lock order: @reg_lock, then KVM's locks (6.12 allocates its tracking
  * arrays at the first registration: it may sleep); @lock, then KVM's srcu
- * and mmu_lock (the tracking calls). All process context.
+ * and mmu_lock (the tracking calls), then @path_lock. All process context
+ * but @path_lock, which the entry hook takes with IRQs off.
  */
 #include <linux/slab.h>
 #include "compat.h"
 #include "shadow_wp.h"
 #include "xl_engine.h"
+
+static bool xl_shadow_wp_path_has(struct xl_shadow_wp *wp, gfn_t gfn)
+{
+	unsigned long flags;
+	unsigned int i;
+	bool has = false;
+
+	raw_spin_lock_irqsave(&wp->path_lock, flags);
+	for (i = 0; i < wp->nr_path && !has; i++)
+		has = wp->path[i] == gfn;
+	raw_spin_unlock_irqrestore(&wp->path_lock, flags);
+	return has;
+}
+
+/*
+ * A paging-structure entry on the way to the shadow IDT may have changed:
+ * every vCPU walks again before direct mode (shadow_map.c), and those in
+ * the guest now leave it. The writer is in its exit already.
+ */
+static void xl_shadow_wp_path_written(struct xl_shadow_wp *wp)
+{
+	struct kvm_vcpu *vcpu;
+	unsigned long i;
+
+	atomic64_inc(&wp->path_writes);
+	atomic_inc(&wp->path_gen);
+	kvm_for_each_vcpu(i, vcpu, wp->kvm)
+		kvm_vcpu_kick(vcpu);
+}
+
+bool xl_shadow_wp_path_tracked(struct xl_shadow_wp *wp, const gfn_t *gfns,
+			       unsigned int n)
+{
+	unsigned long flags;
+	unsigned int i, j, found = 0;
+
+	raw_spin_lock_irqsave(&wp->path_lock, flags);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < wp->nr_path; j++)
+			if (wp->path[j] == gfns[i]) {
+				found++;
+				break;
+			}
+	if (found < n) {
+		n = min_t(unsigned int, n, ARRAY_SIZE(wp->want));
+		memcpy(wp->want, gfns, n * sizeof(*gfns));
+		wp->nr_want = n;
+	}
+	raw_spin_unlock_irqrestore(&wp->path_lock, flags);
+	if (found < n && !READ_ONCE(wp->dead))
+		schedule_work(&wp->path_work);
+	return found == n;
+}
+
+/* Take every path page out of the set (published first), then untrack. */
+static void xl_shadow_wp_path_drop(struct xl_shadow_wp *wp)
+{
+	gfn_t old[XL_WP_PATH_PAGES];
+	unsigned long flags;
+	unsigned int i, n;
+
+	raw_spin_lock_irqsave(&wp->path_lock, flags);
+	n = wp->nr_path;
+	memcpy(old, wp->path, n * sizeof(*old));
+	wp->nr_path = 0;
+	raw_spin_unlock_irqrestore(&wp->path_lock, flags);
+	atomic_inc(&wp->path_gen);
+	for (i = 0; i < n; i++)
+		xl_write_track(wp->kvm, old[i], false);
+}
+
+/*
+ * Track the pages a vCPU's walk wanted: process context, under @lock as
+ * every tracking call. Tracked first, then published: a page in @path is
+ * always tracked.
+ */
+static void xl_shadow_wp_path_fn(struct work_struct *work)
+{
+	struct xl_shadow_wp *wp = container_of(work, struct xl_shadow_wp,
+					       path_work);
+	unsigned long flags;
+	unsigned int i, n;
+	gfn_t want[4];
+
+	raw_spin_lock_irqsave(&wp->path_lock, flags);
+	n = wp->nr_want;
+	memcpy(want, wp->want, n * sizeof(*want));
+	wp->nr_want = 0;
+	raw_spin_unlock_irqrestore(&wp->path_lock, flags);
+
+	mutex_lock(&wp->lock);
+	for (i = 0; i < n && wp->registered && !wp->dead; i++) {
+		if (xl_shadow_wp_path_has(wp, want[i]))
+			continue;
+		if (wp->nr_path == XL_WP_PATH_PAGES) {
+			atomic64_inc(&wp->path_resets);
+			xl_shadow_wp_path_drop(wp);
+		}
+		if (xl_write_track(wp->kvm, want[i], true))
+			continue;
+		raw_spin_lock_irqsave(&wp->path_lock, flags);
+		wp->path[wp->nr_path++] = want[i];
+		raw_spin_unlock_irqrestore(&wp->path_lock, flags);
+	}
+	mutex_unlock(&wp->lock);
+}
 
 /*
  * A guest write to a tracked page, already done by KVM's emulator.
@@ -45,6 +157,10 @@ void xl_shadow_wp_written(struct kvm_page_track_notifier_node *node,
 	mutex_lock(&wp->lock);
 	ours = wp->tracked && gpa_to_gfn(gpa) == wp->gfn;
 	mutex_unlock(&wp->lock);
+	if (!ours && xl_shadow_wp_path_has(wp, gpa_to_gfn(gpa))) {
+		xl_shadow_wp_path_written(wp);
+		return;
+	}
 	if (!ours || bytes <= 0)
 		return;
 	atomic64_inc(&wp->guest_writes);
@@ -71,12 +187,23 @@ bool xl_shadow_wp_forget(struct kvm_page_track_notifier_node *node,
 					       node);
 	bool ours;
 
+	unsigned long flags;
+	unsigned int i, j;
+
 	mutex_lock(&wp->lock);
 	ours = wp->tracked && wp->gfn >= base && wp->gfn < base + npages;
 	if (ours) {
 		*gfn = wp->gfn;
 		wp->tracked = false;
 	}
+	/* path pages in the region: KVM drops their tracking with it */
+	raw_spin_lock_irqsave(&wp->path_lock, flags);
+	for (i = 0, j = 0; i < wp->nr_path; i++)
+		if (wp->path[i] < base || wp->path[i] >= base + npages)
+			wp->path[j++] = wp->path[i];
+	wp->nr_path = j;
+	raw_spin_unlock_irqrestore(&wp->path_lock, flags);
+	atomic_inc(&wp->path_gen);
 	mutex_unlock(&wp->lock);
 	return ours;
 }
@@ -89,6 +216,8 @@ void xl_shadow_wp_init(struct xl_shadow_wp *wp, struct kvm *kvm,
 	mutex_init(&wp->reg_lock);
 	mutex_init(&wp->lock);
 	mutex_init(&wp->buf_lock);
+	raw_spin_lock_init(&wp->path_lock);
+	INIT_WORK(&wp->path_work, xl_shadow_wp_path_fn);
 }
 
 bool xl_shadow_wp_active(struct xl_shadow_wp *wp)
@@ -145,11 +274,13 @@ void xl_shadow_wp_set(struct xl_shadow_wp *wp, gpa_t gpa)
 
 void xl_shadow_wp_exit(struct xl_shadow_wp *wp)
 {
-	mutex_lock(&wp->lock);
 	WRITE_ONCE(wp->dead, true);
+	cancel_work_sync(&wp->path_work);
+	mutex_lock(&wp->lock);
 	if (wp->tracked)
 		xl_write_track(wp->kvm, wp->gfn, false);
 	wp->tracked = false;
+	xl_shadow_wp_path_drop(wp);
 	mutex_unlock(&wp->lock);
 	mutex_lock(&wp->reg_lock);
 	/* waits for notifiers in progress (track_srcu) */

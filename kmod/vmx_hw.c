@@ -22,6 +22,7 @@
 
 #include "compat.h"
 #include "xl_hw_ops.h"
+#include "hooks_priv.h"
 #include "vmx_hw.h"
 
 /*
@@ -187,6 +188,15 @@ static int xl_hw_guest_write(void *hw, u32 vidx, u64 gva, const void *buf,
 		pr_warn_ratelimited("guest copy at 0x%llx (%zu bytes) failed: X86EMUL %d\n",
 				    gva, len, ret);
 	return ret ? -EFAULT : 0;
+}
+
+/* The hooks run under rcu_read_lock(): the VM's record stays. */
+static bool xl_hw_shadow_mapped(void *hw, u32 idx, u64 gva)
+{
+	struct kvm_vcpu *vcpu = xl_current(hw, idx);
+	struct xl_hvm *h = vcpu ? xl_hvm_find(vcpu->kvm) : NULL;
+
+	return h && xl_shadow_mapped(h, vcpu, idx, gva);
 }
 
 static int xl_hw_vcpu_locate(void *hw, u32 idx, struct xl_vcpu_loc *loc)
@@ -460,6 +470,7 @@ static const struct xl_hw_ops xl_vmx_ops = {
 	.msr_write_intercept = xl_hw_msr_write_intercept,
 	.guest_read = xl_hw_guest_read,
 	.guest_write = xl_hw_guest_write,
+	.shadow_mapped = xl_hw_shadow_mapped,
 	.vcpu_locate = xl_hw_vcpu_locate,
 	.send_ipi = xl_hw_send_ipi,
 	.wake_vcpu = xl_hw_wake_vcpu,

@@ -6,7 +6,9 @@
 # counters give exits per interrupt. Then a hostile guest (xl-elitest
 # hostile: the registration hypercall from CPL 3 and with pages the host
 # must not write, descriptor-table instructions at CPL 3 in direct mode,
-# KVM_SET_SREGS in direct mode, writes to the shadow IDT), and the ioctl
+# KVM_SET_SREGS in direct mode, writes to the shadow IDT), detach of a
+# halted and of a paused vCPU (lifetime), two vCPUs in direct mode at
+# once and INIT/SIPI between them (smp), and the ioctl
 # fuzzer on a VM with a running vCPU (eli_fuzz). Standalone
 # (xltest=bochs-eli) or
 # sourced by bochs-tier.sh with XL_NO_DONE=1.
@@ -116,7 +118,9 @@ else
 	fi
 	e9 eli-loaded
 	# xl_eli_parts=hostile: only the hostile guest (a shorter boot);
-	# xl_eli_parts=compare: only the modes compared (make run)
+	# xl_eli_parts=compare: only the modes compared (make run);
+	# xl_eli_parts=smp|remap: only the two-vCPU part, or only the guest
+	# mapping a frame of its own at the shadow IDT's address
 	parts=$(cmdarg xl_eli_parts)
 	# 6.12's KVM gives an irqfd its IRQ-bypass producer only with APICv
 	# and posted-interrupt remapping (kvm_arch_has_irq_bypass), both of
@@ -128,14 +132,18 @@ else
 	rc=0
 	if [ "$exp" != 1 ]; then
 		xl-elitest "$n" refused || rc=$?
+	elif [ "$parts" = smp ] || [ "$parts" = remap ]; then
+		xl-elitest "$n" "$parts" || rc=$?
 	elif [ "${parts:-all}" != hostile ]; then
 		xl-elitest "$n" || rc=$?
 	fi
-	if [ "$exp" = 1 ] && [ "${parts:-all}" != compare ]; then
+	if [ "$exp" = 1 ] && [ "${parts:-all}" != compare ] && [ "$parts" != smp ] && [ "$parts" != remap ]; then
 		e9 eli-hostile
 		xl-elitest "$n" hostile || rc=$?
 		e9 eli-lifetime
 		xl-elitest "$n" lifetime || rc=$?
+		e9 eli-smp
+		xl-elitest "$n" smp || rc=$?
 		e9 eli-fuzz
 		eli_fuzz || rc=$?
 		e9 eli-rmmod-race

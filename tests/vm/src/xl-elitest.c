@@ -8,7 +8,8 @@
  * the stand-in for an assigned device's MSI: a host vector of the VM's on
  * the vCPU's CPU, handled by the host (injected) when it lands there.
  *
- *   xl-elitest [COUNT [nodid|refused|hostile|lifetime|fuzzhold SECONDS]]
+ *   xl-elitest [COUNT [nodid|refused|hostile|lifetime|smp|remap|
+ *                      fuzzhold SECONDS]]
  *       baseline (test device, then KVM_SIGNAL_MSI), eli (test device,
  *       then KVM_SIGNAL_MSI through injection mode), did (virtual
  *       interrupts through the module), an assigned IRQ bound the way
@@ -27,7 +28,11 @@
  * refused (exitless.ko without experimental=1); "hostile": only the
  * hostile guest (hostile_part: the registration hypercall from CPL 3 and
  * with pages the host must not write, descriptor-table instructions at
- * CPL 3 in direct mode).
+ * CPL 3 in direct mode); "smp": a second vCPU on the second CPU, both in
+ * direct mode at once while the shadow page is registered again and the
+ * mode switched under them, then INIT/SIPI to it (smp_part); "remap":
+ * only the guest mapping a frame of its own at the shadow IDT's address
+ * (hostile_remap, also the last of "hostile").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -65,6 +70,10 @@
 #define TSS		0xc000	/* 64-bit TSS: RSP0 for interrupts at CPL 3 */
 #define USTACK_TOP	0x1e000	/* user-mode stack (through USER_ALIAS) */
 #define STACK_TOP	0x20000
+#define AP_STACK_TOP	0x1c000	/* vCPU 1's stack */
+#define SIPI_PAGE	0x10000	/* vCPU 1's real-mode code after SIPI */
+#define REMAP_PT	0x12000	/* hostile_remap: a page table for 0-2 MiB */
+#define FOREIGN		0x13000	/* and the frame it maps at SHADOW */
 /*
  * Guest-virtual windows on the same 2 MiB of guest RAM (2 MiB pages, PD
  * entries 1-4): user-accessible, read-only, not present, and one that
@@ -89,10 +98,14 @@
 #define D_RES		0x48	/* GCMD_HC: RAX after it */
 #define D_KSP		0x50	/* kernel RSP while in user mode */
 #define D_CMD_DONE	0x58	/* commands completed */
+#define D_AP_SPIN	0x60	/* vCPU 1's busy loop (64-bit, IF=1) */
+#define D_AP_RM		0x68	/* vCPU 1's busy loop after INIT/SIPI */
 
 #define GCMD_HC		1	/* VMCALL at CPL 0 with D_ARG0/D_ARG1 */
 #define GCMD_USER	2	/* run the user-mode part (U_OP) at CPL 3 */
 #define GCMD_SHADOW	3	/* D_ARG0 rounds: own gates into the shadow */
+#define GCMD_INITSIPI	4	/* INIT, then SIPI to SIPI_PAGE, to APIC 1 */
+#define GCMD_SETPDE	5	/* PD[0] = D_ARG0, CR3 reloaded (TLB flush) */
 
 #define U_OP		0x00	/* 1: VMCALL with U_ARG, 2: descriptor loop */
 #define U_ITER		0x08	/* iterations of the descriptor loop */
@@ -149,6 +162,10 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     /* a command of the host (D_CMD) */
     "cmd:	cmpq $3, 0x7030\n"
     "	je shadow_cmd\n"
+    "	cmpq $4, 0x7030\n"
+    "	je initsipi_cmd\n"
+    "	cmpq $5, 0x7030\n"
+    "	je setpde_cmd\n"
     "	cmpq $1, 0x7030\n"
     "	jne 5f\n"
     "	mov 0x7038, %rax\n"		/* GCMD_HC: VMCALL at CPL 0 */
@@ -226,6 +243,39 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	dec %rcx\n"
     "	jnz 7b\n"
     "8:	syscall\n"
+    /*
+     * GCMD_INITSIPI through the x2APIC ICR (SDM vol.3 10.12.9: EDX the
+     * destination; 10.6.1: INIT 101b, start-up 110b, level assert): APIC
+     * 1 starts over in real mode at SIPI_PAGE
+     */
+    "initsipi_cmd:\n"
+    "	mov $0x830, %ecx\n"
+    "	mov $1, %edx\n"
+    "	mov $0x4500, %eax\n"
+    "	wrmsr\n"
+    "	mov $0x4610, %eax\n"		/* vector 0x10: SIPI_PAGE */
+    "	wrmsr\n"
+    "	jmp cmd_done\n"
+    /* GCMD_SETPDE: the PD entry of 0-2 MiB (PD) from D_ARG0 */
+    "setpde_cmd:\n"
+    "	mov 0x7038, %rax\n"
+    "	mov %rax, 0x3000\n"
+    "	mov %cr3, %rax\n"
+    "	mov %rax, %cr3\n"
+    "	jmp cmd_done\n"
+    /* vCPU 1: x2APIC on, spin with IF=1 (no registration of its own) */
+    "ap_code:\n"
+    "	mov $0x1b, %ecx\n"
+    "	rdmsr\n"
+    "	or $0xc00, %eax\n"
+    "	wrmsr\n"
+    "	mov $0x80f, %ecx\n"
+    "	mov $0x1ff, %eax\n"
+    "	xor %edx, %edx\n"
+    "	wrmsr\n"
+    "	sti\n"
+    "21:	incq 0x7060\n"		/* D_AP_SPIN */
+    "	jmp 21b\n"
     "guest_code_end:\n"
     /* vectors 0-31: report the exception through port 0x81, stop */
     "	.balign 32\n"
@@ -257,17 +307,38 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	.set vec, vec + 1\n"
     "	.endr\n"
     "guest_stubs_end:\n"
+    /* vCPU 1 after INIT/SIPI: real mode, CS base SIPI_PAGE, DS base 0 */
+    ".code16\n"
+    "ap_sipi_code:\n"
+    "31:	incl 0x7068\n"		/* D_AP_RM */
+    "	jmp 31b\n"
+    "ap_sipi_code_end:\n"
     ".code64\n"
     ".popsection\n");
-extern const uint8_t guest_code[], guest_code_end[];
+extern const uint8_t guest_code[], guest_code_end[], ap_code[];
+extern const uint8_t ap_sipi_code[], ap_sipi_code_end[];
 extern const uint8_t guest_stubs[], guest_stubs_end[];
 
-static int kvm_fd, vm_fd, vcpu_fd, xl_fd;
+static int kvm_fd, vm_fd, xl_fd;
 static uint8_t *mem;
-static struct kvm_run *run;
+/*
+ * The guest's vCPUs: vCPU 0 on host CPU 0 runs every part; vCPU 1 (the
+ * "smp" part only) on CPU 1. vcpu_done: a vCPU thread stopped, the VM is
+ * of no more use; vcpu_why is why.
+ */
+struct vcpu {
+	int fd;
+	struct kvm_run *run;
+	pthread_t th;
+	int cpu;
+	/* set by the main thread: the vCPU's own thread reads its sregs */
+	volatile int sregs_get;
+	struct kvm_sregs sregs;
+};
+static struct vcpu vcpus[2];
+static unsigned int nr_vcpus = 1;
 static volatile int vcpu_done;
-static pthread_t vcpu_th;
-static char vcpu_why[128];
+static char vcpu_why[160];
 static int failures;
 static uint64_t vm_id;
 
@@ -460,13 +531,13 @@ static void vcpu_set_sregs(void)
 {
 	struct kvm_sregs sr;
 
-	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sr)) {
+	if (ioctl(vcpus[0].fd, KVM_GET_SREGS, &sr)) {
 		snprintf(sregs_why, sizeof(sregs_why), "KVM_GET_SREGS: %s",
 			 strerror(errno));
 	} else {
 		sr.idt.base = IDT;
 		sr.idt.limit = 256 * 16 - 1;
-		if (ioctl(vcpu_fd, KVM_SET_SREGS, &sr))
+		if (ioctl(vcpus[0].fd, KVM_SET_SREGS, &sr))
 			snprintf(sregs_why, sizeof(sregs_why),
 				 "KVM_SET_SREGS: %s", strerror(errno));
 		else
@@ -477,16 +548,23 @@ static void vcpu_set_sregs(void)
 
 static void *vcpu_thread(void *arg)
 {
+	struct vcpu *v = arg;
+	struct kvm_run *run = v->run;
+	char why[128];
 	cpu_set_t set;
 
-	(void)arg;
 	CPU_ZERO(&set);
-	CPU_SET(0, &set);
+	CPU_SET(v->cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
 	while (!vcpu_done) {
-		if (ioctl(vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR && sregs_req)
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR && sregs_req && v == &vcpus[0])
 				vcpu_set_sregs();
+			if (errno == EINTR && v->sregs_get) {
+				if (ioctl(v->fd, KVM_GET_SREGS, &v->sregs))
+					memset(&v->sregs, 0, sizeof(v->sregs));
+				v->sregs_get = 0;
+			}
 			while (errno == EINTR && vcpu_pause && !vcpu_done) {
 				vcpu_paused = 1;
 				usleep(1000);
@@ -494,20 +572,19 @@ static void *vcpu_thread(void *arg)
 			vcpu_paused = 0;
 			if (errno == EINTR)
 				continue;
-			snprintf(vcpu_why, sizeof(vcpu_why), "KVM_RUN: %s",
+			snprintf(why, sizeof(why), "KVM_RUN: %s",
 				 strerror(errno));
 			break;
 		}
 		if (run->exit_reason == KVM_EXIT_IO && run->io.port == 0x81) {
-			snprintf(vcpu_why, sizeof(vcpu_why),
-				 "guest exception vector %u",
+			snprintf(why, sizeof(why), "guest exception vector %u",
 				 *((uint8_t *)run + run->io.data_offset));
 			break;
 		}
-		snprintf(vcpu_why, sizeof(vcpu_why), "unexpected exit %u",
+		snprintf(why, sizeof(why), "unexpected exit %u",
 			 run->exit_reason);
 		if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
-			snprintf(vcpu_why, sizeof(vcpu_why),
+			snprintf(why, sizeof(why),
 				 "KVM internal error %u: %llx %llx %llx %llx",
 				 run->internal.suberror,
 				 (unsigned long long)run->internal.data[0],
@@ -516,9 +593,27 @@ static void *vcpu_thread(void *arg)
 				 (unsigned long long)run->internal.data[3]);
 		break;
 	}
+	if (!vcpu_done)
+		snprintf(vcpu_why, sizeof(vcpu_why), "vCPU %d: %s",
+			 (int)(v - vcpus), why);
 	vcpu_done = 1;
-	printf("XLINFO vcpu thread stops: %s\n", vcpu_why);
+	printf("XLINFO vcpu %d thread stops: %s\n", (int)(v - vcpus),
+	       vcpu_why);
 	return NULL;
+}
+
+/* Stop every vCPU thread: out of KVM_RUN at once, and joined. */
+static void vcpus_stop(void)
+{
+	unsigned int i;
+
+	vcpu_done = 1;
+	for (i = 0; i < nr_vcpus; i++) {
+		vcpus[i].run->immediate_exit = 1;
+		pthread_kill(vcpus[i].th, SIGUSR1);
+	}
+	for (i = 0; i < nr_vcpus; i++)
+		pthread_join(vcpus[i].th, NULL);
 }
 
 static void seg64(struct kvm_segment *s, uint16_t sel, int code)
@@ -534,14 +629,78 @@ static void seg64(struct kvm_segment *s, uint16_t sel, int code)
 	s->db = !code;
 }
 
-static int setup_vm(void)
+/*
+ * vCPU @id in 64-bit mode at CPL 0: vCPU 0 at guest_code, vCPU 1 at
+ * ap_code with its own stack; its thread will run on host CPU @id.
+ */
+static int vcpu_create(struct vcpu *v, int id)
 {
-	struct kvm_userspace_memory_region r = { 0 };
 	struct kvm_sregs sr;
 	struct kvm_regs regs = { 0 };
 	struct kvm_cpuid2 *cpuid;
+	int n = 100;
+
+	v->cpu = id;
+	v->fd = ioctl(vm_fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0)
+		return -1;
+	v->run = mmap(NULL, ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0),
+		      PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED)
+		return -1;
+	cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
+	if (!cpuid)
+		return -1;
+	cpuid->nent = n;
+	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) ||
+	    ioctl(v->fd, KVM_SET_CPUID2, cpuid)) {
+		free(cpuid);
+		return -1;
+	}
+	free(cpuid);
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr))
+		return -1;
+	seg64(&sr.cs, 0x08, 1);
+	seg64(&sr.ds, 0x10, 0);
+	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	sr.gdt.base = GDT;
+	sr.gdt.limit = 8 * 8 - 1;
+	memset(&sr.tr, 0, sizeof(sr.tr));
+	sr.tr.selector = TR_SEL;
+	sr.tr.base = TSS;
+	sr.tr.limit = 0x67;
+	sr.tr.type = 11;		/* 64-bit TSS, busy */
+	sr.tr.present = 1;
+	sr.idt.base = IDT;
+	sr.idt.limit = 256 * 16 - 1;
+	sr.cr3 = PML4;
+	sr.cr4 = 0x20;			/* PAE */
+	sr.cr0 = 0x80010011;		/* PG | WP | ET | PE */
+	sr.efer = 0x501;		/* LMA | LME | SCE */
+	if (ioctl(v->fd, KVM_SET_SREGS, &sr))
+		return -1;
+	/*
+	 * With KVM's in-kernel LAPIC a vCPU other than the BSP waits for
+	 * INIT/SIPI (MP state "uninitialized"); vCPU 1 starts at once.
+	 */
+	if (id) {
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		if (ioctl(v->fd, KVM_SET_MP_STATE, &mp))
+			return -1;
+	}
+	regs.rip = id ? CODE + (ap_code - guest_code) : CODE;
+	regs.rsp = id ? AP_STACK_TOP : STACK_TOP;
+	regs.rflags = 2;
+	return ioctl(v->fd, KVM_SET_REGS, &regs);
+}
+
+static int setup_vm(int smp)
+{
+	struct kvm_userspace_memory_region r = { 0 };
 	uint64_t *p;
-	int i, n = 100;
+	int i;
 
 	kvm_fd = open("/dev/kvm", O_RDWR);
 	if (kvm_fd < 0)
@@ -597,45 +756,15 @@ static int setup_vm(void)
 	/* no VMCALL returns this: the check sees whether the guest ran it */
 	U64(D_HC_RET) = HC_NOT_RUN;
 
-	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
-	if (vcpu_fd < 0)
-		return -1;
-	run = mmap(NULL, ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0),
-		   PROT_READ | PROT_WRITE, MAP_SHARED, vcpu_fd, 0);
-	if (run == MAP_FAILED)
-		return -1;
-	cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
-	cpuid->nent = n;
-	if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) ||
-	    ioctl(vcpu_fd, KVM_SET_CPUID2, cpuid))
-		return -1;
-	free(cpuid);
-
-	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sr))
-		return -1;
-	seg64(&sr.cs, 0x08, 1);
-	seg64(&sr.ds, 0x10, 0);
-	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
-	sr.gdt.base = GDT;
-	sr.gdt.limit = 8 * 8 - 1;
-	memset(&sr.tr, 0, sizeof(sr.tr));
-	sr.tr.selector = TR_SEL;
-	sr.tr.base = TSS;
-	sr.tr.limit = 0x67;
-	sr.tr.type = 11;		/* 64-bit TSS, busy */
-	sr.tr.present = 1;
-	sr.idt.base = IDT;
-	sr.idt.limit = 256 * 16 - 1;
-	sr.cr3 = PML4;
-	sr.cr4 = 0x20;			/* PAE */
-	sr.cr0 = 0x80010011;		/* PG | WP | ET | PE */
-	sr.efer = 0x501;		/* LMA | LME | SCE */
-	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sr))
-		return -1;
-	regs.rip = CODE;
-	regs.rsp = STACK_TOP;
-	regs.rflags = 2;
-	return ioctl(vcpu_fd, KVM_SET_REGS, &regs);
+	if (smp) {
+		memcpy(mem + SIPI_PAGE, ap_sipi_code,
+		       ap_sipi_code_end - ap_sipi_code);
+		nr_vcpus = 2;
+	}
+	for (i = 0; i < (int)nr_vcpus; i++)
+		if (vcpu_create(&vcpus[i], i))
+			return -1;
+	return 0;
 }
 
 static int wait_count(unsigned int vec, uint32_t want, double tmo)
@@ -798,7 +927,7 @@ static void vcpu_to_cpu(int cpu)
 
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(vcpu_th, sizeof(set), &set);
+	pthread_setaffinity_np(vcpus[0].th, sizeof(set), &set);
 }
 
 /*
@@ -1262,7 +1391,7 @@ static void hostile_sregs(void)
 	rw0 = hooks_num("vmcs_rewrites");
 	t0 = now();
 	sregs_req = 1;
-	pthread_kill(vcpu_th, SIGUSR1);
+	pthread_kill(vcpus[0].th, SIGUSR1);
 	usleep(1000000);
 	s0 = U64(D_SPIN);
 	usleep(100000);
@@ -1325,6 +1454,58 @@ static void hostile_shadow(void)
 	       hooks_line("vcpu 0 sidt_state"));
 	host_side_check(&hs, "hostile-shadow", secs);
 	show_hooks("hostile-shadow");
+}
+
+/*
+ * The guest kernel maps another frame of its own at the shadow IDT's
+ * linear address (its page tables are its own): PD[0]'s 2 MiB page
+ * becomes a page table that maps every 4 KiB page where it was, except
+ * SHADOW's, which now shows FOREIGN, a copy of the guest's IDT with every
+ * gate present; then the guest keeps writing its own gates there through
+ * that address (GCMD_SHADOW), so a repair of what the address shows does
+ * not last. The host must not deliver its interrupts through that:
+ * nothing of the host's reaches the guest, the host timer ticks on,
+ * exitless counts the walks that found the address elsewhere, and once
+ * the mapping is back the vCPU is direct again.
+ */
+static void hostile_remap(void)
+{
+	uint64_t *pt = (uint64_t *)(mem + REMAP_PT), un0;
+	struct host_side hs;
+	double t0, secs;
+	int i, ret;
+
+	if (!wait_direct(2.0)) {
+		result(0, "hostile-remap-direct-before", "%s",
+		       hooks_line("vcpu 0 sidt_state"));
+		return;
+	}
+	/* SDM vol.3 4.5, table 4-19: a PTE is P 0, R/W 1, frame 51:12 */
+	for (i = 0; i < 512; i++)
+		pt[i] = (uint64_t)i << 12 | 3;
+	pt[SHADOW >> 12] = FOREIGN | 3;
+	memcpy(mem + FOREIGN, mem + IDT, 4096);
+	host_side_take(&hs);
+	un0 = hooks_num("shadow_unmapped");
+	t0 = now();
+	U64(D_ARG0) = REMAP_PT | 3;
+	ret = guest_cmd(GCMD_SETPDE, 5.0);
+	/* ~1 s of Bochs: many host timer periods (a few ms each) */
+	U64(D_ARG0) = 200000;
+	ret = ret ?: guest_cmd(GCMD_SHADOW, 120.0);
+	U64(D_ARG0) = 0x83;
+	ret = ret ?: guest_cmd(GCMD_SETPDE, 5.0);
+	secs = now() - t0;
+	result(!ret, "hostile-remap-guest-remapped", "%s; %.1f s",
+	       ret ? "guest did not come back" : "ok", secs);
+	result(hooks_num("shadow_unmapped") > un0, "hostile-remap-seen",
+	       "shadow_unmapped +%llu; %s",
+	       (unsigned long long)(hooks_num("shadow_unmapped") - un0),
+	       hooks_line("shadow_path_pages"));
+	host_side_check(&hs, "hostile-remap", secs);
+	result(wait_direct(2.0), "hostile-remap-direct-after", "%s",
+	       hooks_line("vcpu 0 sidt_state"));
+	show_hooks("hostile-remap");
 }
 
 /*
@@ -1428,6 +1609,7 @@ static void hostile_part(void)
 	show_hooks("hostile-desc");
 	hostile_sregs();
 	hostile_shadow();
+	hostile_remap();
 }
 
 /*
@@ -1467,10 +1649,7 @@ static int fuzz_hold(int secs)
 	       (unsigned long long)direct);
 	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
 	result(!ret, "fuzzhold-detach", "%s", ret ? strerror(errno) : "ok");
-	vcpu_done = 1;
-	run->immediate_exit = 1;
-	pthread_kill(vcpu_th, SIGUSR1);
-	pthread_join(vcpu_th, NULL);
+	vcpus_stop();
 	return failures ? 1 : 0;
 }
 
@@ -1598,7 +1777,7 @@ static void lifetime_part(void)
 	if (vcpu_done || !reattach_direct("lifetime-reattach-direct"))
 		return;
 	vcpu_pause = 1;
-	pthread_kill(vcpu_th, SIGUSR1);
+	pthread_kill(vcpus[0].th, SIGUSR1);
 	end = now() + 2;
 	while (!vcpu_paused && now() < end)
 		usleep(1000);
@@ -1629,6 +1808,210 @@ static void lifetime_part(void)
 	show_hooks("lifetime");
 }
 
+/*
+ * The "smp" part: two vCPUs, each on its own host CPU, both in direct
+ * mode at once (no device binds the engine to one of them).
+ */
+#define VEC_SMP(i)	(0x54 + (i))	/* MSIs to vCPU i (APIC ID i) */
+
+/* vCPU @i's "vcpu N sidt_state S eli_off E" line of debugfs hooks. */
+static const char *vcpu_line(unsigned int i, char *buf, size_t len)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "vcpu %u sidt_state", i);
+	snprintf(buf, len, "%s", hooks_line(key));
+	buf[strcspn(buf, "\n")] = 0;
+	return buf;
+}
+
+/* "vcpu N sidt_state 1 eli_off 0" in debugfs: vCPU @i is direct. */
+static int vcpu_direct(unsigned int i)
+{
+	char line[96], want[64];
+
+	snprintf(want, sizeof(want), "vcpu %u sidt_state 1 eli_off 0", i);
+	return !!strstr(vcpu_line(i, line, sizeof(line)), want);
+}
+
+static int both_direct(double tmo)
+{
+	double end = now() + tmo;
+
+	while (now() < end && !vcpu_done) {
+		if (vcpu_direct(0) && vcpu_direct(1))
+			return 1;
+		usleep(20000);
+	}
+	return 0;
+}
+
+/*
+ * The host's side while the vCPUs run: the shadow page registered again
+ * (every vCPU rebuilds its shadow IDT) and the mode switched between eli
+ * and did, both at once under both vCPUs; how often both were found in
+ * direct mode between two changes.
+ */
+static volatile int smp_churn_stop;
+static unsigned int smp_churn_turns, smp_churn_both;
+
+static void *smp_churn(void *arg)
+{
+	(void)arg;
+	while (!smp_churn_stop && !vcpu_done) {
+		smp_churn_turns++;
+		guest_hc(XL_HC_SHADOW_IDT, SHADOW);
+		set_mode(smp_churn_turns % 2 ? XL_IOC_MODE_DID :
+			 XL_IOC_MODE_ELI);
+		usleep(20000);
+		if (vcpu_direct(0) && vcpu_direct(1))
+			smp_churn_both++;
+	}
+	return NULL;
+}
+
+/*
+ * MSIs to both vCPUs in turn (KVM_SIGNAL_MSI, x2APIC destination in the
+ * address, SDM vol.3 11.11.1) while smp_churn changes what they run
+ * with: every one counted once, by its vCPU's vector.
+ */
+static void smp_batch(unsigned int count)
+{
+	unsigned int i, sent[2] = { 0 }, lost = 0;
+	uint64_t busy0 = hooks_num("build_busy");
+	pthread_t th;
+
+	reset_counts();
+	smp_churn_stop = 0;
+	pthread_create(&th, NULL, smp_churn, NULL);
+	for (i = 0; i < count && !vcpu_done; i++) {
+		unsigned int c = i & 1;
+		struct kvm_msi m = {
+			.address_lo = 0xfee00000 | c << 12,
+			.data = VEC_SMP(c),
+		};
+		uint32_t before = COUNT(VEC_SMP(c));
+
+		if (ioctl(vm_fd, KVM_SIGNAL_MSI, &m) < 0)
+			break;
+		sent[c]++;
+		if (wait_count(VEC_SMP(c), before + 1, 2.0) && ++lost >= 3)
+			break;
+	}
+	smp_churn_stop = 1;
+	pthread_join(th, NULL);
+	set_mode(XL_IOC_MODE_ELI);
+	result(sent[0] + sent[1] == count && !lost &&
+	       COUNT(VEC_SMP(0)) == sent[0] && COUNT(VEC_SMP(1)) == sent[1],
+	       "smp-churn-nothing-lost",
+	       "vCPU 0 %u sent %u counted, vCPU 1 %u sent %u counted, %u lost; %s",
+	       sent[0], COUNT(VEC_SMP(0)), sent[1], COUNT(VEC_SMP(1)), lost,
+	       vcpu_done ? vcpu_why : "both run");
+	result(smp_churn_both > 0, "smp-churn-both-direct",
+	       "%u re-registrations and mode switches, both vCPUs direct after %u of them; build_busy +%llu",
+	       smp_churn_turns, smp_churn_both,
+	       (unsigned long long)(hooks_num("build_busy") - busy0));
+}
+
+/* vCPU @i's sregs, read by its own thread (KVM_GET_SREGS); 0 when read. */
+static int vcpu_sregs(unsigned int i, struct kvm_sregs *sr)
+{
+	double end = now() + 2;
+
+	vcpus[i].sregs_get = 1;
+	pthread_kill(vcpus[i].th, SIGUSR1);
+	while (vcpus[i].sregs_get && now() < end && !vcpu_done)
+		usleep(1000);
+	*sr = vcpus[i].sregs;
+	return vcpus[i].sregs_get ? -1 : 0;
+}
+
+/*
+ * vCPU 0 sends vCPU 1 INIT and SIPI while both are in direct mode: KVM
+ * resets vCPU 1 (its IDTR, its exception bitmap) behind exitless and it
+ * runs on in real mode. Host interrupts of its CPU must reach the host
+ * (external-interrupt exiting back, the IDTR KVM's), nothing the guest
+ * sees is the host's, and vCPU 0 goes on in direct mode.
+ */
+static void smp_init_sipi(void)
+{
+	uint64_t rm0 = U64(D_AP_RM), rw0, l0, f0;
+	char l0s[96], l1s[96];
+	struct kvm_sregs sr;
+	int warn0 = kernel_warnings(), ok;
+	double t0;
+
+	ok = both_direct(3.0);
+	result(ok, "smp-initsipi-both-direct-before", "%s /%s",
+	       vcpu_line(0, l0s, sizeof(l0s)), vcpu_line(1, l1s, sizeof(l1s)));
+	if (!ok)
+		return;
+	rw0 = hooks_num("vmcs_rewrites");
+	f0 = foreign_counts();
+	l0 = host_loc(1);
+	t0 = now();
+	ok = !guest_cmd(GCMD_INITSIPI, 2.0);
+	while (ok && U64(D_AP_RM) < rm0 + 1000 && now() < t0 + 5 && !vcpu_done)
+		usleep(10000);
+	result(ok && U64(D_AP_RM) >= rm0 + 1000, "smp-initsipi-ap-restarts",
+	       "INIT/SIPI %s; vCPU 1 real-mode loop %llu; %s",
+	       ok ? "sent" : "NOT sent",
+	       (unsigned long long)(U64(D_AP_RM) - rm0),
+	       vcpu_done ? vcpu_why : "both run");
+	usleep(500000);
+	ok = !vcpu_sregs(1, &sr);
+	/* KVM's reset values (SDM vol.3 9.1.1, table 9-1: IDTR 0/0xffff) */
+	result(ok && !(sr.cr0 & 1) && sr.idt.base == 0 &&
+	       sr.idt.limit == 0xffff,
+	       "smp-initsipi-kvm-idtr", "%s: CR0 0x%llx IDTR 0x%llx/0x%x (shadow IDT at 0x%x); %s; vmcs_rewrites +%llu",
+	       ok ? "read" : "NOT read", (unsigned long long)sr.cr0,
+	       (unsigned long long)sr.idt.base, sr.idt.limit, SHADOW,
+	       vcpu_line(1, l1s, sizeof(l1s)),
+	       (unsigned long long)(hooks_num("vmcs_rewrites") - rw0));
+	result(!vcpu_direct(1) && foreign_counts() == f0 &&
+	       host_loc(1) > l0 + 2, "smp-initsipi-host-interrupts-stay",
+	       "vCPU 1 %s; guest took %llu host interrupts; host timer on CPU 1 +%llu in %.1f s",
+	       vcpu_direct(1) ? "STILL DIRECT" : "out of direct mode",
+	       (unsigned long long)(foreign_counts() - f0),
+	       (unsigned long long)(host_loc(1) - l0), now() - t0);
+	result(kernel_warnings() == warn0, "smp-initsipi-no-host-warning",
+	       "%d new WARNING lines", kernel_warnings() - warn0);
+}
+
+static void smp_part(unsigned int count)
+{
+	char l0s[96], l1s[96];
+	uint64_t s0 = U64(D_AP_SPIN), l0;
+	struct kvm_msi m = { .address_lo = 0xfee00000, .data = VEC_SMP(0) };
+	unsigned int i, lost = 0;
+	int ret, ok;
+
+	ret = set_mode(XL_IOC_MODE_ELI);
+	/* arguments are evaluated in no set order: wait first */
+	ok = !ret && both_direct(5.0);
+	result(ok && U64(D_AP_SPIN) > s0,
+	       "smp-both-direct", "%s; %s /%s; vCPU 1 spin +%llu",
+	       ret ? strerror(-ret) : "eli", vcpu_line(0, l0s, sizeof(l0s)),
+	       vcpu_line(1, l1s, sizeof(l1s)),
+	       (unsigned long long)(U64(D_AP_SPIN) - s0));
+	smp_batch(count / 5 ? count / 5 : 2);
+	show_hooks("smp-churn");
+	smp_init_sipi();
+	show_hooks("smp-initsipi");
+	/* vCPU 0 is not disturbed by vCPU 1's reset */
+	reset_counts();
+	l0 = host_loc(0);
+	for (i = 0; i < 100 && !vcpu_done; i++)
+		if (ioctl(vm_fd, KVM_SIGNAL_MSI, &m) < 0 ||
+		    wait_count(VEC_SMP(0), i + 1, 2.0))
+			lost++;
+	result(!lost && COUNT(VEC_SMP(0)) == 100 && vcpu_direct(0),
+	       "smp-vcpu0-after-initsipi", "100 MSIs, %u lost, %u counted; vCPU 0 %s; host timer on CPU 0 +%llu",
+	       lost, COUNT(VEC_SMP(0)),
+	       vcpu_direct(0) ? "direct" : "NOT direct",
+	       (unsigned long long)(host_loc(0) - l0));
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int count = argc > 1 ? atoi(argv[1]) : 1000;
@@ -1642,6 +2025,10 @@ int main(int argc, char **argv)
 	int lifetime = argc > 2 && !strcmp(argv[2], "lifetime");
 	/* "fuzzhold SECONDS": a running guest for the ioctl fuzzer */
 	int fuzzhold = argc > 3 && !strcmp(argv[2], "fuzzhold");
+	/* "smp": a second vCPU on CPU 1, then smp_part */
+	int smp = argc > 2 && !strcmp(argv[2], "smp");
+	/* "remap": only hostile_remap, in eli */
+	int remap = argc > 2 && !strcmp(argv[2], "remap");
 	struct batch b[16] = {
 		{ .name = "baseline-dev" }, { .name = "baseline-msi" },
 		{ .name = "eli-dev" },
@@ -1659,7 +2046,7 @@ int main(int argc, char **argv)
 	CPU_ZERO(&set);
 	CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, &set);
 	sched_setaffinity(0, sizeof(set), &set);
-	if (setup_vm()) {
+	if (setup_vm(smp)) {
 		result(0, "eli-vm-setup", "%s", strerror(errno));
 		return 1;
 	}
@@ -1671,7 +2058,8 @@ int main(int argc, char **argv)
 	}
 	vm_id = at.vm_id;
 	result(1, "eli-attach", "vm %llu", (unsigned long long)vm_id);
-	pthread_create(&vcpu_th, NULL, vcpu_thread, NULL);
+	for (i = 0; i < (int)nr_vcpus; i++)
+		pthread_create(&vcpus[i].th, NULL, vcpu_thread, &vcpus[i]);
 
 	/* the guest registered its shadow page and spins */
 	end = now() + 20;
@@ -1694,6 +2082,17 @@ int main(int argc, char **argv)
 		return fuzz_hold(atoi(argv[3]));
 	if (lifetime) {
 		lifetime_part();
+		goto detach;
+	}
+	if (smp) {
+		smp_part(count);
+		goto detach;
+	}
+	if (remap) {
+		ret = set_mode(XL_IOC_MODE_ELI);
+		result(!ret, "remap-eli-mode-set", "%s",
+		       ret ? strerror(-ret) : "ok");
+		hostile_remap();
 		goto detach;
 	}
 
@@ -1839,12 +2238,9 @@ detach:
 	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
 	show_hooks("detached");
 	result(!ret, "eli-detach", "%s", ret ? strerror(errno) : "ok");
-	vcpu_done = 1;
-	run->immediate_exit = 1;
-	pthread_kill(vcpu_th, SIGUSR1);
-	pthread_join(vcpu_th, NULL);
+	vcpus_stop();
 
-	if (!hostile) {
+	if (!hostile && !smp && !remap) {
 		printf("XLELI {\"count\":%u,\"batches\":[", count);
 		for (i = 0; i < nb; i++)
 			print_batch(&b[i], i == nb - 1);

@@ -30,7 +30,7 @@
  *                  gsi, set)     assigned host IRQ, or VFIO unbinds it:
  *                                its shadow-IDT mapping is stale.
  *   kvm_arch_irq_routing_update  (kvm.ko) and
- *   irq_bypass_unregister_producer (irqbypass.ko): the same where KVM
+ *   irq_bypass_(un)register_producer (irqbypass.ko): the same where KVM
  *                                calls no vmx_pi_update_irte (6.12 with
  *                                APICv off: irqfds have no producer).
  *   tracepoint kvm_eoi           KVM's LAPIC retired a guest EOI.
@@ -116,7 +116,7 @@ static unsigned long (*xl_kallsyms)(const char *name);
 static unsigned long xl_addr_run, xl_addr_exit_irqoff, xl_addr_exit;
 static unsigned long xl_addr_inject, xl_addr_update_irte;
 /* in kvm.ko and irqbypass.ko: see xl_on_irq_change */
-static unsigned long xl_addr_routing, xl_addr_producer;
+static unsigned long xl_addr_routing, xl_addr_prod_add, xl_addr_prod_del;
 /* kvm_intel's enable_preemption_timer (module parameter preemption_timer) */
 static struct tracepoint *xl_tp_eoi;
 
@@ -573,7 +573,8 @@ static void xl_irq_changed(struct xl_hvm *h, u32 host_irq)
 
 /*
  * @host_irq (U32_MAX: any) of @kvm (NULL: any attached VM) was re-routed
- * by the guest or is about to be freed. Called by three hooks:
+ * by the guest, is about to be freed or was bound again. Called by four
+ * hooks:
  *
  * vmx_pi_update_irte(kvm, host_irq, guest_irq, set): KVM calls it when
  * the guest route of an irqfd with an IRQ-bypass producer changes (the
@@ -590,8 +591,10 @@ static void xl_irq_changed(struct xl_hvm *h, u32 host_irq)
  *
  * irq_bypass_unregister_producer(prod): VFIO calls it for a vector before
  * free_irq, also where no consumer is connected and so KVM calls no
- * vmx_pi_update_irte (vfio_msi_set_vector_signal, 6.1 and 6.12). The IRQ
- * is global: any attached VM may have it mapped.
+ * vmx_pi_update_irte (vfio_msi_set_vector_signal, 6.1 and 6.12), and
+ * irq_bypass_register_producer(prod) right after request_irq, when the
+ * guest enables the vector again: a registered IRQ may map again then.
+ * The IRQ is global: any attached VM may have it.
  */
 static void xl_on_irq_change(struct kvm *kvm, u32 host_irq)
 {
@@ -687,7 +690,7 @@ static void notrace xl_ft_inject(unsigned long ip, unsigned long parent_ip,
 
 static struct ftrace_ops xl_ops_update_irte, xl_ops_routing;
 
-/* The three hooks of xl_on_irq_change, told apart by their ftrace_ops. */
+/* The hooks of xl_on_irq_change, told apart by their ftrace_ops. */
 static void notrace xl_ft_irq_change(unsigned long ip, unsigned long parent_ip,
 				     struct ftrace_ops *op,
 				     struct ftrace_regs *fregs)
@@ -737,7 +740,12 @@ static struct ftrace_ops xl_ops_routing = {
 	.flags = FTRACE_OPS_FL_SAVE_REGS,
 };
 
-static struct ftrace_ops xl_ops_producer = {
+static struct ftrace_ops xl_ops_prod_add = {
+	.func = xl_ft_irq_change,
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+};
+
+static struct ftrace_ops xl_ops_prod_del = {
 	.func = xl_ft_irq_change,
 	.flags = FTRACE_OPS_FL_SAVE_REGS,
 };
@@ -838,7 +846,8 @@ static int xl_resolve(void)
 	xl_addr_inject = xl_kallsyms("vmx_inject_irq");
 	xl_addr_update_irte = xl_kallsyms("vmx_pi_update_irte");
 	xl_addr_routing = xl_kallsyms("kvm_arch_irq_routing_update");
-	xl_addr_producer = xl_kallsyms("irq_bypass_unregister_producer");
+	xl_addr_prod_add = xl_kallsyms("irq_bypass_register_producer");
+	xl_addr_prod_del = xl_kallsyms("irq_bypass_unregister_producer");
 	irqoff = xl_kallsyms(XL_KVM_DO_INTERRUPT);
 	xl_tp_eoi = (struct tracepoint *)xl_kallsyms("__tracepoint_kvm_eoi");
 	if (!xl_addr_run)
@@ -848,12 +857,14 @@ static int xl_resolve(void)
 		return -EOPNOTSUPP;
 	}
 	if (!xl_addr_exit_irqoff || !xl_addr_exit || !xl_addr_inject ||
-	    !xl_addr_update_irte || !xl_addr_routing || !xl_addr_producer ||
+	    !xl_addr_update_irte || !xl_addr_routing || !xl_addr_prod_add ||
+	    !xl_addr_prod_del ||
 	    !irqoff || !xl_tp_eoi) {
-		pr_warn("kvm_intel without the expected symbols (exit_irqoff %d handle_exit %d inject_irq %d pi_update_irte %d kvm_arch_irq_routing_update %d irq_bypass_unregister_producer %d %s %d tracepoint kvm_eoi %d)\n",
+		pr_warn("kvm_intel without the expected symbols (exit_irqoff %d handle_exit %d inject_irq %d pi_update_irte %d kvm_arch_irq_routing_update %d irq_bypass_(un)register_producer %d %d %s %d tracepoint kvm_eoi %d)\n",
 			!!xl_addr_exit_irqoff, !!xl_addr_exit,
 			!!xl_addr_inject, !!xl_addr_update_irte,
-			!!xl_addr_routing, !!xl_addr_producer,
+			!!xl_addr_routing, !!xl_addr_prod_add,
+			!!xl_addr_prod_del,
 			XL_KVM_DO_INTERRUPT, !!irqoff,
 			!!xl_tp_eoi);
 		return -ENXIO;
@@ -887,20 +898,25 @@ static int xl_hooks_register(void)
 	ret = xl_ft_on(&xl_ops_routing, xl_addr_routing);
 	if (ret)
 		goto out_update_irte;
-	ret = xl_ft_on(&xl_ops_producer, xl_addr_producer);
+	ret = xl_ft_on(&xl_ops_prod_add, xl_addr_prod_add);
 	if (ret)
 		goto out_routing;
+	ret = xl_ft_on(&xl_ops_prod_del, xl_addr_prod_del);
+	if (ret)
+		goto out_prod_add;
 	ret = tracepoint_probe_register(xl_tp_eoi, (void *)xl_on_eoi, NULL);
 	if (ret)
-		goto out_producer;
-	pr_info("hooks on kvm_intel: %pS %pS %pS %pS %pS, on %pS %pS, tracepoint kvm_eoi\n",
+		goto out_prod_del;
+	pr_info("hooks on kvm_intel: %pS %pS %pS %pS %pS, on %pS %pS %pS, tracepoint kvm_eoi\n",
 		(void *)xl_addr_run, (void *)xl_addr_exit_irqoff,
 		(void *)xl_addr_exit, (void *)xl_addr_inject,
 		(void *)xl_addr_update_irte, (void *)xl_addr_routing,
-		(void *)xl_addr_producer);
+		(void *)xl_addr_prod_add, (void *)xl_addr_prod_del);
 	return 0;
-out_producer:
-	xl_ft_off(&xl_ops_producer, xl_addr_producer);
+out_prod_del:
+	xl_ft_off(&xl_ops_prod_del, xl_addr_prod_del);
+out_prod_add:
+	xl_ft_off(&xl_ops_prod_add, xl_addr_prod_add);
 out_routing:
 	xl_ft_off(&xl_ops_routing, xl_addr_routing);
 out_update_irte:
@@ -925,7 +941,8 @@ static struct xl_engine *xl_wp_engine(struct xl_shadow_wp *wp)
 static void xl_hooks_unregister(void)
 {
 	tracepoint_probe_unregister(xl_tp_eoi, (void *)xl_on_eoi, NULL);
-	xl_ft_off(&xl_ops_producer, xl_addr_producer);
+	xl_ft_off(&xl_ops_prod_del, xl_addr_prod_del);
+	xl_ft_off(&xl_ops_prod_add, xl_addr_prod_add);
 	xl_ft_off(&xl_ops_routing, xl_addr_routing);
 	xl_ft_off(&xl_ops_update_irte, xl_addr_update_irte);
 	xl_ft_off(&xl_ops_inject, xl_addr_inject);

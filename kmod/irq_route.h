@@ -17,9 +17,12 @@ struct xl_irq_dest {
 
 /*
  * Host IRQ @irq as the guest gets it: the routing entry of the KVM irqfd
- * whose IRQ-bypass producer is @irq (VFIO registers one per MSI/MSI-X
- * vector, as KVM's kvm_arch_irq_bypass_add_producer finds it), decoded as
- * an MSI (Intel SDM vol.3 11.11.1). 0 and @d filled, or -EOPNOTSUPP and
+ * bound to @irq, the one whose IRQ-bypass producer is @irq (VFIO
+ * registers one per MSI/MSI-X vector, as KVM's
+ * kvm_arch_irq_bypass_add_producer finds it) or, where KVM links no
+ * producer (6.12 with APICv off), the one whose eventfd is the dev_id
+ * @irq was requested with (VFIO's trigger), decoded as an MSI (Intel SDM
+ * vol.3 11.11.1). 0 and @d filled, or -EOPNOTSUPP and
  * *@reason when that MSI does not have exactly one physical, fixed or
  * lowest-priority destination (neither VT-d posting nor one shadow IDT
  * can deliver multicast or broadcast), or the IRQ is not bound to @kvm.

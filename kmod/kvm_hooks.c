@@ -29,6 +29,10 @@
  *   vmx_pi_update_irte(kvm, irq, KVM changes the guest route of an
  *                  gsi, set)     assigned host IRQ, or VFIO unbinds it:
  *                                its shadow-IDT mapping is stale.
+ *   kvm_arch_irq_routing_update  (kvm.ko) and
+ *   irq_bypass_(un)register_producer (irqbypass.ko): the same where KVM
+ *                                calls no vmx_pi_update_irte (6.12 with
+ *                                APICv off: irqfds have no producer).
  *   tracepoint kvm_eoi           KVM's LAPIC retired a guest EOI.
  *
  * Only vCPUs of attached VMs are touched: each callback looks the vCPU's
@@ -41,6 +45,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/ftrace.h>
+#include <linux/irqbypass.h>
 #include <linux/kprobes.h>
 #include <linux/kvm_host.h>
 #include <linux/mutex.h>
@@ -110,6 +115,8 @@ bool xl_hooks_on;
 static unsigned long (*xl_kallsyms)(const char *name);
 static unsigned long xl_addr_run, xl_addr_exit_irqoff, xl_addr_exit;
 static unsigned long xl_addr_inject, xl_addr_update_irte;
+/* in kvm.ko and irqbypass.ko: see xl_on_irq_change */
+static unsigned long xl_addr_routing, xl_addr_prod_add, xl_addr_prod_del;
 /* kvm_intel's enable_preemption_timer (module parameter preemption_timer) */
 static struct tracepoint *xl_tp_eoi;
 
@@ -538,31 +545,65 @@ static void xl_on_inject(struct kvm_vcpu *vcpu)
 }
 
 /*
- * vmx_pi_update_irte(kvm, host_irq, guest_irq, set): KVM calls it when
- * the guest route of an irqfd with an IRQ-bypass producer changes (the
- * guest reprogrammed the MSI) and when VFIO's producer goes away (the IRQ
- * is about to be freed). Under kvm->irqfds.lock, IRQs off.
+ * A mapped host IRQ may be stale: @host_irq (U32_MAX: any) of @h was
+ * re-routed by the guest or is about to be freed. Under rcu_read_lock().
  */
-static void xl_on_update_irte(struct kvm *kvm, u32 host_irq)
+static void xl_irq_changed(struct xl_hvm *h, u32 host_irq)
 {
-	struct xl_hvm *h;
-	u32 i;
+	u32 i, irq;
 
-	rcu_read_lock();
-	h = xl_hvm_find(kvm);
-	if (h && atomic_read_acquire(&h->asg_live)) {
-		if (xl_assigned_has(&h->asg, host_irq))
+	if (atomic_read_acquire(&h->asg_live)) {
+		if (host_irq == U32_MAX || xl_assigned_has(&h->asg, host_irq))
 			xl_asg_invalidate(h, true);
-	} else if (h && xl_eng_direct_mode(READ_ONCE(h->eng))) {
+	} else if (xl_eng_direct_mode(READ_ONCE(h->eng))) {
 		/*
 		 * Not mapped (VFIO had unbound it, or a route was refused):
 		 * a registered IRQ bound again may map now. Racy read of
 		 * the list: at worst one remap too many.
 		 */
-		for (i = 0; i < READ_ONCE(h->nr_irqs) && i < XL_MAX_IRQS; i++)
-			if (READ_ONCE(h->irqs[i]) == host_irq)
+		for (i = 0; i < READ_ONCE(h->nr_irqs) && i < XL_MAX_IRQS; i++) {
+			irq = READ_ONCE(h->irqs[i]);
+			if (host_irq == U32_MAX || irq == host_irq) {
 				schedule_work(&h->remap_work);
+				break;
+			}
+		}
 	}
+}
+
+/*
+ * @host_irq (U32_MAX: any) of @kvm (NULL: any attached VM) was re-routed
+ * by the guest, is about to be freed or was bound again. Called by four
+ * hooks:
+ *
+ * vmx_pi_update_irte(kvm, host_irq, guest_irq, set): KVM calls it when
+ * the guest route of an irqfd with an IRQ-bypass producer changes (the
+ * guest reprogrammed the MSI) and when VFIO's producer goes away (the IRQ
+ * is about to be freed), under kvm->irqfds.lock, IRQs off. Only for an
+ * irqfd with a producer: on 6.12 with APICv off there is none (see
+ * irq_route.c), and the two hooks below stand in for it.
+ *
+ * kvm_arch_irq_routing_update(kvm): kvm_set_irq_routing calls it after
+ * kvm_irq_routing_update has given every irqfd its new route, under
+ * kvm->irq_lock (virt/kvm/irqchip.c, 6.1 and 6.12), for every routing
+ * change, with or without a producer. Which irqfd changed is not said:
+ * every mapped IRQ of the VM is mapped again.
+ *
+ * irq_bypass_unregister_producer(prod): VFIO calls it for a vector before
+ * free_irq, also where no consumer is connected and so KVM calls no
+ * vmx_pi_update_irte (vfio_msi_set_vector_signal, 6.1 and 6.12), and
+ * irq_bypass_register_producer(prod) right after request_irq, when the
+ * guest enables the vector again: a registered IRQ may map again then.
+ * The IRQ is global: any attached VM may have it.
+ */
+static void xl_on_irq_change(struct kvm *kvm, u32 host_irq)
+{
+	struct xl_hvm *h;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(h, &xl_hvms, node)
+		if (!kvm || h->kvm == kvm)
+			xl_irq_changed(h, host_irq);
 	rcu_read_unlock();
 }
 
@@ -647,14 +688,26 @@ static void notrace xl_ft_inject(unsigned long ip, unsigned long parent_ip,
 		xl_on_inject((struct kvm_vcpu *)regs->di);
 }
 
-static void notrace xl_ft_update_irte(unsigned long ip, unsigned long parent_ip,
-				      struct ftrace_ops *op,
-				      struct ftrace_regs *fregs)
+static struct ftrace_ops xl_ops_update_irte, xl_ops_routing;
+
+/* The hooks of xl_on_irq_change, told apart by their ftrace_ops. */
+static void notrace xl_ft_irq_change(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *op,
+				     struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct irq_bypass_producer *prod;
 
-	if (regs)
-		xl_on_update_irte((struct kvm *)regs->di, (u32)regs->si);
+	if (!regs)
+		return;
+	if (op == &xl_ops_update_irte) {
+		xl_on_irq_change((struct kvm *)regs->di, (u32)regs->si);
+	} else if (op == &xl_ops_routing) {
+		xl_on_irq_change((struct kvm *)regs->di, U32_MAX);
+	} else {
+		prod = (struct irq_bypass_producer *)regs->di;
+		xl_on_irq_change(NULL, prod->irq);
+	}
 }
 
 static struct ftrace_ops xl_ops_entry = {
@@ -678,7 +731,22 @@ static struct ftrace_ops xl_ops_inject = {
 };
 
 static struct ftrace_ops xl_ops_update_irte = {
-	.func = xl_ft_update_irte,
+	.func = xl_ft_irq_change,
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+};
+
+static struct ftrace_ops xl_ops_routing = {
+	.func = xl_ft_irq_change,
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+};
+
+static struct ftrace_ops xl_ops_prod_add = {
+	.func = xl_ft_irq_change,
+	.flags = FTRACE_OPS_FL_SAVE_REGS,
+};
+
+static struct ftrace_ops xl_ops_prod_del = {
+	.func = xl_ft_irq_change,
 	.flags = FTRACE_OPS_FL_SAVE_REGS,
 };
 
@@ -790,6 +858,9 @@ static int xl_resolve(void)
 	xl_addr_exit = xl_kallsyms("vmx_handle_exit");
 	xl_addr_inject = xl_kallsyms("vmx_inject_irq");
 	xl_addr_update_irte = xl_kallsyms("vmx_pi_update_irte");
+	xl_addr_routing = xl_kallsyms("kvm_arch_irq_routing_update");
+	xl_addr_prod_add = xl_kallsyms("irq_bypass_register_producer");
+	xl_addr_prod_del = xl_kallsyms("irq_bypass_unregister_producer");
 	irqoff = xl_kallsyms(XL_KVM_DO_INTERRUPT);
 	xl_tp_eoi = (struct tracepoint *)xl_kallsyms("__tracepoint_kvm_eoi");
 	if (!xl_addr_run)
@@ -799,10 +870,14 @@ static int xl_resolve(void)
 		return -EOPNOTSUPP;
 	}
 	if (!xl_addr_exit_irqoff || !xl_addr_exit || !xl_addr_inject ||
-	    !xl_addr_update_irte || !irqoff || !xl_tp_eoi) {
-		pr_warn("kvm_intel without the expected symbols (exit_irqoff %d handle_exit %d inject_irq %d pi_update_irte %d %s %d tracepoint kvm_eoi %d)\n",
+	    !xl_addr_update_irte || !xl_addr_routing || !xl_addr_prod_add ||
+	    !xl_addr_prod_del ||
+	    !irqoff || !xl_tp_eoi) {
+		pr_warn("kvm_intel without the expected symbols (exit_irqoff %d handle_exit %d inject_irq %d pi_update_irte %d kvm_arch_irq_routing_update %d irq_bypass_(un)register_producer %d %d %s %d tracepoint kvm_eoi %d)\n",
 			!!xl_addr_exit_irqoff, !!xl_addr_exit,
 			!!xl_addr_inject, !!xl_addr_update_irte,
+			!!xl_addr_routing, !!xl_addr_prod_add,
+			!!xl_addr_prod_del,
 			XL_KVM_DO_INTERRUPT, !!irqoff,
 			!!xl_tp_eoi);
 		return -ENXIO;
@@ -833,14 +908,30 @@ static int xl_hooks_register(void)
 	ret = xl_ft_on(&xl_ops_update_irte, xl_addr_update_irte);
 	if (ret)
 		goto out_inject;
-	ret = tracepoint_probe_register(xl_tp_eoi, (void *)xl_on_eoi, NULL);
+	ret = xl_ft_on(&xl_ops_routing, xl_addr_routing);
 	if (ret)
 		goto out_update_irte;
-	pr_info("hooks on kvm_intel: %pS %pS %pS %pS %pS, tracepoint kvm_eoi\n",
+	ret = xl_ft_on(&xl_ops_prod_add, xl_addr_prod_add);
+	if (ret)
+		goto out_routing;
+	ret = xl_ft_on(&xl_ops_prod_del, xl_addr_prod_del);
+	if (ret)
+		goto out_prod_add;
+	ret = tracepoint_probe_register(xl_tp_eoi, (void *)xl_on_eoi, NULL);
+	if (ret)
+		goto out_prod_del;
+	pr_info("hooks on kvm_intel: %pS %pS %pS %pS %pS, on %pS %pS %pS, tracepoint kvm_eoi\n",
 		(void *)xl_addr_run, (void *)xl_addr_exit_irqoff,
 		(void *)xl_addr_exit, (void *)xl_addr_inject,
-		(void *)xl_addr_update_irte);
+		(void *)xl_addr_update_irte, (void *)xl_addr_routing,
+		(void *)xl_addr_prod_add, (void *)xl_addr_prod_del);
 	return 0;
+out_prod_del:
+	xl_ft_off(&xl_ops_prod_del, xl_addr_prod_del);
+out_prod_add:
+	xl_ft_off(&xl_ops_prod_add, xl_addr_prod_add);
+out_routing:
+	xl_ft_off(&xl_ops_routing, xl_addr_routing);
 out_update_irte:
 	xl_ft_off(&xl_ops_update_irte, xl_addr_update_irte);
 out_inject:
@@ -863,6 +954,9 @@ static struct xl_engine *xl_wp_engine(struct xl_shadow_wp *wp)
 static void xl_hooks_unregister(void)
 {
 	tracepoint_probe_unregister(xl_tp_eoi, (void *)xl_on_eoi, NULL);
+	xl_ft_off(&xl_ops_prod_del, xl_addr_prod_del);
+	xl_ft_off(&xl_ops_prod_add, xl_addr_prod_add);
+	xl_ft_off(&xl_ops_routing, xl_addr_routing);
 	xl_ft_off(&xl_ops_update_irte, xl_addr_update_irte);
 	xl_ft_off(&xl_ops_inject, xl_addr_inject);
 	xl_ft_off(&xl_ops_take, xl_addr_exit);

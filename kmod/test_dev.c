@@ -7,6 +7,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/interrupt.h>
+#include <linux/irq.h>
 #include <linux/kvm_host.h>
 #include <linux/seq_file.h>
 #include <asm/apicdef.h>
@@ -75,13 +76,18 @@ void xl_test_dev_show(struct seq_file *m, struct xl_test_dev *d)
 		   atomic64_read(&d->fired), atomic64_read(&d->in_host));
 }
 
-/* Landed in the host: VFIO's vfio_msihandler does the same. */
+/*
+ * Landed in the host: VFIO's vfio_msihandler does the same with its
+ * dev_id, the trigger. The record is the IRQ's handler data; it is set
+ * before the first interrupt, which only xl_test_msi_fire sends.
+ */
 static irqreturn_t xl_test_msi_irq(int irq, void *dev_id)
 {
-	struct xl_test_msi *m = dev_id;
+	struct xl_test_msi *m = irq_get_handler_data(irq);
 
-	atomic64_inc(&m->in_host);
-	xl_eventfd_signal(m->trigger);
+	if (m)
+		atomic64_inc(&m->in_host);
+	xl_eventfd_signal(dev_id);
 	return IRQ_HANDLED;
 }
 
@@ -94,13 +100,19 @@ int xl_test_msi_init(struct xl_test_msi *m, int eventfd, u32 cpu)
 	if (IS_ERR(trigger))
 		return PTR_ERR(trigger);
 	m->trigger = trigger;
-	/* movable, as VFIO's vectors are */
-	ret = xl_host_vec_alloc(&m->hv, cpu, xl_test_msi_irq, m,
+	/*
+	 * Movable, as VFIO's vectors are, and requested with the trigger
+	 * as dev_id, as vfio_msi_set_vector_signal requests a vector
+	 * (drivers/vfio/pci/vfio_pci_intrs.c): irq_route.c finds the irqfd
+	 * through it where KVM binds no producer (6.12 with APICv off).
+	 */
+	ret = xl_host_vec_alloc(&m->hv, cpu, xl_test_msi_irq, trigger,
 				"exitless-testmsi", false);
 	if (ret) {
 		eventfd_ctx_put(trigger);
 		return ret;
 	}
+	irq_set_handler_data(m->hv.irq, m);
 	m->prod.token = trigger;
 	m->prod.irq = m->hv.irq;
 	/* as VFIO: no bypass is not an error, the eventfd still works */

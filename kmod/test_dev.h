@@ -30,10 +30,12 @@ struct xl_test_dev {
 
 /*
  * An MSI source shaped like a VFIO device's vector, for the rigs without
- * one: its host handler signals an eventfd that a KVM irqfd with an MSI
- * route consumes, and it registers an IRQ-bypass producer with that
- * eventfd as token, so KVM links the irqfd to its host IRQ exactly as for
- * VFIO (vfio_msi_set_vector_signal). The guest vector and vCPU come from
+ * one: its IRQ is requested with an eventfd as dev_id and its host
+ * handler signals that eventfd, which a KVM irqfd with an MSI route
+ * consumes, and it registers an IRQ-bypass producer with that eventfd as
+ * token, so KVM links the irqfd to its host IRQ exactly as for VFIO
+ * (vfio_msi_set_vector_signal), and exitless finds the irqfd as for VFIO
+ * (irq_route.c). The guest vector and vCPU come from
  * the route the VMM set; user space registers @hv.irq like any assigned
  * device's IRQ (XL_IOC_REGISTER_IRQS) and eli/did map it (assigned.c).
  */

@@ -16,7 +16,7 @@ declare -A PKGS=(
 	[unit]="libcmocka-dev"
 	[kvm]="gcc binutils jq"
 	[qemu]="qemu-system-x86 busybox-static cpio kmod linux-headers-$XL_KABI sparse linux-source-$XL_KSRC_VER linux-perf"
-	[kernels]="debootstrap debian-archive-keyring make kmod"
+	[kernels]="debootstrap debian-archive-keyring make kmod dkms linux-headers-$XL_KABI"
 	[bochs]="bochsbios vgabios g++ patch xz-utils busybox-static cpio kmod xorriso isolinux syslinux-common linux-headers-$XL_KABI gcc libc6-dev make binutils python3 debootstrap debian-archive-keyring"
 	[bench]="jq python3 python3-matplotlib"
 )

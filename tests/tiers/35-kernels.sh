@@ -2,7 +2,8 @@
 # Tier "kernels": exitless.ko built for every kernel it supports beside the
 # pinned 6.1 of the qemu tier: Debian 13's 6.12 (scripts/pins.sh XL_K612_*)
 # in a trixie chroot with that kernel's compiler (scripts/kchroot.sh,
-# cached outside the clone), with sparse; then its modinfo.
+# cached outside the clone), with sparse; then its modinfo. Then the
+# refusal of an unknown kernel, and Debian's dkms on kmod/dkms.conf.
 # Contract: scripts/check.sh. Exit 77 when the chroot cannot be had here
 # (not root, no debootstrap, no Debian mirror).
 set -u
@@ -101,6 +102,49 @@ else
 		fail refuses-unknown-kernel-compat-h "kmod/compat.h has no 6.12 range to take off"
 	fi
 	rm -rf "$u"
+fi
+
+# Debian's dkms itself on the tree `make dkms-src` stages (kmod/dkms.conf),
+# for the pinned 6.1 headers, in a private tree: nothing in /var/lib/dkms
+# or /lib/modules, and no signing key made (sign_file names no program,
+# so dkms signs nothing). It must build; and on a kernel the module does
+# not list (a copy with 6.1 taken off Kbuild's list) stop with the
+# compatibility message in its make.log, no compiler run.
+dkms_build() {	# dkms_build SRC: add and build SRC for XL_KABI; dkms' status
+	local v=${1##*-}
+	rm -rf "$dk" && mkdir -p "$dk/tree" "$dk/inst" "$dk/src" &&
+		cp -r "$1" "$dk/src/" || return 1
+	dkms add "exitless/$v" --dkmstree "$dk/tree" --sourcetree "$dk/src" >/dev/null &&
+		sign_file=/nonexistent dkms build "exitless/$v" -k "$XL_KABI" \
+			--kernelsourcedir "/usr/src/linux-headers-$XL_KABI" \
+			--dkmstree "$dk/tree" --sourcetree "$dk/src" \
+			--installtree "$dk/inst" >"$B/logs/kernels-dkms.log" 2>&1
+}
+dk=$(realpath -m "$B/kmod-dkms")
+if [ -d "${dkms[0]:-}" ]; then
+	ver=${dkms[0]##*-}
+	ko=$dk/tree/exitless/$ver/$XL_KABI/x86_64/module/exitless.ko
+	if dkms_build "${dkms[0]}" && [ -f "$ko" ] &&
+		/sbin/modinfo -F vermagic "$ko" | grep -q "^$XL_KABI "; then
+		pass dkms-build-6.1
+	else
+		tail -5 "$B/logs/kernels-dkms.log"
+		fail dkms-build-6.1 "dkms build exitless/$ver -k $XL_KABI (log $B/logs/kernels-dkms.log)"
+	fi
+	u=$B/kmod-unknown/exitless-$ver
+	rm -rf "${u%/*}" && mkdir -p "${u%/*}" && cp -r "${dkms[0]}" "$u"
+	sed -i 's/^XL_KERNELS := 6.1 6.12$/XL_KERNELS := 6.12/' "$u/Kbuild"
+	mlog=$dk/tree/exitless/$ver/build/make.log
+	if ! grep -q '^XL_KERNELS := 6.12$' "$u/Kbuild"; then
+		fail dkms-refuses-unknown-kernel "kmod/Kbuild has no line 'XL_KERNELS := 6.1 6.12'"
+	elif ! dkms_build "$u" && grep -q "exitless supports kernels 6.12 (any .y), not $XL_KABI: see kmod/README.md" "$mlog" &&
+		! grep -q 'CC \[M\]' "$mlog" && [ ! -e "$ko" ]; then
+		pass dkms-refuses-unknown-kernel
+	else
+		tail -5 "$mlog" 2>/dev/null
+		fail dkms-refuses-unknown-kernel "expected dkms to fail with the compatibility message in $mlog, no compiler run, no exitless.ko"
+	fi
+	rm -rf "${u%/*}" "$dk"
 fi
 echo "kernels: $(( $(date +%s) - start )) s"
 summary kernels

@@ -91,14 +91,6 @@ def main():
         res("FAIL", "eli-json", "not JSON: %s" % e)
         return 1
     res("PASS", "eli-json")
-    # xl-elitest skipped the assigned IRQ (XL_ELI_NO_ASSIGNED): its
-    # batches are not required, the skip is said again here
-    global DIRECT, BASELINE
-    skip = re.search(r"^XLTEST SKIP assigned-irq: (.*)$", log, re.M)
-    if skip:
-        DIRECT = tuple(n for n in DIRECT if n != "eli-irqfd")
-        BASELINE = tuple(n for n in BASELINE if n != "baseline-irqfd")
-        res("SKIP", "eli-irqfd-batches", skip.group(1).strip())
     head = log.splitlines()[0] if log.startswith("# bochs-run.sh") else ""
     host = re.search(r"^XLINFO host-apic: (.*)$", log, re.M)
     host = host.group(1).strip() if host else ""

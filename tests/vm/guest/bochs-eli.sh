@@ -122,13 +122,6 @@ else
 	# xl_eli_parts=smp|remap: only the two-vCPU part, or only the guest
 	# mapping a frame of its own at the shadow IDT's address
 	parts=$(cmdarg xl_eli_parts)
-	# 6.12's KVM gives an irqfd its IRQ-bypass producer only with APICv
-	# and posted-interrupt remapping (kvm_arch_has_irq_bypass), both of
-	# which eli/did exclude here; exitless finds an assigned IRQ through
-	# that producer (kmod/irq_route.c), so it cannot map one on 6.12 yet
-	case $(uname -r) in
-	6.12.*) export XL_ELI_NO_ASSIGNED="kernel $(uname -r): KVM binds no IRQ-bypass producer to an irqfd with APICv off, and exitless finds an assigned IRQ through it: assigned IRQs are not mapped on 6.12 yet (kmod/README.md, Supported kernels)" ;;
-	esac
 	rc=0
 	if [ "$exp" != 1 ]; then
 		xl-elitest "$n" refused || rc=$?

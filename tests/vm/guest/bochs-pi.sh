@@ -73,6 +73,12 @@ pi_runs_with_apicv() {
 	echo "XLINFO host-apic: $({ dmesg | grep -i x2apic; dmesg | grep -i -E 'apic: '; } |
 		grep -v -i 'command line' | head -2 | tr '\n' ' ')"
 	echo "XLINFO pi-kvm-intel: enable_apicv=$(cat $kp/enable_apicv) preemption_timer=$(cat $kp/preemption_timer)"
+	# 6.12's KVM gives an irqfd its IRQ-bypass producer only with APICv
+	# and an IOMMU that posts (kvm_arch_has_irq_bypass): the test MSI
+	# cannot be bound here, so the registered-IRQ refusal is skipped
+	case $(uname -r) in
+	6.12.*) export XL_PI_NO_BYPASS="kernel $(uname -r): KVM binds no IRQ-bypass producer to an irqfd without an IOMMU that posts, so no IRQ can be bound to the VM here" ;;
+	esac
 	e9 pi-elitest
 	xl-elitest "${n:-1000}" pi
 	cat $D/pi | sed 's/^/    pi: /'

@@ -1153,6 +1153,7 @@ static unsigned int assigned_irq_part(struct batch *b, int *nb,
 static void pi_part(struct batch *b, int *nb, unsigned int count)
 {
 	struct xl_ioc_why w = { .size = sizeof(w) };
+	struct kvm_enable_cap halt_poll = { .cap = KVM_CAP_HALT_POLL };
 	uint64_t virqs, injected, notified, woken;
 	unsigned int irq = 0, cpu = 99;
 	int ret;
@@ -1185,14 +1186,27 @@ static void pi_part(struct batch *b, int *nb, unsigned int count)
 	       (unsigned long long)(hooks_num("pi_notified") - notified),
 	       (unsigned long long)(hooks_num("pi_injected") - injected));
 	show_hooks("pi-virq-done");
+	/*
+	 * No halt polling for this VM (KVM_CAP_HALT_POLL 0): a halted vCPU
+	 * sleeps at once, so the interrupts find it asleep and only the
+	 * poster's kvm_vcpu_wake_up() can wake it; with polling KVM would
+	 * mostly find ON itself while it polls.
+	 */
+	ret = ioctl(vm_fd, KVM_ENABLE_CAP, &halt_poll) ? -errno : 0;
+	result(!ret, "pi-halt-polling-off", "%s", ret ? strerror(-ret) : "ok");
 	woken = hooks_num("pi_woken");
 	b[*nb].name = "pi-virq-halted";
 	halted_batch(&b[(*nb)++], 2, count);
 	result(hooks_num("pi_woken") > woken, "pi-wakes-halted-vcpu",
-	       "kvm_vcpu_wake_up +%llu",
-	       (unsigned long long)(hooks_num("pi_woken") - woken));
+	       "kvm_vcpu_wake_up woke it for +%llu of %u",
+	       (unsigned long long)(hooks_num("pi_woken") - woken),
+	       b[*nb - 1].sent);
 
-	if (!testmsi_bind("pi-test-msi", &irq, &cpu)) {
+	/* XL_PI_NO_BYPASS=REASON: no irqfd gets the test MSI here (6.12) */
+	if (getenv("XL_PI_NO_BYPASS"))
+		printf("XLTEST SKIP pi-irq-refused-names-iommu-only: %s\n",
+		       getenv("XL_PI_NO_BYPASS"));
+	else if (!testmsi_bind("pi-test-msi", &irq, &cpu)) {
 		ret = irqs_ioctl(XL_IOC_REGISTER_IRQS, irq);
 		memset(w.text, 0, sizeof(w.text));
 		ioctl(xl_fd, XL_IOC_WHY, &w);

@@ -50,14 +50,21 @@ ROWS = [
      "did-ipi", "virtual", "halt"),
     ("pi-device", "pi", "device (VT-d posted IRTE)",
      "pi", "device", "compute"),
-    ("pi-virtual", "pi", "virtual (CPU posted interrupt)",
+    ("pi-virq", "pi", "virtual (posted into KVM's descriptor)",
      "pi", "virtual", "compute"),
+    ("pi-virq-halted", "pi", "virtual, guest halted",
+     "pi", "virtual", "halt"),
     ("baseline-again-dev", "baseline", "device (back from eli/did)",
      "baseline", "device", "compute"),
 ]
+# batches a run of eli and did has not got, and why
+PI_VIRQ = ("not run here: eli and did need kvm_intel without APICv, pi "
+           "with it; tier bochs measures it (bench/results/*-pi.json)")
 NOT_RUN = {
-    "pi": "not run: exitless.ko cannot enter pi yet (its VMX backend "
-          "provides no vCPU posted-interrupt descriptors); modelled only",
+    "pi-device": "not run: posted IRTEs need an IOMMU that posts (VT-d "
+                 "CAP.PI), which no emulator here has; modelled only",
+    "pi-virq": PI_VIRQ,
+    "pi-virq-halted": PI_VIRQ,
 }
 
 
@@ -115,7 +122,7 @@ def main():
             }
             bad += b["lost"] > 0 or b["handled"] != b["sent"]
         elif measured is not None:
-            row["not_run"] = NOT_RUN.get(mode, "no such batch in this run")
+            row["not_run"] = NOT_RUN.get(name, "no such batch in this run")
         elif mode not in ("baseline", "eli", "did", "pi"):
             continue
         rows.append(row)

@@ -23,6 +23,8 @@
 int xl_pi_desc_check(const struct xl_pi_desc *pi);
 int xl_pi_init(struct xl_pi_desc *pi, u8 nv, u32 apic_id, bool x2apic);
 int xl_pi_post(struct xl_pi_desc *pi, unsigned int vector);
+/* PIR bit only (a software post sets ON itself): 1 already set, 0, -errno. */
+int xl_pi_test_and_set_pir(struct xl_pi_desc *pi, unsigned int vector);
 int xl_pi_sync_irr(struct xl_pi_desc *pi, u64 irr[4]);
 /* Accessors below treat a NULL or misaligned @pi as empty / clear / 0. */
 bool xl_pi_pir_empty(const struct xl_pi_desc *pi);

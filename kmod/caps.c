@@ -16,6 +16,10 @@
  *     11.4.2) on every remapping unit, which the intel-iommu driver turns
  *     into irq_remapping_cap(IRQ_POSTING_CAP) (off with intremap=nopost).
  * These are the same conditions as KVM's own vmx_can_use_vtd_pi().
+ * A VM without registered IRQs needs only the CPU and KVM parts: its
+ * virtual interrupts are posted by software into KVM's descriptors
+ * (pi_vcpu.c) and a halted vCPU is woken by KVM's kvm_vcpu_wake_up(),
+ * so neither the IOMMU nor KVM's wakeup vector is needed for them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -156,7 +160,7 @@ void xl_caps_explain(const struct xl_caps *c, struct kvm *kvm, u32 missing,
 		       "no device is assigned to the VM through KVM's VFIO device");
 	if (missing & XL_MISS_DESC)
 		xl_cat(buf, len, &at,
-		       "the VMX backend provides no vCPU posted-interrupt descriptors");
+		       "exitless.ko runs with hooks=0: no VM-entry hook reads the vCPUs' posted-interrupt descriptors (VMCS POSTED_INTR_DESC_ADDR)");
 }
 
 void xl_caps_show(struct seq_file *m)
@@ -178,7 +182,13 @@ void xl_caps_show(struct seq_file *m)
 		seq_printf(m, "kvm_intel_apicv %d\n", c->apicv);
 	seq_printf(m, "iommu_posting %d\n", c->vtd_posting);
 	seq_printf(m, "x2apic %d\n", c->x2apic);
+	if (!xl_pi_vcpu_source(NULL))
+		miss |= XL_MISS_DESC;
+	xl_caps_explain(c, NULL, miss & XL_MISS_MODE, why, sizeof(why));
+	seq_printf(m, "pi %s\n", miss & XL_MISS_MODE ? "no" : "yes");
+	seq_printf(m, "pi_missing %s\n", miss & XL_MISS_MODE ? why : "none");
+	/* posting an assigned device's IRQs needs all of it, and VT-d's */
 	xl_caps_explain(c, NULL, miss, why, sizeof(why));
-	seq_printf(m, "pi %s\n", miss ? "no" : "yes");
-	seq_printf(m, "pi_missing %s\n", miss ? why : "none");
+	seq_printf(m, "pi_irte %s\n", miss ? "no" : "yes");
+	seq_printf(m, "pi_irte_missing %s\n", miss ? why : "none");
 }

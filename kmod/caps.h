@@ -36,6 +36,16 @@ struct xl_caps {
 #define XL_MISS_VM_ASSIGNED	BIT(7)	/* no device assigned to the VM */
 #define XL_MISS_DESC		BIT(8)	/* no source of vCPU PI descriptors */
 
+/*
+ * What `pi` needs for a VM's virtual interrupts (posted by the CPU into
+ * KVM's descriptors), and what it needs besides to post an assigned
+ * device's IRQs (posted IRTEs, VT-d 9.11).
+ */
+#define XL_MISS_MODE	(XL_MISS_VMX | XL_MISS_CPU_PI | XL_MISS_KVM_INTEL | \
+			 XL_MISS_APICV | XL_MISS_VM_APICV | XL_MISS_VM_IRQCHIP | \
+			 XL_MISS_DESC)
+#define XL_MISS_IRTE	(XL_MISS_VTD_PI | XL_MISS_VM_ASSIGNED)
+
 void xl_caps_init(void);
 const struct xl_caps *xl_caps_get(void);
 /* Host-wide (@kvm NULL) or host + VM bits of what `pi` lacks. */

@@ -104,6 +104,7 @@ void xl_hooks_show(struct seq_file *m)
 		xl_assigned_show(m, &h->asg);
 		if (h->asg_why[0])
 			seq_printf(m, "  last_map_refusal %s\n", h->asg_why);
+		xl_pi_vcpu_show(m, h);
 		for (i = 0; h->eng && i < h->hw.nr_vcpus && i < 4; i++) {
 			if (xl_engine_vcpu_state(h->eng, i, &st, &off))
 				continue;
@@ -219,6 +220,9 @@ static int xl_selftest_cmd(const char *buf)
 		ret = xl_selftest_msidev(h, a, b);
 	} else if (!strcmp(cmd, "msifire") && n == 2) {
 		ret = h->tmsi ? xl_test_msi_fire(h->tmsi) : -ENODEV;
+	} else if (!strcmp(cmd, "virq") && n == 4 && READ_ONCE(h->pi_mode)) {
+		/* `pi`: posted into KVM's descriptor of the vCPU */
+		ret = xl_pi_vcpu_virq(h, a, b);
 	} else if (!e) {
 		ret = -ENOTCONN;
 	} else if (!strcmp(cmd, "own") && n == 3) {

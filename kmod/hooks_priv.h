@@ -20,6 +20,7 @@
 #include "shadow_map.h"
 
 struct kvm;
+struct seq_file;
 
 #define XL_HOOK_VCPUS	XL_ENGINE_MAX_VCPUS
 
@@ -29,6 +30,13 @@ struct xl_hvcpu {
 	u32 hc;			/* a CPL-0 XL_HC_* for xl_skip_exit_hc */
 	u64 hc_arg;		/* its RBX */
 	struct xl_map_check map;	/* shadow_map.c */
+	/*
+	 * KVM's posted-interrupt descriptor of this vCPU and its
+	 * notification vector, read from the VMCS at each entry
+	 * (pi_vcpu.c); @pi_pda 0 while unknown or not in use.
+	 */
+	u64 pi_pda;
+	u8 pi_nv;
 };
 
 /* One hooked VM. Freed after an RCU grace period. */
@@ -75,6 +83,10 @@ struct xl_hvm {
 	struct list_head drain_node;
 	bool draining;
 	atomic64_t idle_restores;	/* restored from outside its thread */
+	/* `pi`: virtual interrupts posted into KVM's descriptors */
+	bool pi_mode;
+	atomic64_t pi_virqs, pi_notified, pi_woken, pi_coalesced;
+	atomic64_t pi_injected, pi_bad_desc;
 };
 
 extern struct list_head xl_hvms;	/* RCU readers: the hooks */
@@ -110,6 +122,11 @@ static inline int xl_test_dev_assign(struct xl_engine *e, struct xl_test_dev *d)
 	return ret ?: xl_engine_assign(e, d->hv.irq, d->hv.vector,
 				       d->guest_vec, d->vcpu);
 }
+
+/* pi_vcpu.c */
+void xl_pi_vcpu_record(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i);
+int xl_pi_vcpu_virq(struct xl_hvm *h, u32 idx, u32 vector);
+void xl_pi_vcpu_show(struct seq_file *m, struct xl_hvm *h);
 
 /* hooks_assigned.c */
 void xl_asg_invalidate(struct xl_hvm *h, bool kick);

@@ -99,6 +99,11 @@ static unsigned int xl_guard_us = 1000;
 module_param_named(guard_us, xl_guard_us, uint, 0444);
 MODULE_PARM_DESC(guard_us, "eli/did guard period in microseconds (100-100000, default 1000)");
 
+bool xl_hooks_enabled(void)
+{
+	return xl_hooks_param;
+}
+
 bool xl_hooks_params_ok(void)
 {
 	if (xl_guard_us >= 100 && xl_guard_us <= 100000)
@@ -170,8 +175,11 @@ static void xl_on_entry(struct kvm_vcpu *vcpu)
 	e = READ_ONCE(h->eng);
 	if (i == U32_MAX)
 		goto out;
+	/* vmcs02 of a nested guest holds L1's choice, not KVM's descriptor */
 	if (xl_in_l2(vcpu))
 		atomic64_inc(&h->l2_entries);
+	else
+		xl_pi_vcpu_record(h, vcpu, i);
 	if (!e) {
 		h->vcpu[i].exit_seen = false;
 		goto out;
@@ -1242,6 +1250,8 @@ int xl_hooks_set_mode(struct xl_vm *vm, u32 mode)
 
 	if (mode != XL_IOC_MODE_ELI && mode != XL_IOC_MODE_DID) {
 		mutex_lock(&xl_hooks_lock);
+		if (h)
+			WRITE_ONCE(h->pi_mode, mode == XL_IOC_MODE_PI);
 		if (h && h->eng) {
 			xl_engine_set_mode(h->eng, XL_MODE_BASELINE, &why);
 			/* the devices' affinities back to what they were */
@@ -1262,6 +1272,8 @@ int xl_hooks_set_mode(struct xl_vm *vm, u32 mode)
 	}
 	mutex_lock(&xl_hooks_lock);
 	ret = xl_hooks_engine_mode(h, vm, mode);
+	if (!ret)
+		WRITE_ONCE(h->pi_mode, false);
 	mutex_unlock(&xl_hooks_lock);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <linux/types.h>
 
 struct dentry;
+struct kvm_vcpu;
 struct seq_file;
 struct xl_vm;
 
@@ -32,6 +33,16 @@ bool xl_hooks_params_ok(void);
 bool xl_kvm_intel_loaded(void);
 /* BIT(XL_IOC_MODE_ELI) | BIT(XL_IOC_MODE_DID) when they can be entered. */
 u32 xl_hooks_modes(void);
+/* The hooks may be registered (module parameter hooks=1). */
+bool xl_hooks_enabled(void);
+/*
+ * pi_vcpu.c, for `pi`: KVM's posted-interrupt descriptor of @vcpu as read
+ * from its VMCS at its last entry: 0 and *@pa, -ENODEV when its VM is not
+ * hooked, -EAGAIN when not known (yet). xl_pi_vcpu_source: @vm (NULL:
+ * any VM on this host) can have them.
+ */
+int xl_pi_vcpu_desc(struct kvm_vcpu *vcpu, u64 *pa);
+bool xl_pi_vcpu_source(struct xl_vm *vm);
 /* Module unload: waits for the work that lets detached VMs go. */
 void xl_hooks_exit(void);
 void xl_hooks_debugfs_init(struct dentry *dir);

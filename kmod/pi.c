@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `pi` mode: posted-format IRTEs for a VM's registered host IRQs.
+ * `pi` mode: posted-format IRTEs for a VM's registered host IRQs. Its CPU
+ * side, virtual interrupts posted into KVM's descriptors, is pi_vcpu.c;
+ * a VM without registered IRQs needs only that (XL_MISS_MODE, caps.h).
  *
  * For each registered host IRQ: find the KVM irqfd whose IRQ-bypass
  * producer is that IRQ (VFIO's MSI/MSI-X vector; the same link KVM's
@@ -43,6 +45,7 @@
 
 #include "caps.h"
 #include "irq_route.h"
+#include "kvm_hooks.h"
 #include "pi.h"
 #include "xl.h"
 #include "xl_trace.h"
@@ -71,7 +74,6 @@ struct xl_pi_vm {
 
 static LIST_HEAD(xl_pi_vms);
 static DEFINE_MUTEX(xl_pi_lock);
-static const struct xl_pi_desc_source *xl_pi_src;
 
 static struct {
 	atomic64_t enters;		/* VM switched into `pi` */
@@ -83,21 +85,10 @@ static struct {
 	atomic64_t fallbacks;		/* IRTE calls that failed */
 } xl_pi_stats;
 
-void xl_pi_set_desc_source(const struct xl_pi_desc_source *src)
-{
-	mutex_lock(&xl_pi_lock);
-	xl_pi_src = src;
-	mutex_unlock(&xl_pi_lock);
-}
-
 bool xl_pi_host_ok(void)
 {
-	bool ok;
-
-	mutex_lock(&xl_pi_lock);
-	ok = xl_pi_src && !xl_caps_missing(xl_caps_get(), NULL);
-	mutex_unlock(&xl_pi_lock);
-	return ok;
+	return xl_pi_vcpu_source(NULL) &&
+	       !(xl_caps_missing(xl_caps_get(), NULL) & XL_MISS_MODE);
 }
 
 static struct xl_pi_vm *xl_pi_find(const struct xl_vm *vm, bool create)
@@ -166,9 +157,8 @@ static int xl_pi_post(struct xl_pi_vm *p, struct kvm *kvm,
 
 	*q = *src;
 	vcpu = kvm_get_vcpu_by_id(kvm, q->vcpu_id);
-	ret = vcpu && xl_pi_src ? xl_pi_src->desc_pa(vcpu, &q->pda) : -ENODEV;
-	if (!ret && (!q->pda || q->pda & 63))
-		ret = -EINVAL;		/* SDM 29.6: 64-byte aligned */
+	/* validated when read: KVM's, 64-byte aligned (pi_vcpu.c) */
+	ret = vcpu ? xl_pi_vcpu_desc(vcpu, &q->pda) : -ENODEV;
 	if (!ret) {
 		vd.pi_desc_addr = q->pda;
 		vd.vector = q->vector;
@@ -244,8 +234,11 @@ static int xl_pi_post_irqs(struct xl_pi_vm *p, struct xl_vm *vm,
 		goto out;
 	}
 	miss = xl_caps_missing(c, vm->kvm);
-	if (!xl_pi_src)
+	if (!xl_pi_vcpu_source(vm))
 		miss |= XL_MISS_DESC;
+	/* no IRQ to post: the virtual interrupts need only the CPU side */
+	if (!count)
+		miss &= XL_MISS_MODE;
 	xl_caps_explain(c, vm->kvm, miss, why, XL_PI_WHY_LEN);
 	at = strlen(why);
 	for (i = 0; i < count && i < XL_MAX_IRQS; i++)
@@ -376,7 +369,8 @@ static int pi_show(struct seq_file *m, void *unused)
 	seq_printf(m, "irte_unposts %lld\n",
 		   atomic64_read(&xl_pi_stats.irte_unposts));
 	seq_printf(m, "fallbacks %lld\n", atomic64_read(&xl_pi_stats.fallbacks));
-	seq_printf(m, "desc_source %s\n", xl_pi_src ? "yes" : "none");
+	seq_printf(m, "desc_source %s\n", xl_pi_vcpu_source(NULL) ?
+		   "vmcs" : "none");
 	mutex_lock(&xl_pi_lock);
 	list_for_each_entry(p, &xl_pi_vms, node) {
 		seq_printf(m, "vm %llu active %d posted %u refusals %llu\n",

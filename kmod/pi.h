@@ -11,26 +11,17 @@
 #include <linux/types.h>
 
 struct dentry;
-struct kvm_vcpu;
 struct xl_vm;
 
 /*
- * Where a vCPU's posted-interrupt descriptor is. Given by the VMX backend
- * (it reads VMCS POSTED_INTR_DESC_ADDR in vCPU context, which with APICv is
- * KVM's own descriptor, kept in step by KVM on sched-in/out and block:
- * NDST, SN, wakeup NV). @desc_pa returns 0 and a 64-byte-aligned physical
- * address, or a negative errno when it does not know it (yet).
- */
-struct xl_pi_desc_source {
-	int (*desc_pa)(struct kvm_vcpu *vcpu, u64 *pa);
-};
-
-/* @src NULL removes it; `pi` is then refused (XL_MISS_DESC). */
-void xl_pi_set_desc_source(const struct xl_pi_desc_source *src);
-
-/*
- * The host has everything `pi` needs (CPU, kvm_intel APICv, IOMMU, a
- * descriptor source); per-VM and per-IRQ conditions come at mode set.
+ * The vCPUs' descriptors are KVM's own, read from their VMCS by the VMX
+ * backend (pi_vcpu.c, xl_pi_vcpu_desc): with APICv KVM keeps them in step
+ * on sched-in/out and block (NDST, SN, wakeup NV).
+ *
+ * The host has everything the mode needs for virtual interrupts (CPU
+ * posted interrupts, kvm_intel APICv, the entry hook that reads the
+ * descriptors); an IOMMU that posts is needed only for registered IRQs,
+ * and per-VM and per-IRQ conditions come at mode set.
  * For XL_IOC_VERSION.modes.
  */
 bool xl_pi_host_ok(void);

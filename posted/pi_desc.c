@@ -39,9 +39,9 @@ int xl_pi_init(struct xl_pi_desc *pi, u8 nv, u32 apic_id, bool x2apic)
 	return 0;
 }
 
-int xl_pi_post(struct xl_pi_desc *pi, unsigned int vector)
+/* A usable descriptor and an interrupt vector: 0 or -EINVAL. */
+static int pi_check_vector(const struct xl_pi_desc *pi, unsigned int vector)
 {
-	u64 old, new;
 	int ret = xl_pi_desc_check(pi);
 
 	if (ret)
@@ -49,6 +49,16 @@ int xl_pi_post(struct xl_pi_desc *pi, unsigned int vector)
 	/* SDM 6.2 / 11.5.2: vectors 0-31 are not interrupt vectors. */
 	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
 		return -EINVAL;
+	return 0;
+}
+
+int xl_pi_post(struct xl_pi_desc *pi, unsigned int vector)
+{
+	u64 old, new;
+	int ret = pi_check_vector(pi, vector);
+
+	if (ret)
+		return ret;
 
 	/*
 	 * A bit already set belongs to a post whose notification is sent or
@@ -64,6 +74,25 @@ int xl_pi_post(struct xl_pi_desc *pi, unsigned int vector)
 		new = old | PI_ON;
 	} while (!xl_cmpxchg64(&pi->control, &old, new));
 	return XL_PI_NOTIFY;
+}
+
+/*
+ * The software poster's half, as KVM posts to its own vCPUs
+ * (vmx_deliver_posted_interrupt: pi_test_and_set_pir, then
+ * pi_test_and_set_on): set the PIR bit; the caller then sets ON whatever
+ * SN says and notifies when ON went 0->1. SN only tells the IOMMU not to
+ * notify a vCPU that is not running (VT-d 9.12); KVM itself sets ON on
+ * every software post and wakes such a vCPU, and SDM 29.6 processing
+ * harvests PIR only behind ON. 1 when the bit was already set (the
+ * request coalesces with a pending one), 0 when this call set it.
+ */
+int xl_pi_test_and_set_pir(struct xl_pi_desc *pi, unsigned int vector)
+{
+	int ret = pi_check_vector(pi, vector);
+
+	if (ret)
+		return ret;
+	return xl_test_and_set_bit64(vector & 63, &pi->pir[vector >> 6]);
 }
 
 /* No __builtin_popcountll: without -mpopcnt it calls libgcc, absent in-kernel. */
@@ -181,12 +210,10 @@ static void pi_update_control(struct xl_pi_desc *pi, u64 mask, u64 val)
 
 int xl_pi_set_nv(struct xl_pi_desc *pi, unsigned int nv)
 {
-	int ret = xl_pi_desc_check(pi);
+	int ret = pi_check_vector(pi, nv);
 
 	if (ret)
 		return ret;
-	if (nv < XL_FIRST_EXTERNAL_VECTOR || nv >= XL_NR_VECTORS)
-		return -EINVAL;
 	pi_update_control(pi, PI_CONTROL_NV_MASK,
 			  (u64)nv << PI_CONTROL_NV_SHIFT);
 	return 0;

@@ -55,6 +55,22 @@ static int read_kv(const char *file, struct json_object *o, int print)
 	return 0;
 }
 
+/* "NAME: yes" or "NAME: no: " and the NAME_missing line of debugfs caps. */
+static void check_line(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+	char key[32];
+	const char *can, *why;
+
+	can = json_object_object_get_ex(o, name, &v) ?
+		json_object_get_string(v) : "no";
+	snprintf(key, sizeof(key), "%s_missing", name);
+	why = json_object_object_get_ex(o, key, &v) ?
+		json_object_get_string(v) : "unknown";
+	printf("%s: %s%s\n", name, strcmp(can, "yes") ? "no: " : "yes",
+	       strcmp(can, "yes") ? why : "");
+}
+
 static int cmd_caps(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -65,7 +81,7 @@ static int cmd_caps(int argc, char **argv)
 	};
 	struct json_object *o, *pi, *v;
 	int opt, json = 0, check = 0, ret;
-	const char *can, *why;
+	const char *can;
 
 	while ((opt = getopt_long(argc, argv, "jc:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -84,11 +100,14 @@ static int cmd_caps(int argc, char **argv)
 			       "Posted-interrupt capabilities of this host as exitless.ko sees them:\n"
 			       "CPU posted interrupts (VMX pin-based control bit 7), kvm_intel's\n"
 			       "enable_apicv, IOMMU posting (irq_remapping_cap(IRQ_POSTING_CAP)),\n"
-			       "x2APIC; the line 'pi_missing' names what `pi` lacks. Then the `pi`\n"
+			       "x2APIC; the line 'pi_missing' names what `pi` lacks for virtual\n"
+			       "interrupts, 'pi_irte_missing' what posting an assigned device's IRQs\n"
+			       "lacks besides (VT-d posted interrupts). Then the `pi`\n"
 			       "counters and, per attached VM, its posted IRTEs and last refusal.\n"
 			       "Reads /sys/kernel/debug/exitless/{caps,pi} (root, module loaded).\n\n"
 			       "  --json      one JSON object\n"
-			       "  --check pi  exit 0 when `pi` can be used on this host, 3 otherwise\n"
+			       "  --check pi  exit 0 when `pi` can be entered on this host, 3 otherwise,\n"
+			       "              and say whether it can post a device's IRQs too\n"
 			       "              (per-VM conditions are checked when the mode is set)\n");
 			return XL_EXIT_OK;
 		default:
@@ -122,14 +141,13 @@ static int cmd_caps(int argc, char **argv)
 	}
 	can = json_object_object_get_ex(o, "pi", &v) ?
 		json_object_get_string(v) : "no";
-	why = json_object_object_get_ex(o, "pi_missing", &v) ?
-		json_object_get_string(v) : "unknown";
-	if (json)
+	if (json) {
 		printf("%s\n", json_object_to_json_string_ext(o,
 			JSON_C_TO_STRING_PRETTY));
-	else if (check)
-		printf("pi: %s%s\n", strcmp(can, "yes") ? "no: " : "yes",
-		       strcmp(can, "yes") ? why : "");
+	} else if (check) {
+		check_line(o, "pi");
+		check_line(o, "pi_irte");
+	}
 	ret = check && strcmp(can, "yes") ? XL_EXIT_UNAVAILABLE : XL_EXIT_OK;
 	json_object_put(o);
 	return ret;

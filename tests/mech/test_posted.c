@@ -68,6 +68,24 @@ static void test_sn_suppresses_notification(void **state)
 	assert_int_equal(xl_pi_nv(&pi), 0xf2);
 }
 
+/* KVM's software post: PIR, then ON whatever SN says, notify on 0->1. */
+static void test_software_post_ignores_sn(void **state)
+{
+	u64 irr[4] = { 0 };
+
+	assert_int_equal(xl_pi_set_sn(&pi), 0);
+	assert_int_equal(xl_pi_test_and_set_pir(&pi, 0x51), 0);
+	assert_int_equal(xl_pi_test_and_set_pir(&pi, 0x51), 1);
+	assert_false(xl_pi_test_and_set_on(&pi));
+	assert_true(xl_pi_test_and_set_on(&pi));
+	assert_int_equal(xl_pi_sync_irr(&pi, irr), 1);
+	assert_int_equal(irr[1], XL_BIT(0x51 - 64));
+	assert_int_equal(xl_pi_test_and_set_pir(&pi, 31), -EINVAL);
+	assert_int_equal(xl_pi_test_and_set_pir(&pi, 256), -EINVAL);
+	assert_int_equal(xl_pi_test_and_set_pir(NULL, 0x40), -EINVAL);
+	assert_true(xl_pi_pir_empty(&pi));
+}
+
 static void test_ndst_encodings(void **state)
 {
 	assert_int_equal(xl_pi_set_ndst(&pi, 0x12, false), 0);
@@ -358,6 +376,7 @@ int main(void)
 		cmocka_unit_test_setup(test_init_encodes_nv_ndst, setup),
 		cmocka_unit_test_setup(test_post_sets_pir_and_on_once, setup),
 		cmocka_unit_test_setup(test_sn_suppresses_notification, setup),
+		cmocka_unit_test_setup(test_software_post_ignores_sn, setup),
 		cmocka_unit_test_setup(test_ndst_encodings, setup),
 		cmocka_unit_test_setup(test_bad_input, setup),
 		cmocka_unit_test_setup(test_concurrent_post_sync_loses_nothing,

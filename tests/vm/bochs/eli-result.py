@@ -2,7 +2,7 @@
 """Turn the XLELI line of an xl-elitest run in the Bochs rig into a result
 file and the exits-per-interrupt checks of exitless.ko's eli and did.
 
-usage: eli-result.py LOG OUT.json
+usage: eli-result.py [--pi] LOG OUT.json
 
 LOG is build/logs/bochs-TEST.log (tests/vm/guest/bochs-eli.sh ran
 xl-elitest, tests/vm/src/xl-elitest.c).  OUT.json gets the batches plus a
@@ -53,6 +53,21 @@ Prints one "XLTEST PASS|FAIL|SKIP name[: why]" line per check:
   eli-detach-restores-baseline  back in baseline: >= 1 exit per interrupt
                                 (APICv off; SKIP with APICv on)
 then a table.  Exit 0 unless a check failed.
+
+With --pi: the XLPI line of xl-elitest's pi part (tests/vm/guest/
+bochs-pi.sh, kvm_intel with APICv), checks named pi-*:
+  pi-json                       the XLPI line is there and parses
+  pi-BATCH-nothing-lost         as above
+  pi-virq-exits-with-eoi        virtual interrupts posted by exitless into
+                                KVM's descriptor of the running vCPU: <= 0.01
+                                exits per interrupt, EOI included, over >=
+                                1000 interrupts (a notification that exited
+                                counts against it)
+  pi-halted-vcpu-woken          the same to the vCPU waiting in HLT: it did
+                                halt, every interrupt woke it, no more than
+                                its HLT exit per interrupt (<= 1.1)
+  pi-kvm-apicv-beside           KVM's own posted path in the same VM
+                                (KVM_SIGNAL_MSI): < 0.1 exits per interrupt
 """
 import datetime
 import json
@@ -63,34 +78,42 @@ DIRECT = ("eli-dev", "did-virq", "eli-irqfd")
 MAX_EXITS_WITH_EOI = 0.01
 MIN_COUNT = 1000
 TENTH = ("eli-msi-injected", "eli-dev-halted", "did-virq-halted",
+         "pi-virq-halted",
          "eli-dev-migrating", "eli-dev-after-migrating",
          "eli-dev-1k", "eli-dev-10k",
          "eli-irqfd-rerouted")
 BASELINE = ("baseline-dev", "baseline-msi", "baseline-irqfd")
 
 
+MAX_EXITS_HALTED = 1.1
+
+
 def main():
+    pi = sys.argv[1:2] == ["--pi"]
+    if pi:
+        del sys.argv[1]
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
     fails = 0
+    tag, pre = ("XLPI", "pi") if pi else ("XLELI", "eli")
 
     def res(kind, name, why=""):
         nonlocal fails
         fails += kind == "FAIL"
         print("XLTEST %s %s%s" % (kind, name, ": " + why if why else ""))
 
-    m = re.search(r"^XLELI (\{.*\})\s*$", log, re.M)
+    m = re.search(r"^%s (\{.*\})\s*$" % tag, log, re.M)
     if not m:
-        res("FAIL", "eli-json", "no XLELI line in %s (xl-elitest did not "
-            "finish)" % sys.argv[1])
+        res("FAIL", pre + "-json", "no %s line in %s (xl-elitest did not "
+            "finish)" % (tag, sys.argv[1]))
         return 1
     try:
         data = json.loads(m.group(1))
     except ValueError as e:
-        res("FAIL", "eli-json", "not JSON: %s" % e)
+        res("FAIL", pre + "-json", "not JSON: %s" % e)
         return 1
-    res("PASS", "eli-json")
+    res("PASS", pre + "-json")
     head = log.splitlines()[0] if log.startswith("# bochs-run.sh") else ""
     host = re.search(r"^XLINFO host-apic: (.*)$", log, re.M)
     host = host.group(1).strip() if host else ""
@@ -99,7 +122,7 @@ def main():
     x2apic = bool(re.search(r"x2apic enabled|routing to:? (physical|cluster) "
                             r"x2apic", host, re.I))
     mode = "x2APIC" if x2apic else "xAPIC"
-    kvmi = re.search(r"^XLINFO eli-kvm-intel: (.*)$", log, re.M)
+    kvmi = re.search(r"^XLINFO %s-kvm-intel: (.*)$" % pre, log, re.M)
     kvmi = kvmi.group(1).strip() if kvmi else ""
     apicv = re.search(r"enable_apicv=(\S+)", kvmi)
     apicv_on = bool(apicv) and apicv.group(1) in ("Y", "1")
@@ -119,8 +142,14 @@ def main():
                  if x2apic else "off"),
         "host_apic_mode": mode,
         "host_apic": host or None,
-        "module": "exitless.ko experimental=1 (VMX backend)",
-        "device": "exitless test device: a host vector of the VM's own on "
+        "module": "exitless.ko selftest=1, mode pi (virtual interrupts "
+                  "posted into KVM's descriptor, read from the VMCS)"
+                  if pi else "exitless.ko experimental=1 (VMX backend)",
+        "device": "pi-virq*: virtual interrupts of exitless' selftest "
+                  "virq, posted into KVM's descriptor of the vCPU (PIR, ON, "
+                  "notification IPI or kvm_vcpu_wake_up); apicv-msi: "
+                  "KVM_SIGNAL_MSI on KVM's own posted path"
+                  if pi else "exitless test device: a host vector of the VM's own on "
                   "the vCPU's CPU, fired as a physical IPI from the other "
                   "CPU (stand-in for an assigned device's MSI); *-irqfd "
                   "batches: exitless test MSI, bound like a VFIO vector "
@@ -139,7 +168,8 @@ def main():
     for name, b in batches.items():
         want = count if name not in TENTH else max(count // 10, 1)
         ok = b["sent"] == want and b["handled"] == want and not b["lost"]
-        res("PASS" if ok else "FAIL", "eli-%s-nothing-lost" % name,
+        check = name if name.startswith(pre + "-") else pre + "-" + name
+        res("PASS" if ok else "FAIL", check + "-nothing-lost",
             "" if ok else "sent %s handled %s lost %s of %s" %
             (b["sent"], b["handled"], b["lost"], want))
 
@@ -151,6 +181,11 @@ def main():
         bad = [n for n in names if not check(batches[n])]
         res("FAIL" if bad else "PASS", name,
             (why + ": " + ", ".join(bad)) if bad else "")
+
+    if pi:
+        pi_checks(need)
+        table(batches, mode, kvmi)
+        return 1 if fails else 0
 
     apicv_why = ("APICv on (kvm_intel %s): KVM may post baseline "
                  "interrupts without an exit" % kvmi)
@@ -197,6 +232,27 @@ def main():
              lambda b: b["exits_per_irq_excl_host_irqs"] >= 1,
              "eli-detach-restores-baseline", "< 1 exit per interrupt")
 
+    table(batches, mode, kvmi)
+    return 1 if fails else 0
+
+
+def pi_checks(need):
+    """xl-elitest's pi part: see --pi in the docstring."""
+    need(("pi-virq",), lambda b: b["sent"] >= MIN_COUNT and
+         b["exits_per_irq_excl_host_irqs"] <= MAX_EXITS_WITH_EOI,
+         "pi-virq-exits-with-eoi", "fewer than %d interrupts or more than "
+         "%s exits per interrupt, EOI included" %
+         (MIN_COUNT, MAX_EXITS_WITH_EOI))
+    need(("pi-virq-halted",), lambda b: b.get("halt_exits", 0) > 0 and
+         b["exits_per_irq_excl_host_irqs"] <= MAX_EXITS_HALTED,
+         "pi-halted-vcpu-woken", "the vCPU never halted, or more than %s "
+         "exits per interrupt" % MAX_EXITS_HALTED)
+    need(("apicv-msi",), lambda b: b["exits_per_irq_excl_host_irqs"] < 0.1,
+         "pi-kvm-apicv-beside", ">= 0.1 exits per interrupt on KVM's own "
+         "posted path")
+
+
+def table(batches, mode, kvmi):
     print("    %s host, kvm_intel %s" % (mode, kvmi or "?"))
     fmt = "    %-18s %5s %7s %5s %8s %9s %8s %8s %8s %8s"
     print(fmt % ("batch", "sent", "handled", "lost", "exits/i", "excl.host",
@@ -209,7 +265,6 @@ def main():
                      b["eoi_exits"], b["host_irq_exits"],
                      b.get("np_reraised", "-")))
     print("    result: %s" % sys.argv[2])
-    return 1 if fails else 0
 
 
 if __name__ == "__main__":

@@ -99,7 +99,7 @@ elif ! { . /tests/bochs-kvm.sh && xl_kvm_intel >/dev/null 2>&1; } || [ ! -c /dev
 	xl_skip eli "kvm_intel does not load here"
 else
 	e9 eli-start
-	warn0=$(dmesg | grep -c -E 'WARNING:|BUG:|Oops')
+	warn0=$(xl_kernel_warnings)
 	# The x2APIC lines first: 6.12 starts other APIC lines with "APIC: ".
 	echo "XLINFO host-apic: $({ dmesg | grep -i x2apic; dmesg | grep -i -E 'apic: '; } |
 		grep -v -i 'command line' | head -2 | tr '\n' ' ')"
@@ -151,13 +151,7 @@ else
 		xl_fail eli-rmmod "rmmod exitless failed"
 	fi
 	e9 eli-rmmod
-	warn1=$(dmesg | grep -c -E 'WARNING:|BUG:|Oops')
-	if [ "$warn1" = "$warn0" ]; then
-		xl_pass eli-no-kernel-warnings
-	else
-		dmesg | grep -A20 -E 'WARNING:|BUG:|Oops' | head -60 | sed 's/^/    /'
-		xl_fail eli-no-kernel-warnings "$((warn1 - warn0)) new WARNING/BUG/Oops"
-	fi
+	xl_no_new_warnings eli-no-kernel-warnings "$warn0"
 	xl_check eli-kvm-guest-after-rmmod kvm-smoke
 fi
 [ -n "${XL_NO_DONE:-}" ] || xl_done

@@ -55,6 +55,23 @@ xl_check_fails() {
 	fi
 }
 
+# xl_kernel_warnings: WARNING/BUG/Oops lines in the kernel log now.
+xl_kernel_warnings() {
+	dmesg | grep -c -E 'WARNING:|BUG:|Oops'
+}
+
+# xl_no_new_warnings NAME BEFORE: pass when the kernel log has no more of
+# them than BEFORE (an earlier xl_kernel_warnings); else show them.
+xl_no_new_warnings() {
+	_w=$(xl_kernel_warnings)
+	if [ "$_w" = "$2" ]; then
+		xl_pass "$1"
+	else
+		dmesg | grep -A20 -E 'WARNING:|BUG:|Oops' | head -60 | sed 's/^/    /'
+		xl_fail "$1" "$((_w - $2)) new WARNING/BUG/Oops"
+	fi
+}
+
 # xl_module_load MOD: modprobe (dependencies from modules.dep).
 xl_module_load() {
 	modprobe "$1" 2>&1

@@ -20,13 +20,14 @@ echo "$out" | sed 's/^/    /'
 [ $rc = 0 ] && echo "$out" | grep -q '^iommu_posting 0$' && xl_pass caps-iommu-no-posting ||
 	xl_fail caps-iommu-no-posting "rc $rc"
 echo "$out" | grep -q '^pi no$' && xl_pass caps-pi-no || xl_fail caps-pi-no "no 'pi no' line"
-echo "$out" | grep -q '^pi_missing .*IOMMU lacks posted interrupts' && xl_pass caps-names-iommu ||
-	xl_fail caps-names-iommu "pi_missing does not name the IOMMU"
+echo "$out" | grep -q '^pi_irte no$' && echo "$out" | grep -q '^pi_irte_missing .*IOMMU lacks posted interrupts' &&
+	xl_pass caps-names-iommu || xl_fail caps-names-iommu "pi_irte_missing does not name the IOMMU"
 grep -q 'vmx' /proc/cpuinfo || { echo "$out" | grep -q '^pi_missing .*no Intel VT-x' &&
 	xl_pass caps-names-cpu || xl_fail caps-names-cpu "pi_missing does not name the CPU"; }
 out=$($X caps --check pi 2>&1)
 rc=$?
-[ $rc = 3 ] && echo "$out" | grep -q '^pi: no: .*IOMMU' && xl_pass caps-check-pi-3 ||
+[ $rc = 3 ] && echo "$out" | grep -q '^pi: no: ' && echo "$out" | grep -q '^pi_irte: no: .*IOMMU' &&
+	xl_pass caps-check-pi-3 ||
 	xl_fail caps-check-pi-3 "rc $rc: $out"
 out=$($X caps --json 2>&1)
 echo "$out" | grep -qE '"iommu_posting": *"0"' && xl_pass caps-json || xl_fail caps-json "$out"

@@ -27,6 +27,7 @@ struct xl_hvcpu {
 	bool exit_seen;		/* exit hook ran since the last entry */
 	u32 hc;			/* a CPL-0 XL_HC_* for xl_skip_exit_hc */
 	u64 hc_arg;		/* its RBX */
+	bool registered;	/* the guest said it uses the shadow page */
 };
 
 /* One hooked VM. Freed after an RCU grace period. */
@@ -41,6 +42,7 @@ struct xl_hvm {
 	atomic64_t vmread_fail, engine_errors;
 	u64 last_idtr_base;
 	u64 shadow_gva;		/* registered by the guest (XL_HC_SHADOW_IDT) */
+	gpa_t shadow_gpa;	/* its frame, for the other vCPUs' checks */
 	u64 last_exc[3];	/* last exception exit the engine left to KVM */
 	int last_inj, last_eoi;	/* vectors, for debugfs */
 	u32 np_vec[256];	/* #NP exits handled, per vector */

@@ -56,8 +56,12 @@ then a table.  Exit 0 unless a check failed.
 """
 import datetime
 import json
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rigresult  # noqa: E402
 
 DIRECT = ("eli-dev", "did-virq", "eli-irqfd")
 MAX_EXITS_WITH_EOI = 0.01
@@ -73,24 +77,13 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-    fails = 0
-
-    def res(kind, name, why=""):
-        nonlocal fails
-        fails += kind == "FAIL"
-        print("XLTEST %s %s%s" % (kind, name, ": " + why if why else ""))
-
-    m = re.search(r"^XLELI (\{.*\})\s*$", log, re.M)
-    if not m:
-        res("FAIL", "eli-json", "no XLELI line in %s (xl-elitest did not "
-            "finish)" % sys.argv[1])
+    checks = rigresult.Checks()
+    res = checks.res
+    data = rigresult.json_line(log, "XLELI", checks, "eli-json",
+                               "no XLELI line in %s (xl-elitest did not "
+                               "finish)" % sys.argv[1])
+    if data is None:
         return 1
-    try:
-        data = json.loads(m.group(1))
-    except ValueError as e:
-        res("FAIL", "eli-json", "not JSON: %s" % e)
-        return 1
-    res("PASS", "eli-json")
     # xl-elitest skipped the assigned IRQ (XL_ELI_NO_ASSIGNED): its
     # batches are not required, the skip is said again here
     global DIRECT, BASELINE
@@ -99,7 +92,7 @@ def main():
         DIRECT = tuple(n for n in DIRECT if n != "eli-irqfd")
         BASELINE = tuple(n for n in BASELINE if n != "baseline-irqfd")
         res("SKIP", "eli-irqfd-batches", skip.group(1).strip())
-    head = log.splitlines()[0] if log.startswith("# bochs-run.sh") else ""
+    head, emu = rigresult.run_head(log)
     host = re.search(r"^XLINFO host-apic: (.*)$", log, re.M)
     host = host.group(1).strip() if host else ""
     # 6.1: "Switched APIC routing to physical x2apic"; 6.12 writes
@@ -111,8 +104,6 @@ def main():
     kvmi = kvmi.group(1).strip() if kvmi else ""
     apicv = re.search(r"enable_apicv=(\S+)", kvmi)
     apicv_on = bool(apicv) and apicv.group(1) in ("Y", "1")
-    emu = re.search(r"emulator=(.*?) \(/", head)
-    emu = emu.group(1) if emu else "Bochs (emulator not named in the log)"
     krel = re.search(r"^XLVM-INIT .*kernel=(\S+)", log, re.M)
     krel = krel.group(1) if krel else "6.1"
     data["rig"] = {
@@ -217,7 +208,7 @@ def main():
                      b["eoi_exits"], b["host_irq_exits"],
                      b.get("np_reraised", "-")))
     print("    result: %s" % sys.argv[2])
-    return 1 if fails else 0
+    return 1 if checks.fails else 0
 
 
 if __name__ == "__main__":

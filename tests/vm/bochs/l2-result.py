@@ -28,35 +28,26 @@ then a table. Exit 0 unless a check failed.
 """
 import datetime
 import json
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rigresult  # noqa: E402
 
 
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-    fails = 0
-
-    def res(kind, name, why=""):
-        nonlocal fails
-        fails += kind == "FAIL"
-        print("XLTEST %s %s%s" % (kind, name, ": " + why if why else ""))
-
-    m = re.search(r"^XLL2 (\{.*\})\s*$", log, re.M)
-    if not m:
-        res("FAIL", "l2-json", "no XLL2 line in %s (bochs-l2.sh did not "
-            "get to its batches)" % sys.argv[1])
+    checks = rigresult.Checks()
+    res = checks.res
+    data = rigresult.json_line(log, "XLL2", checks, "l2-json",
+                               "no XLL2 line in %s (bochs-l2.sh did not "
+                               "get to its batches)" % sys.argv[1])
+    if data is None:
         return 1
-    try:
-        data = json.loads(m.group(1))
-    except ValueError as e:
-        res("FAIL", "l2-json", "not JSON: %s" % e)
-        return 1
-    res("PASS", "l2-json")
-    head = log.splitlines()[0] if log.startswith("# bochs-run.sh") else ""
-    emu = re.search(r"emulator=(.*?) \(/", head)
-    emu = emu.group(1) if emu else "Bochs (emulator not named in the log)"
+    head, emu = rigresult.run_head(log)
     boot = re.search(r"^XLINFO l2 boot: QEMU start to the guest's /init "
                      r"done in ([0-9.]+) s", log, re.M)
     e9 = dict((k, float(v)) for v, k in re.findall(
@@ -139,7 +130,7 @@ def main():
             b["exits_per_irq_excl_idle"]))
     print("  guest boot: %s s of host uptime, %s s wall in Bochs" %
           (data["boot"]["host_uptime_s"], data["boot"]["wall_s"]))
-    return 1 if fails else 0
+    return 1 if checks.fails else 0
 
 
 if __name__ == "__main__":

@@ -75,18 +75,32 @@ l2_hooks_line() {
 	sed -n "s/^  $1/&/p" /sys/kernel/debug/exitless/hooks | head -1
 }
 
+# Exits for the host's own interrupts on the vCPU's CPU (every vector of
+# debugfs hooks' np_exits_by_vector and extint_exits_by_vector but the
+# test device's host vector): in eli and did a host interrupt that finds
+# the vCPU in the guest is an exit in every mode, taken out as
+# eli-result.py takes it out of xl-elitest's batches.
+l2_hostirq_exits() {
+	local hv
+	hv=$(sed -n 's/.*testdev irq [0-9]* host_vector \(0x[0-9a-f]*\) .*/\1/p' /sys/kernel/debug/exitless/hooks | head -1)
+	grep -E '^  (np|extint)_exits_by_vector' /sys/kernel/debug/exitless/hooks |
+		awk -v hv="$hv" '{for (i = 2; i <= NF; i++) {split($i, a, ":"); if (a[1] != hv) s += a[2]}} END {print s + 0}'
+}
+
 # l2_batch NAME CMD...: L2N interrupts, CMD written to the selftest file
 # for each by xl-fire (tests/vm/bochs/xl-fire.c) from CPU 1, back to back
 # with a short pause loop between them. Then the same time idle in the
 # same mode: the exits the guest and the guard cost without interrupts.
 l2_batch() {
-	local name=$1 g0 g1 x0 x1 i0 i1 out sent busy secs
+	local name=$1 g0 g1 x0 x1 i0 i1 h0 h1 out sent busy secs
 	shift
 	g0=$(l2_guest_irqs)
 	sleep 0.2
+	h0=$(l2_hostirq_exits)
 	x0=$(l2_exits)
 	out=$(taskset -c 1 xl-fire "$L2N" "${XL_L2_SPIN:-5000}" "$@")
 	x1=$(l2_exits)
+	h1=$(l2_hostirq_exits)
 	sent=$(echo "$out" | sed -n 's/^sent \([0-9]*\) .*/\1/p')
 	busy=$(echo "$out" | sed -n 's/.* busy \([0-9]*\) .*/\1/p')
 	secs=$(echo "$out" | sed -n 's/.* seconds \([0-9.]*\)$/\1/p')
@@ -97,8 +111,9 @@ l2_batch() {
 	g1=$(l2_guest_irqs)
 	local handled=$((g1 - g0)) exits=$((x1 - x0)) idle=$((i1 - i0))
 	sent=${sent:-0}
-	echo "XLINFO l2 batch $name: sent $sent (refused busy ${busy:-?}) in ${secs:-?} s, guest handled $handled, KVM exits $exits; idle for as long: $idle exits"
-	L2JSON="$L2JSON${L2JSON:+,}{\"batch\":\"$name\",\"sent\":$sent,\"handled\":$handled,\"exits\":$exits,\"seconds\":${secs:-0},\"idle_exits\":$idle}"
+	local hostirq=$((h1 - h0))
+	echo "XLINFO l2 batch $name: sent $sent (refused busy ${busy:-?}) in ${secs:-?} s, guest handled $handled, KVM exits $exits, $hostirq of them for host interrupts; idle for as long: $idle exits"
+	L2JSON="$L2JSON${L2JSON:+,}{\"batch\":\"$name\",\"sent\":$sent,\"handled\":$handled,\"exits\":$exits,\"host_irq_exits\":$hostirq,\"seconds\":${secs:-0},\"idle_exits\":$idle}"
 	if [ "$handled" -ge "$sent" ] && [ "$sent" -gt 0 ]; then
 		xl_pass "l2-$name-handled"
 	else
@@ -106,6 +121,7 @@ l2_batch() {
 	fi
 	L2_LAST_EXITS=$exits
 	L2_LAST_IDLE=$idle
+	L2_LAST_HOST=$hostirq
 	L2_LAST_SENT=$sent
 }
 
@@ -128,9 +144,13 @@ l2_main() {
 	# decompressor; one
 	# vCPU, no default devices, the console a pipe; idle=poll: the guest
 	# never halts, so its interrupts find it running, as a busy guest's.
+	# kvm-pv-eoi=off: with KVM's paravirtual EOI the guest EOIs an
+	# injected interrupt without an exit, KVM sees it only at the next
+	# exit, and eli keeps the vCPU in injection mode until then (each
+	# device interrupt meanwhile an exit); ELI intercepts that EOI.
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	l2_e9 l2-qemu-start
-	qemu-system-x86_64 -accel kvm -M pc -cpu host -smp 1 -m 160 \
+	qemu-system-x86_64 -accel kvm -M pc -cpu host,kvm-pv-eoi=off -smp 1 -m 160 \
 		-no-reboot -nodefaults -no-user-config -display none \
 		-bios /usr/share/qemu/qboot.rom -L /usr/share/qemu \
 		-kernel /l2/vmlinux -initrd /l2/initrd.cpio.gz \
@@ -230,12 +250,12 @@ l2_main() {
 		else
 			l2_batch did-virq virq "$VMID" 0 "$GVEC"
 		fi
-		# the interrupts' own exits (the idle window's taken out):
+		# the interrupts' own exits (the host's interrupts taken out):
 		# fewer than a tenth of baseline's
-		if [ $(((L2_LAST_EXITS - L2_LAST_IDLE) * 10 * base_s)) -lt $((base_x * L2_LAST_SENT)) ]; then
+		if [ $(((L2_LAST_EXITS - L2_LAST_HOST) * 10 * base_s)) -lt $((base_x * L2_LAST_SENT)) ]; then
 			xl_pass "l2-$m-fewer-exits"
 		else
-			xl_fail "l2-$m-fewer-exits" "$L2_LAST_EXITS exits ($L2_LAST_IDLE idle) for $L2_LAST_SENT interrupts, baseline $base_x for $base_s"
+			xl_fail "l2-$m-fewer-exits" "$L2_LAST_EXITS exits ($L2_LAST_HOST for host interrupts) for $L2_LAST_SENT interrupts, baseline $base_x for $base_s"
 		fi
 	done
 	exitless mode --pid "$QPID" baseline >/dev/null 2>&1

@@ -116,23 +116,69 @@ static int xlg_cpu_offline(unsigned int cpu)
 }
 
 /* Suspend: IRQs off, one CPU left; resume reloads the IDT (LIDT). */
-static int xlg_suspend(void)
+static int xlg_suspend_one(void)
 {
 	xlg_hc(XL_HC_SHADOW_IDT_RELEASE, 0);
 	WRITE_ONCE(xlg_released, true);
 	return 0;
 }
 
-static void xlg_resume(void)
+static void xlg_resume_one(void)
 {
 	if (!xlg_register_here())
 		WRITE_ONCE(xlg_released, false);
 }
 
-static struct syscore_ops xlg_syscore = {
+/*
+ * Debian's 6.12.118 carries the syscore interface of later kernels
+ * (struct syscore, callbacks with a data pointer); Kbuild tells which
+ * one the headers have.
+ */
+#ifdef XLG_SYSCORE_DATA
+static int xlg_suspend(void *unused)
+{
+	return xlg_suspend_one();
+}
+
+static void xlg_resume(void *unused)
+{
+	xlg_resume_one();
+}
+
+static const struct syscore_ops xlg_syscore_ops = {
 	.suspend = xlg_suspend,
 	.resume = xlg_resume,
 };
+
+static struct syscore xlg_syscore = {
+	.ops = &xlg_syscore_ops,
+};
+
+static void xlg_syscore_register(void)
+{
+	register_syscore(&xlg_syscore);
+}
+
+static void xlg_syscore_unregister(void)
+{
+	unregister_syscore(&xlg_syscore);
+}
+#else
+static struct syscore_ops xlg_syscore = {
+	.suspend = xlg_suspend_one,
+	.resume = xlg_resume_one,
+};
+
+static void xlg_syscore_register(void)
+{
+	register_syscore_ops(&xlg_syscore);
+}
+
+static void xlg_syscore_unregister(void)
+{
+	unregister_syscore_ops(&xlg_syscore);
+}
+#endif
 
 /*
  * Reboot, power-off and kexec (kernel_kexec calls the reboot notifiers
@@ -211,7 +257,7 @@ static int __init xlg_init(void)
 	if (ret < 0)
 		goto release;
 	xlg_cpuhp = ret;
-	register_syscore_ops(&xlg_syscore);
+	xlg_syscore_register();
 	ret = register_reboot_notifier(&xlg_reboot_nb);
 	if (ret)
 		goto syscore;
@@ -220,7 +266,7 @@ static int __init xlg_init(void)
 	return 0;
 
 syscore:
-	unregister_syscore_ops(&xlg_syscore);
+	xlg_syscore_unregister();
 	cpuhp_remove_state_nocalls(xlg_cpuhp);
 release:
 	xlg_release_all();
@@ -232,7 +278,7 @@ free:
 static void __exit xlg_exit(void)
 {
 	unregister_reboot_notifier(&xlg_reboot_nb);
-	unregister_syscore_ops(&xlg_syscore);
+	xlg_syscore_unregister();
 	cpuhp_remove_state_nocalls(xlg_cpuhp);
 	xlg_release_all();
 	free_page(xlg_page);

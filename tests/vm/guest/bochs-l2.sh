@@ -98,7 +98,7 @@ l2_batch() {
 	sleep 0.2
 	h0=$(l2_hostirq_exits)
 	x0=$(l2_exits)
-	out=$(taskset -c 1 xl-fire "$L2N" "${XL_L2_SPIN:-5000}" "$@")
+	out=$(taskset -c 1 xl-fire "$L2N" "${XL_L2_SPIN:-5000}" "$@" 2>&1)
 	x1=$(l2_exits)
 	h1=$(l2_hostirq_exits)
 	sent=$(echo "$out" | sed -n 's/^sent \([0-9]*\) .*/\1/p')
@@ -141,8 +141,9 @@ l2_main() {
 		cat /tmp/l2.out >"$L2LOG" &
 	fi
 	# -M pc with qboot and -kernel at the PVH entry: no SeaBIOS, no
-	# decompressor; one
-	# vCPU, no default devices, the console a pipe; idle=poll: the guest
+	# decompressor; two vCPUs (the second for the guest module's CPU
+	# hotplug, offline during the batches), no default devices, the
+	# console a pipe; idle=poll: the guest
 	# never halts, so its interrupts find it running, as a busy guest's.
 	# kvm-pv-eoi=off: with KVM's paravirtual EOI the guest EOIs an
 	# injected interrupt without an exit, KVM sees it only at the next
@@ -150,7 +151,7 @@ l2_main() {
 	# device interrupt meanwhile an exit); ELI intercepts that EOI.
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	l2_e9 l2-qemu-start
-	qemu-system-x86_64 -accel kvm -M pc -cpu host,kvm-pv-eoi=off -smp 1 -m 160 \
+	qemu-system-x86_64 -accel kvm -M pc -cpu host,kvm-pv-eoi=off -smp 2 -m 160 \
 		-no-reboot -nodefaults -no-user-config -display none \
 		-bios /usr/share/qemu/qboot.rom -L /usr/share/qemu \
 		-kernel /l2/vmlinux -initrd /l2/initrd.cpio.gz \
@@ -213,23 +214,45 @@ l2_main() {
 	l2_cmd "insmod /lib/modules/exitless_guest.ko && echo XLL2 guestmod ok; dmesg | grep exitless_guest | tail -1" |
 		sed 's/^/XLINFO l2 guest: /'
 	echo "XLINFO l2 hooks after the guest module: $(l2_hooks_line guest_registered)"
-	if l2_hooks_line guest_registered | grep -q 'guest_registered yes vcpus 0:1'; then
+	if l2_hooks_line guest_registered | grep -q 'guest_registered yes vcpus 0:1 1:1'; then
 		xl_pass l2-guestmod-registered
 	else
 		xl_fail l2-guestmod-registered "$(l2_hooks_line guest_registered)"
 	fi
 	exitless counters | grep -i guest | sed 's/^/XLINFO l2 counters: /'
 
+	# CPU hotplug in the guest: its vCPU 1 leaves and comes back
+	# (cpuhp), then stays offline (halted) for the batches on vCPU 0.
+	l2_cmd "echo 0 >/sys/devices/system/cpu/cpu1/online" >/dev/null
+	local off on
+	off=$(l2_hooks_line guest_registered)
+	l2_cmd "echo 1 >/sys/devices/system/cpu/cpu1/online" >/dev/null
+	on=$(l2_hooks_line guest_registered)
+	echo "XLINFO l2 guest CPU 1 offline: $off; online again: $on"
+	case "$off|$on" in
+	*"vcpus 0:1 1:0|"*"vcpus 0:1 1:1") xl_pass l2-guestmod-cpu-hotplug ;;
+	*) xl_fail l2-guestmod-cpu-hotplug "offline: $off; online: $on" ;;
+	esac
+	l2_cmd "echo 0 >/sys/devices/system/cpu/cpu1/online" >/dev/null
+
 	# The vCPU thread on CPU 0, the test device there, fired from CPU 1.
 	for t in /proc/"$QPID"/task/*; do
 		grep -q '^CPU 0/KVM' "$t/comm" 2>/dev/null && vcpu_tid=${t##*/}
 	done
 	[ -n "$vcpu_tid" ] && taskset -p -c 0 "$vcpu_tid" >/dev/null
-	sleep 0.5
-	if echo "device $VMID $GVEC 0" >"$ST"; then
+	# the device goes on the CPU the vCPU last ran on: wait until that
+	# is CPU 0 (field 39 of stat, 37 after the comm, which has a space)
+	i=0
+	while [ "$(sed 's/.*) //' /proc/"$QPID"/task/"$vcpu_tid"/stat | cut -d' ' -f37)" != 0 ]; do
+		i=$((i + 1))
+		[ $i -ge 100 ] && break
+		sleep 0.1
+	done
+	if echo "device $VMID $GVEC 0" >"$ST" &&
+	   grep -q "testdev irq [0-9]* host_vector 0x[0-9a-f]* cpu 0 " /sys/kernel/debug/exitless/hooks; then
 		xl_pass l2-test-device
 	else
-		xl_fail l2-test-device "selftest device $VMID $GVEC 0 refused"
+		xl_fail l2-test-device "selftest device $VMID $GVEC 0 refused, or not on CPU 0: $(grep testdev /sys/kernel/debug/exitless/hooks)"
 		kill "$QPID"
 		return 1
 	fi

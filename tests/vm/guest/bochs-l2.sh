@@ -88,7 +88,7 @@ l2_hostirq_exits() {
 }
 
 # l2_batch NAME CMD...: L2N interrupts, CMD written to the selftest file
-# for each by xl-fire (tests/vm/bochs/xl-fire.c) from CPU 1, back to back
+# for each by xl-fire (tests/vm/bochs/xl-fire.c) from the other CPU, back to back
 # with a short pause loop between them. Then the same time idle in the
 # same mode: the exits the guest and the guard cost without interrupts.
 l2_batch() {
@@ -98,7 +98,7 @@ l2_batch() {
 	sleep 0.2
 	h0=$(l2_hostirq_exits)
 	x0=$(l2_exits)
-	out=$(taskset -c 1 xl-fire "$L2N" "${XL_L2_SPIN:-5000}" "$@" 2>&1)
+	out=$(taskset -c "$FIRECPU" xl-fire "$L2N" "${XL_L2_SPIN:-5000}" "$@" 2>&1)
 	x1=$(l2_exits)
 	h1=$(l2_hostirq_exits)
 	sent=$(echo "$out" | sed -n 's/^sent \([0-9]*\) .*/\1/p')
@@ -143,7 +143,7 @@ l2_main() {
 	# -M pc with qboot and -kernel at the PVH entry: no SeaBIOS, no
 	# decompressor; two vCPUs (the second for the guest module's CPU
 	# hotplug, offline during the batches), no default devices, the
-	# console a pipe; idle=poll: the guest
+	# console a pipe, thread names ("CPU 0/KVM"); idle=poll: the guest
 	# never halts, so its interrupts find it running, as a busy guest's.
 	# kvm-pv-eoi=off: with KVM's paravirtual EOI the guest EOIs an
 	# injected interrupt without an exit, KVM sees it only at the next
@@ -153,6 +153,7 @@ l2_main() {
 	l2_e9 l2-qemu-start
 	qemu-system-x86_64 -accel kvm -M pc -cpu host,kvm-pv-eoi=off -smp 2 -m 160 \
 		-no-reboot -nodefaults -no-user-config -display none \
+		-name l2,debug-threads=on \
 		-bios /usr/share/qemu/qboot.rom -L /usr/share/qemu \
 		-kernel /l2/vmlinux -initrd /l2/initrd.cpio.gz \
 		-append "console=ttyS0 ${XL_L2_QUIET-quiet} panic=-1 idle=poll mitigations=off clearcpuid=avx512f" \
@@ -235,27 +236,24 @@ l2_main() {
 	esac
 	l2_cmd "echo 0 >/sys/devices/system/cpu/cpu1/online" >/dev/null
 
-	# The vCPU thread on CPU 0, the test device there, fired from CPU 1.
+	# The test device on the CPU vCPU 0 last ran on, the vCPU thread
+	# pinned there, the interrupts sent from the other CPU.
 	for t in /proc/"$QPID"/task/*; do
 		grep -q '^CPU 0/KVM' "$t/comm" 2>/dev/null && vcpu_tid=${t##*/}
 	done
-	[ -n "$vcpu_tid" ] && taskset -p -c 0 "$vcpu_tid" >/dev/null
-	# the device goes on the CPU the vCPU last ran on: wait until that
-	# is CPU 0 (field 39 of stat, 37 after the comm, which has a space)
-	i=0
-	while [ "$(sed 's/.*) //' /proc/"$QPID"/task/"$vcpu_tid"/stat | cut -d' ' -f37)" != 0 ]; do
-		i=$((i + 1))
-		[ $i -ge 100 ] && break
-		sleep 0.1
-	done
-	if echo "device $VMID $GVEC 0" >"$ST" &&
-	   grep -q "testdev irq [0-9]* host_vector 0x[0-9a-f]* cpu 0 " /sys/kernel/debug/exitless/hooks; then
+	DEVCPU=$(echo "device $VMID $GVEC 0" >"$ST" &&
+		sed -n 's/.*testdev irq [0-9]* host_vector 0x[0-9a-f]* cpu \([0-9]*\) .*/\1/p' /sys/kernel/debug/exitless/hooks | head -1)
+	if [ -n "$DEVCPU" ] && [ -n "$vcpu_tid" ] &&
+	   taskset -p -c "$DEVCPU" "$vcpu_tid" >/dev/null; then
+		FIRECPU=$((1 - DEVCPU))
 		xl_pass l2-test-device
+		echo "XLINFO l2 test device on CPU $DEVCPU with the vCPU thread $vcpu_tid, sent from CPU $FIRECPU"
 	else
-		xl_fail l2-test-device "selftest device $VMID $GVEC 0 refused, or not on CPU 0: $(grep testdev /sys/kernel/debug/exitless/hooks)"
+		xl_fail l2-test-device "selftest device $VMID $GVEC 0 refused, or the vCPU thread ($vcpu_tid) not pinned: $(grep testdev /sys/kernel/debug/exitless/hooks)"
 		kill "$QPID"
 		return 1
 	fi
+	sleep 0.5
 	L2JSON=
 	l2_batch baseline-dev fire "$VMID"
 	local base_x=$L2_LAST_EXITS base_s=$L2_LAST_SENT

@@ -34,6 +34,45 @@ static void xl_hooks_show_counters(struct seq_file *m,
 		   c->shadow_repairs, c->exit_eois, c->build_busy);
 }
 
+/*
+ * Which vCPUs the guest registered the shadow-IDT page from: without it
+ * eli and did are refused, and a vCPU missing here is one the guest
+ * (exitless_guest.ko) has not brought in or took offline.
+ */
+static void xl_hooks_show_guest(struct seq_file *m, struct xl_hvm *h)
+{
+	u32 i, n = min_t(u32, atomic_read(&h->kvm->online_vcpus),
+			 XL_HOOK_VCPUS);
+
+	seq_printf(m, "  guest_registered %s vcpus", READ_ONCE(h->shadow_gva) ?
+		   "yes" : "no");
+	for (i = 0; i < n; i++)
+		seq_printf(m, " %u:%d", i, READ_ONCE(h->vcpu[i].registered));
+	seq_putc(m, '\n');
+}
+
+/* XL_IOC_COUNTERS of an attached VM: its guest's registration. */
+void xl_hooks_guest_state(struct xl_vm *vm, u64 *gva, u64 *vcpus, u32 *nr)
+{
+	struct xl_hvm *h;
+	u32 i, n;
+
+	*gva = 0;
+	*vcpus = 0;
+	*nr = 0;
+	mutex_lock(&xl_hooks_lock);
+	h = vm->hooks;
+	if (h) {
+		n = atomic_read(&h->kvm->online_vcpus);
+		*nr = n;
+		*gva = READ_ONCE(h->shadow_gva);
+		for (i = 0; i < min_t(u32, n, min(XL_HOOK_VCPUS, 64)); i++)
+			if (READ_ONCE(h->vcpu[i].registered))
+				*vcpus |= BIT_ULL(i);
+	}
+	mutex_unlock(&xl_hooks_lock);
+}
+
 void xl_hooks_show(struct seq_file *m)
 {
 	struct xl_engine_counters c;
@@ -77,6 +116,7 @@ void xl_hooks_show(struct seq_file *m)
 			   READ_ONCE(h->wp.nr_path),
 			   atomic64_read(&h->wp.path_writes),
 			   atomic64_read(&h->wp.path_resets));
+		xl_hooks_show_guest(m, h);
 		seq_printf(m, "  last exception exit left to KVM: info 0x%llx error 0x%llx idt_vectoring 0x%llx; last exit reason 0x%x, injected vector %d, EOI vector %d\n",
 			   h->last_exc[0], h->last_exc[1], h->last_exc[2],
 			   READ_ONCE(h->last_reason), READ_ONCE(h->last_inj),

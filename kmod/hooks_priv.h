@@ -37,6 +37,7 @@ struct xl_hvcpu {
 	 */
 	u64 pi_pda;
 	u8 pi_nv;
+	bool registered;	/* the guest said it uses the shadow page */
 };
 
 /* One hooked VM. Freed after an RCU grace period. */
@@ -51,6 +52,7 @@ struct xl_hvm {
 	atomic64_t vmread_fail, engine_errors;
 	u64 last_idtr_base;
 	u64 shadow_gva;		/* registered by the guest (XL_HC_SHADOW_IDT) */
+	gpa_t shadow_gpa;	/* its frame, for the other vCPUs' checks */
 	u64 last_exc[3];	/* last exception exit the engine left to KVM */
 	int last_inj, last_eoi;	/* vectors, for debugfs */
 	u32 np_vec[256];	/* #NP exits handled, per vector */

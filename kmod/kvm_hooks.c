@@ -220,14 +220,19 @@ out:
  * through it (available + dirty), so vmx_vcpu_run writes GUEST_RIP
  * itself before the next entry. Returns true when the exit was ours.
  */
+static bool xl_hc_ours(u32 nr)
+{
+	return nr == XL_HC_VERSION || nr == XL_HC_SHADOW_IDT ||
+	       nr == XL_HC_SHADOW_IDT_RELEASE || nr == XL_HC_SHADOW_IDT_LEAVE;
+}
+
 static bool xl_hypercall(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i,
 			 u64 reason)
 {
 	u32 nr = (u32)vcpu->arch.regs[VCPU_REGS_RAX];
 	u64 rip, len, ar;
 
-	if ((reason & 0xffff) != XLV_EXIT_VMCALL ||
-	    (nr != XL_HC_SHADOW_IDT && nr != XL_HC_SHADOW_IDT_RELEASE))
+	if ((reason & 0xffff) != XLV_EXIT_VMCALL || !xl_hc_ours(nr))
 		return false;
 	if (xl_vmx_read(XLV_GUEST_RIP, &rip) ||
 	    xl_vmx_read(XLV_EXIT_INSN_LEN, &len) ||
@@ -239,6 +244,12 @@ static bool xl_hypercall(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i,
 		/* guest user space: nothing is looked at, let alone written */
 		vcpu->arch.regs[VCPU_REGS_RAX] = -EPERM;
 		atomic64_inc(&h->hc_errors);
+	} else if (nr == XL_HC_VERSION) {
+		vcpu->arch.regs[VCPU_REGS_RAX] = XL_HC_ABI_VERSION;
+	} else if (nr == XL_HC_SHADOW_IDT_LEAVE) {
+		/* a vCPU going offline: the page stays the VM's */
+		WRITE_ONCE(h->vcpu[i].registered, false);
+		vcpu->arch.regs[VCPU_REGS_RAX] = 0;
 	} else {
 		h->vcpu[i].hc = nr;
 		h->vcpu[i].hc_arg = vcpu->arch.regs[VCPU_REGS_RBX];
@@ -425,6 +436,23 @@ static long xl_hc_take_page(struct kvm_vcpu *vcpu, u64 gva, gpa_t *gpa_out)
 }
 
 /*
+ * A vCPU's XL_HC_SHADOW_IDT for the page the VM already has: the same
+ * supervisor-write walk as xl_hc_take_page, which must reach the frame
+ * the first registration took; nothing is written.
+ */
+static long xl_hc_same_page(struct kvm_vcpu *vcpu, u64 gva, gpa_t want)
+{
+	struct xl_x86_exception_buf {
+		u64 space[8];
+	} ex;
+	gpa_t gpa = kvm_mmu_gva_to_gpa_write(vcpu, gva, (void *)&ex);
+
+	if (gpa == INVALID_GPA || gpa != want)
+		return -EFAULT;
+	return 0;
+}
+
+/*
  * After a CPL-0 registration hypercall, in place of vmx_handle_exit()
  * (xl_skip_exit_hc): the page is taken (or given back) here, where guest memory
  * may fault in, and only then published to the hooks and the engine.
@@ -438,7 +466,7 @@ static void xl_hc_page(struct kvm_vcpu *vcpu)
 	struct xl_hvm *h;
 	unsigned long k;
 	gpa_t gpa = INVALID_GPA;
-	u32 i, nr = 0;
+	u32 i, j, nr = 0;
 	u64 gva = 0;
 	long ret;
 	int idx;
@@ -456,6 +484,20 @@ static void xl_hc_page(struct kvm_vcpu *vcpu)
 	}
 	if (!nr)
 		goto out;
+	/*
+	 * Another vCPU naming the page the VM has (guest ABI 2): only its
+	 * own page walk is checked. Taking the page again would zero it
+	 * under the vCPUs already running with the shadow IDT in it.
+	 */
+	if (nr == XL_HC_SHADOW_IDT && gva && gva == READ_ONCE(h->shadow_gva)) {
+		ret = xl_hc_same_page(vcpu, gva, READ_ONCE(h->shadow_gpa));
+		vcpu->arch.regs[VCPU_REGS_RAX] = ret;
+		if (ret)
+			atomic64_inc(&h->hc_errors);
+		else
+			WRITE_ONCE(h->vcpu[i].registered, true);
+		goto out;
+	}
 	ret = nr == XL_HC_SHADOW_IDT ? xl_hc_take_page(vcpu, gva, &gpa) : 0;
 	if (nr == XL_HC_SHADOW_IDT_RELEASE)
 		gva = 0;
@@ -464,8 +506,12 @@ static void xl_hc_page(struct kvm_vcpu *vcpu)
 		atomic64_inc(&h->hc_errors);
 		goto out;
 	}
+	/* who uses the page: this vCPU now, nobody after a release */
+	for (j = 0; j < XL_HOOK_VCPUS; j++)
+		WRITE_ONCE(h->vcpu[j].registered, gva && j == i);
 	/* read-only for the guest before the engine builds there */
 	xl_shadow_wp_set(&h->wp, gpa);
+	WRITE_ONCE(h->shadow_gpa, gpa);
 	WRITE_ONCE(h->shadow_gva, gva);
 	e = READ_ONCE(h->eng);
 	if (e && gva)
@@ -1312,6 +1358,13 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 		return xl_mode_refused(vm, mode,
 				       "kvm_intel uses EPT accessed/dirty flags (eptad=Y), under which the write protection of the page tables that map the shadow IDT would stall the guest: reload kvm_intel with eptad=N");
 	}
+	/*
+	 * Without the guest's page a mode change would be accepted and
+	 * change nothing: every vCPU would keep KVM's delivery.
+	 */
+	if (!READ_ONCE(h->shadow_gva))
+		return xl_mode_refused(vm, mode,
+				       "the guest has not registered a shadow-IDT page (no XL_HC_SHADOW_IDT from any vCPU since attach, or it released it): load exitless_guest.ko in the guest (kmod/guest/), then set the mode again");
 	if (!e) {
 		e = xl_engine_new(h);
 		if (IS_ERR(e))

@@ -27,6 +27,8 @@ int xl_hooks_set_mode(struct xl_vm *vm, u32 mode);
 int xl_hooks_set_irqs(struct xl_vm *vm, const u32 *irqs, u32 count,
 		      bool refusable);
 void xl_hooks_show(struct seq_file *m);
+/* The guest's shadow-IDT registration, for XL_IOC_COUNTERS (all 0: none). */
+void xl_hooks_guest_state(struct xl_vm *vm, u64 *gva, u64 *vcpus, u32 *nr);
 /* The hooks' module parameters are in range (module load). */
 bool xl_hooks_params_ok(void);
 /* kvm_intel is loaded: its symbols are known (kallsyms). */

@@ -354,6 +354,8 @@ void xl_vm_counters(struct xl_session *s, struct xl_counters *c)
 	c->irq_registers = vm->irq_registers;
 	c->irq_unregisters = vm->irq_unregisters;
 	mutex_unlock(&xl_vms_lock);
+	xl_hooks_guest_state(vm, &c->guest_shadow_gva, &c->guest_vcpus,
+			     &c->guest_nr_vcpus);
 }
 
 unsigned int xl_vm_count(void)

@@ -245,7 +245,10 @@ static void apply_mode_request(int dev, pid_t vm_pid, struct held_irqs *h)
 
 static void print_counters(const struct xl_counters *c, int json)
 {
-	struct json_object *o;
+	struct json_object *o, *v;
+	char guest[256];
+	int reg = xl_dev_guest_str(c, guest, sizeof(guest));
+	unsigned int i;
 
 	if (!json) {
 		printf("vm %llu: mode %s, %u irqs, %llu mode changes, %llu rejected, %llu irq registers, %llu unregisters\n",
@@ -254,6 +257,8 @@ static void print_counters(const struct xl_counters *c, int json)
 		       (unsigned long long)c->mode_rejected,
 		       (unsigned long long)c->irq_registers,
 		       (unsigned long long)c->irq_unregisters);
+		printf("vm %llu: guest shadow-IDT page %s\n",
+		       (unsigned long long)c->vm_id, guest);
 		return;
 	}
 	o = json_object_new_object();
@@ -269,6 +274,15 @@ static void print_counters(const struct xl_counters *c, int json)
 			       json_object_new_int64(c->irq_registers));
 	json_object_object_add(o, "irq_unregisters",
 			       json_object_new_int64(c->irq_unregisters));
+	json_object_object_add(o, "guest_registered",
+			       json_object_new_boolean(reg));
+	v = json_object_new_array();
+	for (i = 0; i < c->guest_nr_vcpus && i < 64; i++)
+		if (c->guest_vcpus & (1ULL << i))
+			json_object_array_add(v, json_object_new_int(i));
+	json_object_object_add(o, "guest_vcpus_registered", v);
+	json_object_object_add(o, "guest_nr_vcpus",
+			       json_object_new_int(c->guest_nr_vcpus));
 	printf("%s\n", json_object_to_json_string_ext(o,
 						      JSON_C_TO_STRING_PRETTY));
 	json_object_put(o);

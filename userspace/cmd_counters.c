@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * exitless counters: module-wide counters of exitless.ko (XL_IOC_COUNTERS
- * with XL_COUNTERS_GLOBAL); per-VM lines are in
- * /sys/kernel/debug/exitless/vms.
+ * with XL_COUNTERS_GLOBAL), then, per hooked VM, whether its guest
+ * registered the shadow-IDT page eli and did need, and from which vCPUs
+ * (the guest_registered lines of /sys/kernel/debug/exitless/hooks; per-VM
+ * modes and IRQs are in /sys/kernel/debug/exitless/vms).
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,6 +16,61 @@
 
 #include "command.h"
 #include "xl_dev.h"
+
+#define XL_HOOKS_FILE	"/sys/kernel/debug/exitless/hooks"
+
+/*
+ * "vm N ..." then "  guest_registered yes|no vcpus 0:1 1:0" in debugfs
+ * hooks: one line per VM, or a JSON array. Nothing when the file cannot
+ * be read (no debugfs, not root, no hooks).
+ */
+static void guest_lines(int json, struct json_object *o)
+{
+	struct json_object *arr = NULL, *g, *v;
+	char line[4096], *p, *end;
+	unsigned long long vm = 0;
+	FILE *f = fopen(XL_HOOKS_FILE, "r");
+	unsigned long idx, on;
+
+	if (!f)
+		return;
+	if (json)
+		arr = json_object_new_array();
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "vm %llu ", &vm) == 1)
+			continue;
+		p = strstr(line, "  guest_registered ");
+		if (p != line)
+			continue;
+		p += strlen("  guest_registered ");
+		if (!json) {
+			line[strcspn(line, "\n")] = '\0';
+			printf("vm %-16llu guest_registered %s%s\n", vm, p,
+			       strncmp(p, "no", 2) ? "" :
+			       " (eli/did refused: load exitless_guest.ko in the guest)");
+			continue;
+		}
+		g = json_object_new_object();
+		json_object_object_add(g, "vm_id", json_object_new_int64(vm));
+		json_object_object_add(g, "registered",
+				       json_object_new_boolean(!strncmp(p, "yes", 3)));
+		v = json_object_new_array();
+		p = strstr(p, "vcpus");
+		while (p && (p = strchr(p, ' '))) {
+			idx = strtoul(p + 1, &end, 10);
+			if (end == p + 1 || *end != ':')
+				break;
+			on = strtoul(end + 1, &p, 10);
+			if (on)
+				json_object_array_add(v, json_object_new_int(idx));
+		}
+		json_object_object_add(g, "vcpus_registered", v);
+		json_object_array_add(arr, g);
+	}
+	fclose(f);
+	if (json)
+		json_object_object_add(o, "guests", arr);
+}
 
 static int cmd_counters(int argc, char **argv)
 {
@@ -33,7 +91,9 @@ static int cmd_counters(int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: exitless counters [--json]\n\n"
-			       "Module-wide counters of exitless.ko. Per-VM state: /sys/kernel/debug/exitless/vms.\n");
+			       "Module-wide counters of exitless.ko, then per VM whether its guest registered\n"
+			       "the shadow-IDT page eli and did need (read from " XL_HOOKS_FILE ",\n"
+			       "root). Per-VM modes and IRQs: /sys/kernel/debug/exitless/vms.\n");
 			return XL_EXIT_OK;
 		default:
 			fprintf(stderr, "usage: exitless counters [--json]\n");
@@ -75,6 +135,7 @@ static int cmd_counters(int argc, char **argv)
 			else
 				printf("%-20s %llu\n", f[i].name, f[i].val);
 		}
+		guest_lines(json, o);
 		if (json)
 			printf("%s\n", json_object_to_json_string_ext(o,
 				JSON_C_TO_STRING_PRETTY));

@@ -231,3 +231,31 @@ int xl_parse_opt(const char *cmd, const char *opt, const char *s,
 			cmd, opt, s, min, max);
 	return ret ? -1 : 0;
 }
+
+int xl_dev_guest_str(const struct xl_counters *c, char *buf, size_t len)
+{
+	const char *sep = " ";
+	size_t n;
+	uint32_t i;
+
+	if (!c->guest_nr_vcpus) {
+		snprintf(buf, len, "unknown (no VMX hooks for this VM: kvm_intel not loaded, or hooks=0)");
+		return 0;
+	}
+	if (!c->guest_shadow_gva) {
+		snprintf(buf, len, "not registered: the guest gave no shadow-IDT page (eli and did are refused; load exitless_guest.ko in the guest, kmod/guest/)");
+		return 0;
+	}
+	n = snprintf(buf, len, "registered by vCPUs");
+	for (i = 0; i < c->guest_nr_vcpus && i < 64 && n < len; i++) {
+		if (!(c->guest_vcpus & (1ULL << i)))
+			continue;
+		n += snprintf(buf + n, len - n, "%s%u", sep, i);
+		sep = ",";
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "%s of %u (page 0x%llx)",
+			 *sep == ' ' ? " none" : "", c->guest_nr_vcpus,
+			 (unsigned long long)c->guest_shadow_gva);
+	return 1;
+}

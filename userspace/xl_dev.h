@@ -43,6 +43,15 @@ const char *xl_dev_refusal(int dev, char *buf, size_t len,
 /* @fallback for a refused MODE from a module that gives no reason. */
 const char *xl_dev_mode_unavailable(uint32_t mode);
 
+/*
+ * The guest's shadow-IDT registration from a VM's counters, one line into
+ * @buf: "registered by vCPUs 0,1 of 2 (page 0x...)", or that the guest
+ * has not registered (eli and did refused until exitless_guest.ko is
+ * loaded in it), or that the module cannot tell (no VMX hooks). Returns
+ * 1 when registered, else 0.
+ */
+int xl_dev_guest_str(const struct xl_counters *c, char *buf, size_t len);
+
 /* "baseline" -> XL_IOC_MODE_BASELINE ...; -EINVAL for unknown names. */
 int xl_dev_mode_parse(const char *name);
 const char *xl_dev_mode_name(uint32_t mode);

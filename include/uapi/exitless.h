@@ -113,7 +113,18 @@ struct xl_counters {
 	__u64 irq_registers;	/* out: IRQs registered */
 	__u64 irq_unregisters;	/* out: IRQs unregistered (incl. detach) */
 	__u64 ioctl_errors;	/* out: global only: ioctls that failed */
-	__u64 reserved[8];
+	/*
+	 * Per VM, the guest's shadow-IDT registration (XL_HC_SHADOW_IDT):
+	 * the page, 0 when the guest has registered none (eli and did are
+	 * then refused), and which vCPUs registered it, bit N for vCPU index
+	 * N (the first 64), out of @guest_nr_vcpus. All 0 when the VMX hooks
+	 * are not active for the VM (kvm_intel not loaded, hooks=0).
+	 */
+	__u64 guest_shadow_gva;	/* out */
+	__u64 guest_vcpus;	/* out */
+	__u32 guest_nr_vcpus;	/* out */
+	__u32 reserved0;
+	__u64 reserved[5];
 };
 
 /*
@@ -142,9 +153,29 @@ struct xl_ioc_why {
  * Both are taken only from guest CPL 0 and never from a nested guest;
  * errors: -EPERM (CPL > 0), -EINVAL (not page-aligned, or 0), -EFAULT
  * (the page is not mapped, not writable at CPL 0, or not guest RAM).
+ *
+ * The guest ABI has its own version, XL_HC_ABI_VERSION:
+ *   1  XL_HC_SHADOW_IDT and XL_HC_SHADOW_IDT_RELEASE as above, one page
+ *      per VM (every vCPU runs with the same shadow IDT, as in ELI).
+ *   2  XL_HC_VERSION returns the version (RAX = 2), RBX ignored.
+ *      XL_HC_SHADOW_IDT is made by every vCPU that is to use the page:
+ *      the first names the VM's page; a vCPU naming the page already
+ *      registered is checked (its own page walk must reach the same
+ *      frame) and recorded as using it, and the page is not written
+ *      again. XL_HC_SHADOW_IDT_LEAVE (RBX ignored): this vCPU goes
+ *      offline and no longer counts as using the page, which stays the
+ *      VM's for the others. The host reports per vCPU who registered.
+ * A version-1 host answers XL_HC_VERSION and XL_HC_SHADOW_IDT_LEAVE with
+ * -1000, as KVM does; a guest then tells it from a host without exitless
+ * by XL_HC_SHADOW_IDT, which only the latter answers with -1000.
  */
+#define XL_HC_ABI_VERSION		2
+#define XL_HC_VERSION			0x584c0000U
 #define XL_HC_SHADOW_IDT		0x584c0001U
 #define XL_HC_SHADOW_IDT_RELEASE	0x584c0002U
+#define XL_HC_SHADOW_IDT_LEAVE		0x584c0003U
+/* KVM's answer to a hypercall it does not know (KVM_ENOSYS, kvm_para.h) */
+#define XL_HC_UNKNOWN			(-1000)
 
 #define XL_IOC_VERSION		_IOWR(XL_IOCTL_MAGIC, 0x00, struct xl_version)
 #define XL_IOC_ATTACH		_IOWR(XL_IOCTL_MAGIC, 0x01, struct xl_attach)

@@ -87,6 +87,31 @@ static void test_mode_names(void **state)
 	assert_string_equal(xl_dev_mode_name(0xffffffffu), "invalid");
 }
 
+/* The guest's registration line of `exitless attach` from the counters. */
+static void test_guest_str(void **state)
+{
+	struct xl_counters c = { .size = sizeof(c) };
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(xl_dev_guest_str(&c, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "no VMX hooks"));
+	c.guest_nr_vcpus = 2;
+	assert_int_equal(xl_dev_guest_str(&c, buf, sizeof(buf)), 0);
+	assert_non_null(strstr(buf, "not registered"));
+	assert_non_null(strstr(buf, "exitless_guest.ko"));
+	c.guest_shadow_gva = 0xffff888001234000ULL;
+	c.guest_vcpus = 0x3;
+	assert_int_equal(xl_dev_guest_str(&c, buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "registered by vCPUs 0,1 of 2 (page 0xffff888001234000)");
+	c.guest_vcpus = 0;
+	xl_dev_guest_str(&c, buf, sizeof(buf));
+	assert_string_equal(buf, "registered by vCPUs none of 2 (page 0xffff888001234000)");
+	/* cut, never overrun */
+	xl_dev_guest_str(&c, buf, 12);
+	assert_int_equal(strlen(buf), 11);
+}
+
 static void test_run_path(void **state)
 {
 	char buf[64], tiny[8];
@@ -290,6 +315,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mode_names),
+		cmocka_unit_test(test_guest_str),
 		cmocka_unit_test(test_run_path),
 		cmocka_unit_test(test_parse_num),
 		cmocka_unit_test(test_open_without_module),

@@ -20,9 +20,15 @@
 # hostile guest, lifetime, fuzzer), checked by the same eli-result.py.
 # When that kernel or module cannot be had, the 6.12 boot is SKIPped
 # with the reason (one skip in the summary); XL_BOCHS_K612=0 leaves it out.
+# A third boot runs a real Linux guest (the pinned kernel) under QEMU/KVM
+# in the emulated host with exitless_guest.ko (kmod/guest/) and exitless
+# attached by `exitless attach --pid`: the module refused before attach,
+# eli/did refused for the guest without it, its virtio-rng interrupts in
+# baseline, eli and did (tests/vm/guest/bochs-l2.sh, l2-result.py);
+# XL_BOCHS_L2=0 leaves it out.
 #
 # Results go to build/bench/bochs-baseline.json, bochs-kvm-apicv.json,
-# bochs-eli.json and bochs-eli-6.12.json; with XL_SAVE_BENCH=1 also to
+# bochs-eli.json, bochs-eli-6.12.json and bochs-l2.json; with XL_SAVE_BENCH=1 also to
 # bench/results/ (dated). XL_BOCHS_BENCH_COUNT
 # sets interrupts per path of the benchmark (default 1000),
 # XL_BOCHS_ELI_COUNT per batch of xl-elitest (default 1000),
@@ -169,6 +175,38 @@ k612() {
 	fi
 }
 k612
+[ $? = 77 ] && S=$((S + 1))
+
+# The third boot: a real Linux guest (the pinned kernel) under QEMU/KVM in
+# the emulated host, exitless_guest.ko in it, exitless attached with
+# `exitless attach --pid` (tests/vm/guest/bochs-l2.sh); the overlay with
+# QEMU from tests/vm/prep-l2.sh. XL_BOCHS_L2=0 leaves it out.
+l2() {
+	local ovl rc
+	if [ "${XL_BOCHS_L2:-1}" = 0 ]; then
+		echo "SKIP bochs-l2: left out (XL_BOCHS_L2=0)"
+		return 77
+	fi
+	ovl=$(tests/vm/prep-l2.sh 2>"$B/logs/prep-l2.log")
+	rc=$?
+	if [ $rc = 77 ]; then
+		echo "SKIP bochs-l2: $(tail -1 "$B/logs/prep-l2.log")"
+		return 77
+	elif [ $rc != 0 ]; then
+		tail -5 "$B/logs/prep-l2.log" | sed 's/^/  /'
+		echo "  FAIL bochs-l2-prep: tests/vm/prep-l2.sh exit $rc"
+		F=$((F + 1))
+		return 1
+	fi
+	# shellcheck disable=SC2086 # "--overlay DIR"
+	boot bochs-l2 bochs-l2 bochs-l2 $ovl --mem 1024 \
+		--append "xl_l2_count=$eli_count" || return 77
+	log=$B/logs/bochs-bochs-l2.log
+	if grep -q '^XLL2 {' "$log"; then
+		host_checks l2-result.py l2 l2-linux-guest
+	fi
+}
+l2
 [ $? = 77 ] && S=$((S + 1))
 echo "bochs: $P passed, $F failed, $S skipped"
 [ "$F" = 0 ]

@@ -71,8 +71,12 @@ bochs-pi.sh, kvm_intel with APICv), checks named pi-*:
 """
 import datetime
 import json
+import os
 import re
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rigresult  # noqa: E402
 
 DIRECT = ("eli-dev", "did-virq", "eli-irqfd")
 MAX_EXITS_WITH_EOI = 0.01
@@ -95,26 +99,15 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-    fails = 0
+    checks = rigresult.Checks()
+    res = checks.res
     tag, pre = ("XLPI", "pi") if pi else ("XLELI", "eli")
-
-    def res(kind, name, why=""):
-        nonlocal fails
-        fails += kind == "FAIL"
-        print("XLTEST %s %s%s" % (kind, name, ": " + why if why else ""))
-
-    m = re.search(r"^%s (\{.*\})\s*$" % tag, log, re.M)
-    if not m:
-        res("FAIL", pre + "-json", "no %s line in %s (xl-elitest did not "
-            "finish)" % (tag, sys.argv[1]))
+    data = rigresult.json_line(log, tag, checks, pre + "-json",
+                               "no %s line in %s (xl-elitest did not "
+                               "finish)" % (tag, sys.argv[1]))
+    if data is None:
         return 1
-    try:
-        data = json.loads(m.group(1))
-    except ValueError as e:
-        res("FAIL", pre + "-json", "not JSON: %s" % e)
-        return 1
-    res("PASS", pre + "-json")
-    head = log.splitlines()[0] if log.startswith("# bochs-run.sh") else ""
+    head, emu = rigresult.run_head(log)
     host = re.search(r"^XLINFO host-apic: (.*)$", log, re.M)
     host = host.group(1).strip() if host else ""
     # 6.1: "Switched APIC routing to physical x2apic"; 6.12 writes
@@ -126,8 +119,6 @@ def main():
     kvmi = kvmi.group(1).strip() if kvmi else ""
     apicv = re.search(r"enable_apicv=(\S+)", kvmi)
     apicv_on = bool(apicv) and apicv.group(1) in ("Y", "1")
-    emu = re.search(r"emulator=(.*?) \(/", head)
-    emu = emu.group(1) if emu else "Bochs (emulator not named in the log)"
     krel = re.search(r"^XLVM-INIT .*kernel=(\S+)", log, re.M)
     krel = krel.group(1) if krel else "6.1"
     data["rig"] = {
@@ -185,7 +176,7 @@ def main():
     if pi:
         pi_checks(need)
         table(batches, mode, kvmi)
-        return 1 if fails else 0
+        return 1 if checks.fails else 0
 
     apicv_why = ("APICv on (kvm_intel %s): KVM may post baseline "
                  "interrupts without an exit" % kvmi)
@@ -233,7 +224,7 @@ def main():
              "eli-detach-restores-baseline", "< 1 exit per interrupt")
 
     table(batches, mode, kvmi)
-    return 1 if fails else 0
+    return 1 if checks.fails else 0
 
 
 def pi_checks(need):

@@ -69,7 +69,6 @@ bochs-pi.sh, kvm_intel with APICv), checks named pi-*:
   pi-kvm-apicv-beside           KVM's own posted path in the same VM
                                 (KVM_SIGNAL_MSI): < 0.1 exits per interrupt
 """
-import datetime
 import json
 import os
 import re
@@ -146,13 +145,8 @@ def main():
                   "batches: exitless test MSI, bound like a VFIO vector "
                   "(eventfd, KVM irqfd with an MSI route, IRQ-bypass "
                   "producer), registered as the VM's assigned IRQ",
-        "bochs_run": head.lstrip("# "),
-        "saved": datetime.datetime.now(datetime.timezone.utc)
-                 .strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    with open(sys.argv[2], "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
+    rigresult.save(data, sys.argv[2], head)
 
     count = data.get("count", 0)
     batches = {b["name"]: b for b in data.get("batches", [])}

@@ -28,7 +28,6 @@ Prints one "XLTEST PASS|FAIL name[: why]" line per check:
                           the same mode (the guest's timer, the guard)
 then a table. Exit 0 unless a check failed.
 """
-import datetime
 import json
 import os
 import re
@@ -101,13 +100,8 @@ def main():
                   "on the vCPU's CPU, a physical IPI from the other CPU, "
                   "stand-in for an assigned device's MSI); did: virtual "
                   "interrupts of that vector (physical IPIs)",
-        "bochs_run": head.lstrip("# "),
-        "saved": datetime.datetime.now(datetime.timezone.utc)
-                 .strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    with open(sys.argv[2], "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
+    rigresult.save(data, sys.argv[2], head)
 
     batches = {b["name"]: b for b in data.get("batches", [])}
     for name, b in batches.items():

@@ -1,6 +1,7 @@
 """Shared by the Bochs rig's host-side result scripts (eli-result.py,
 l2-result.py): their XLTEST lines, the JSON line a guest script prints,
 and which emulator ran (bochs-run.sh's first log line)."""
+import datetime
 import json
 import re
 
@@ -38,3 +39,13 @@ def run_head(log):
     emu = re.search(r"emulator=(.*?) \(/", head)
     return head, (emu.group(1) if emu
                   else "Bochs (emulator not named in the log)")
+
+
+def save(data, path, head):
+    """DATA with the bochs-run.sh line HEAD and the time, as JSON to PATH."""
+    data["bochs_run"] = head.lstrip("# ")
+    data["saved"] = (datetime.datetime.now(datetime.timezone.utc)
+                     .strftime("%Y-%m-%dT%H:%M:%SZ"))
+    with open(path, "w") as f:
+        json.dump(data, f, indent=2)
+        f.write("\n")

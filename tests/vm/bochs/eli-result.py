@@ -69,7 +69,6 @@ bochs-pi.sh, kvm_intel with APICv), checks named pi-*:
   pi-kvm-apicv-beside           KVM's own posted path in the same VM
                                 (KVM_SIGNAL_MSI): < 0.1 exits per interrupt
 """
-import json
 import os
 import re
 import sys

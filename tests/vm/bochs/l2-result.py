@@ -28,7 +28,6 @@ Prints one "XLTEST PASS|FAIL name[: why]" line per check:
                           the same mode (the guest's timer, the guard)
 then a table. Exit 0 unless a check failed.
 """
-import json
 import os
 import re
 import sys

@@ -56,16 +56,16 @@ bool xl_shadow_mapped(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i,
 	c->ok = false;
 	/* 4-level paging only (sidt_walk.c) */
 	if (xl_vmx_read(GUEST_CR4, &cr4) || (cr4 & X86_CR4_LA57))
-		return false;
+		goto not_yet;
 	idx = srcu_read_lock(&vcpu->kvm->srcu);
 	ret = xl_sidt_walk(cr3, gva, xl_read_phys, vcpu, &w);
 	srcu_read_unlock(&vcpu->kvm->srcu, idx);
 	if (ret || !READ_ONCE(wp->tracked) || gpa_to_gfn(w.gpa) != wp->gfn)
-		return false;
+		goto not_yet;
 	for (k = 0; k < w.levels; k++)
 		gfns[k] = gpa_to_gfn(w.entry_gpa[k]);
 	if (!xl_shadow_wp_path_tracked(wp, gfns, w.levels))
-		return false;
+		goto not_yet;
 	if (!c->flush_asked) {
 		kvm_make_request(KVM_REQ_TLB_FLUSH_GUEST, vcpu);
 		c->flush_asked = true;
@@ -79,4 +79,11 @@ bool xl_shadow_mapped(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i,
 	c->gen = gen;
 	c->ok = true;
 	return true;
+not_yet:
+	/*
+	 * A flush asked for before the guest ran with another mapping does
+	 * not cover what it cached since: ask again once the walk is good.
+	 */
+	c->flush_asked = false;
+	return false;
 }

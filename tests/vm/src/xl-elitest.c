@@ -32,8 +32,9 @@
  * CPL 3 in direct mode); "smp": a second vCPU on the second CPU, both in
  * direct mode at once while the shadow page is registered again and the
  * mode switched under them, then INIT/SIPI to it (smp_part); "remap":
- * only the guest mapping a frame of its own at the shadow IDT's address
- * (hostile_remap, also the last of "hostile").
+ * only the guest mapping a frame of its own at the shadow IDT's address,
+ * in its page tables and through a CR3 of its own (hostile_remap,
+ * hostile_cr3, also the last of "hostile").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -75,6 +76,9 @@
 #define SIPI_PAGE	0x10000	/* vCPU 1's real-mode code after SIPI */
 #define REMAP_PT	0x12000	/* hostile_remap: a page table for 0-2 MiB */
 #define FOREIGN		0x13000	/* and the frame it maps at SHADOW */
+#define ALT_PML4	0x14000	/* hostile_cr3: another hierarchy, whose... */
+#define ALT_PDPT	0x15000
+#define ALT_PD		0x16000	/* ...PD[0] is REMAP_PT */
 /*
  * Guest-virtual windows on the same 2 MiB of guest RAM (2 MiB pages, PD
  * entries 1-4): user-accessible, read-only, not present, and one that
@@ -101,12 +105,14 @@
 #define D_CMD_DONE	0x58	/* commands completed */
 #define D_AP_SPIN	0x60	/* vCPU 1's busy loop (64-bit, IF=1) */
 #define D_AP_RM		0x68	/* vCPU 1's busy loop after INIT/SIPI */
+#define D_ARG2		0x70	/* GCMD_CR3SWAP: spins per phase */
 
 #define GCMD_HC		1	/* VMCALL at CPL 0 with D_ARG0/D_ARG1 */
 #define GCMD_USER	2	/* run the user-mode part (U_OP) at CPL 3 */
 #define GCMD_SHADOW	3	/* D_ARG0 rounds: own gates into the shadow */
 #define GCMD_INITSIPI	4	/* INIT, then SIPI to SIPI_PAGE, to APIC 1 */
 #define GCMD_SETPDE	5	/* PD[0] = D_ARG0, CR3 reloaded (TLB flush) */
+#define GCMD_CR3SWAP	6	/* D_ARG0 rounds: CR3 = D_ARG1, then back */
 
 #define U_OP		0x00	/* 1: VMCALL with U_ARG, 2: descriptor loop */
 #define U_ITER		0x08	/* iterations of the descriptor loop */
@@ -167,6 +173,8 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	je initsipi_cmd\n"
     "	cmpq $5, 0x7030\n"
     "	je setpde_cmd\n"
+    "	cmpq $6, 0x7030\n"
+    "	je cr3swap_cmd\n"
     "	cmpq $1, 0x7030\n"
     "	jne 5f\n"
     "	mov 0x7038, %rax\n"		/* GCMD_HC: VMCALL at CPL 0 */
@@ -263,6 +271,28 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	mov %rax, 0x3000\n"
     "	mov %cr3, %rax\n"
     "	mov %rax, %cr3\n"
+    "	jmp cmd_done\n"
+    /*
+     * GCMD_CR3SWAP, IF=1: D_ARG0 rounds of CR3 = D_ARG1 for D_ARG2 spins,
+     * then the CR3 it had for 4 x D_ARG2 spins
+     */
+    "cr3swap_cmd:\n"
+    "	mov %cr3, %rdi\n"
+    "	mov 0x7038, %rcx\n"
+    "41:	mov 0x7040, %rax\n"
+    "	mov %rax, %cr3\n"
+    "	mov 0x7070, %rdx\n"
+    "42:	incq 0x7008\n"
+    "	dec %rdx\n"
+    "	jnz 42b\n"
+    "	mov %rdi, %cr3\n"
+    "	mov 0x7070, %rdx\n"
+    "	shl $2, %rdx\n"
+    "43:	incq 0x7008\n"
+    "	dec %rdx\n"
+    "	jnz 43b\n"
+    "	dec %rcx\n"
+    "	jnz 41b\n"
     "	jmp cmd_done\n"
     /* vCPU 1: x2APIC on, spin with IF=1 (no registration of its own) */
     "ap_code:\n"
@@ -1570,23 +1600,36 @@ static void hostile_shadow(void)
  * exitless counts the walks that found the address elsewhere, and once
  * the mapping is back the vCPU is direct again.
  */
+/*
+ * REMAP_PT: a page table for 0-2 MiB that maps every 4 KiB page where
+ * PD[0]'s 2 MiB page has it, except SHADOW's, which shows FOREIGN, a copy
+ * of the guest's IDT with every gate present.
+ */
+static void remap_pt_fill(void)
+{
+	uint64_t *pt = (uint64_t *)(mem + REMAP_PT);
+	int i;
+
+	/* SDM vol.3 4.5, table 4-19: a PTE is P 0, R/W 1, frame 51:12 */
+	for (i = 0; i < 512; i++)
+		pt[i] = (uint64_t)i << 12 | 3;
+	pt[SHADOW >> 12] = FOREIGN | 3;
+	memcpy(mem + FOREIGN, mem + IDT, 4096);
+}
+
 static void hostile_remap(void)
 {
-	uint64_t *pt = (uint64_t *)(mem + REMAP_PT), un0;
 	struct host_side hs;
 	double t0, secs;
-	int i, ret;
+	uint64_t un0;
+	int ret;
 
 	if (!wait_direct(2.0)) {
 		result(0, "hostile-remap-direct-before", "%s",
 		       hooks_line("vcpu 0 sidt_state"));
 		return;
 	}
-	/* SDM vol.3 4.5, table 4-19: a PTE is P 0, R/W 1, frame 51:12 */
-	for (i = 0; i < 512; i++)
-		pt[i] = (uint64_t)i << 12 | 3;
-	pt[SHADOW >> 12] = FOREIGN | 3;
-	memcpy(mem + FOREIGN, mem + IDT, 4096);
+	remap_pt_fill();
 	host_side_take(&hs);
 	un0 = hooks_num("shadow_unmapped");
 	t0 = now();
@@ -1608,6 +1651,58 @@ static void hostile_remap(void)
 	result(wait_direct(2.0), "hostile-remap-direct-after", "%s",
 	       hooks_line("vcpu 0 sidt_state"));
 	show_hooks("hostile-remap");
+}
+
+/*
+ * The same foreign frame at the shadow IDT's address, reached the other
+ * way: the guest loads CR3 with a hierarchy of its own (ALT_PML4, never
+ * walked by exitless, its pages not write-tracked) whose 0-2 MiB go
+ * through REMAP_PT, spins there with interrupts on, and loads its old CR3
+ * again, round after round. A MOV to CR3 needs no exit of its own, so
+ * unless exitless sees each load the vCPU runs with the foreign gates
+ * until its next exit. The host must not deliver its interrupts through
+ * them: nothing of the host's reaches the guest, the host timer ticks on,
+ * each load is counted, and the vCPU is direct again afterwards.
+ */
+static void hostile_cr3(void)
+{
+	uint64_t un0, cr0, rounds = 100;
+	struct host_side hs;
+	double t0, secs;
+	int ret;
+
+	if (!wait_direct(2.0)) {
+		result(0, "hostile-cr3-direct-before", "%s",
+		       hooks_line("vcpu 0 sidt_state"));
+		return;
+	}
+	remap_pt_fill();
+	memcpy(mem + ALT_PML4, mem + PML4, 4096);
+	memcpy(mem + ALT_PDPT, mem + PDPT, 4096);
+	memcpy(mem + ALT_PD, mem + PD, 4096);
+	*(uint64_t *)(mem + ALT_PML4) = ALT_PDPT | 7;
+	*(uint64_t *)(mem + ALT_PDPT) = ALT_PD | 7;
+	*(uint64_t *)(mem + ALT_PD) = REMAP_PT | 3;
+	host_side_take(&hs);
+	un0 = hooks_num("shadow_unmapped");
+	cr0 = hooks_num("cr3_loads");
+	U64(D_ARG0) = rounds;
+	U64(D_ARG1) = ALT_PML4;
+	U64(D_ARG2) = 20000;
+	t0 = now();
+	ret = guest_cmd(GCMD_CR3SWAP, 300.0);
+	secs = now() - t0;
+	result(!ret, "hostile-cr3-guest-swapped", "%s; %llu rounds in %.1f s",
+	       ret ? "guest did not come back" : "ok",
+	       (unsigned long long)rounds, secs);
+	result(hooks_num("cr3_loads") - cr0 >= rounds,
+	       "hostile-cr3-loads-seen", "cr3_loads +%llu, shadow_unmapped +%llu",
+	       (unsigned long long)(hooks_num("cr3_loads") - cr0),
+	       (unsigned long long)(hooks_num("shadow_unmapped") - un0));
+	host_side_check(&hs, "hostile-cr3", secs);
+	result(wait_direct(2.0), "hostile-cr3-direct-after", "%s",
+	       hooks_line("vcpu 0 sidt_state"));
+	show_hooks("hostile-cr3");
 }
 
 /*
@@ -1712,6 +1807,7 @@ static void hostile_part(void)
 	hostile_sregs();
 	hostile_shadow();
 	hostile_remap();
+	hostile_cr3();
 }
 
 /*
@@ -2129,7 +2225,7 @@ int main(int argc, char **argv)
 	int fuzzhold = argc > 3 && !strcmp(argv[2], "fuzzhold");
 	/* "smp": a second vCPU on CPU 1, then smp_part */
 	int smp = argc > 2 && !strcmp(argv[2], "smp");
-	/* "remap": only hostile_remap, in eli */
+	/* "remap": only hostile_remap and hostile_cr3, in eli */
 	int remap = argc > 2 && !strcmp(argv[2], "remap");
 	/* "pi": `pi` on a kvm_intel with APICv (pi_part) */
 	int pi = argc > 2 && !strcmp(argv[2], "pi");
@@ -2197,6 +2293,7 @@ int main(int argc, char **argv)
 		result(!ret, "remap-eli-mode-set", "%s",
 		       ret ? strerror(-ret) : "ok");
 		hostile_remap();
+		hostile_cr3();
 		goto detach;
 	}
 	if (pi) {

@@ -151,6 +151,7 @@ static int sidt_enter_direct(struct xl_engine *e, u32 vcpu)
 		.shadow_gva = e->shadow_gva,
 		.timer_value = e->cfg.timer_value,
 		.exitless_eoi = true,
+		.cr3_load_exiting = e->hw->ops->cr3_load != NULL,
 	};
 	int ret;
 
@@ -769,6 +770,37 @@ static void settle_isr(struct xl_engine *e, u32 vcpu, int skip)
 	}
 }
 
+/*
+ * A control-register access in direct mode. CR3-load exiting is the
+ * engine's (sidt_mode.c) unless the hypervisor had it on too: then the
+ * exit is its own. A MOV to CR3 is loaded by the hypervisor (ops->cr3_load)
+ * and the vCPU's next entry walks the new tables before it may run with
+ * the shadow IDT again (ops->shadow_mapped): a guest that loads page
+ * tables of its own never runs them with host interrupts going through
+ * whatever they map at the shadow IDT's address.
+ */
+static int handle_cr(struct xl_engine *e, u32 vcpu)
+{
+	const struct xl_sidt_vcpu *s = &e->vcpu[vcpu].sidt;
+	u64 qual;
+	int ret;
+
+	if (!(s->proc_bits & PROC_CR3_LOAD_EXITING) ||
+	    (s->saved.proc & PROC_CR3_LOAD_EXITING) || !e->hw->ops->cr3_load)
+		return XL_EXIT_NOT_HANDLED;
+	ret = vmcs_rd(e, vcpu, VMCS_EXIT_QUALIFICATION, &qual);
+	if (ret)
+		return ret;
+	if (CR_QUAL_CR(qual) != 3 ||
+	    CR_QUAL_TYPE(qual) != CR_QUAL_TYPE_MOV_TO_CR)
+		return XL_EXIT_NOT_HANDLED;
+	ret = e->hw->ops->cr3_load(e->hw->priv, vcpu, CR_QUAL_GPR(qual));
+	if (ret)
+		return ret;
+	xl_ctr_inc(&e->ctr.cr3_loads);
+	return XL_EXIT_HANDLED;
+}
+
 static int direct_exit(struct xl_engine *e, u32 vcpu, u32 reason)
 {
 	struct xl_engine_vcpu *v = &e->vcpu[vcpu];
@@ -781,6 +813,8 @@ static int direct_exit(struct xl_engine *e, u32 vcpu, u32 reason)
 	case EXIT_REASON_GDTR_IDTR:
 	case EXIT_REASON_LDTR_TR:
 		return handle_desc(e, vcpu, reason & 0xffff);
+	case EXIT_REASON_CR_ACCESS:
+		return handle_cr(e, vcpu);
 	case EXIT_REASON_PREEMPTION_TIMER:
 		/* If the hypervisor runs the timer too, it sees the exit. */
 		theirs = v->sidt.saved.pin & PIN_PREEMPTION_TIMER;

@@ -118,6 +118,7 @@ struct xl_engine_counters {
 	u64 vmcs_rewrites;	/* direct mode undone by the hypervisor */
 	u64 foreign_idt_entries; /* entries kept out: IDTR not the shadow's */
 	u64 shadow_unmapped;	/* ... the shadow's address maps elsewhere */
+	u64 cr3_loads;		/* MOV to CR3 in direct mode, seen and loaded */
 	u64 host_reclaimed;	/* host vectors a guest gate took, re-raised */
 	u64 exit_eois;		/* the VM's vectors EOIed at an exit */
 	u64 build_busy;		/* entries another vCPU's rebuild kept out */

@@ -68,6 +68,18 @@ struct xl_hw_ops {
 	 */
 	bool (*shadow_mapped)(void *hw, u32 vcpu, u64 gva);
 
+	/*
+	 * Optional. A MOV to CR3 from general-purpose register @gpr (0 RAX
+	 * .. 15 R15) exited because direct mode asked for it: load CR3 as
+	 * the instruction would (its fault, if any, queued for the guest)
+	 * and move RIP past it, before the vCPU runs again. With this hook
+	 * the engine makes every CR3 load in direct mode exit, so that no
+	 * page tables it has not walked (shadow_mapped) can run with the
+	 * shadow IDT; without it such tables run until the next exit.
+	 * vCPU context, at the exit.
+	 */
+	int (*cr3_load)(void *hw, u32 vcpu, u32 gpr);
+
 	/* Where @vcpu is now. Any context. */
 	int (*vcpu_locate)(void *hw, u32 vcpu, struct xl_vcpu_loc *loc);
 

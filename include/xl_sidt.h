@@ -115,6 +115,7 @@ struct xl_sidt_vcpu {
 	bool saved_valid;
 	bool eoi_passthrough;	/* x2APIC EOI MSR not intercepted */
 	u64 shadow_gva;		/* the IDTR base direct mode wrote */
+	u64 proc_bits;		/* primary controls direct mode set */
 	struct xl_sidt_saved saved;
 };
 
@@ -122,6 +123,7 @@ struct xl_sidt_params {
 	u64 shadow_gva;
 	u32 timer_value;	/* VMX-preemption timer, SDM 25.5.1 */
 	bool exitless_eoi;	/* pass MSR 0x80B through (x2APIC only) */
+	bool cr3_load_exiting;	/* MOV to CR3 exits (ops->cr3_load) */
 };
 
 int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,

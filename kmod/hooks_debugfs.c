@@ -28,9 +28,9 @@ static void xl_hooks_show_counters(struct seq_file *m,
 	seq_printf(m, "  desc_emulated %llu desc_faults %llu nested_leaves %llu nested_entries %llu\n",
 		   c->desc_emulated, c->desc_faults, c->nested_leaves,
 		   c->nested_entries);
-	seq_printf(m, "  vmcs_rewrites %llu foreign_idt_entries %llu shadow_unmapped %llu host_reclaimed %llu shadow_repairs %llu exit_eois %llu build_busy %llu\n",
+	seq_printf(m, "  vmcs_rewrites %llu foreign_idt_entries %llu shadow_unmapped %llu cr3_loads %llu host_reclaimed %llu shadow_repairs %llu exit_eois %llu build_busy %llu\n",
 		   c->vmcs_rewrites, c->foreign_idt_entries,
-		   c->shadow_unmapped, c->host_reclaimed,
+		   c->shadow_unmapped, c->cr3_loads, c->host_reclaimed,
 		   c->shadow_repairs, c->exit_eois, c->build_busy);
 }
 

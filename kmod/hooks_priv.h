@@ -29,6 +29,8 @@ struct xl_hvcpu {
 	bool exit_seen;		/* exit hook ran since the last entry */
 	u32 hc;			/* a CPL-0 XL_HC_* for xl_skip_exit_hc */
 	u64 hc_arg;		/* its RBX */
+	bool cr3_load;		/* a MOV to CR3 for xl_skip_exit_cr3 */
+	u64 cr3_val;		/* its source operand */
 	struct xl_map_check map;	/* shadow_map.c */
 	/*
 	 * KVM's posted-interrupt descriptor of this vCPU and its

@@ -333,6 +333,7 @@ static void xl_on_exit(struct kvm_vcpu *vcpu)
 		goto out;
 	}
 	h->vcpu[i].exit_seen = true;
+	h->vcpu[i].cr3_load = false;
 	if (xl_vmx_read(XLV_EXIT_REASON, &reason)) {
 		atomic64_inc(&h->vmread_fail);
 		goto out;
@@ -529,22 +530,63 @@ out:
 }
 
 /*
- * vCPU threads diverted into xl_skip_exit_hc and not yet out of it. It may
- * sleep (faulting the guest page in), and a sleeping task is quiescent for
- * the RCU-tasks grace period with which ftrace retires a callback, so
- * unregistering the hooks waits for this to drop to zero, then for that
- * grace period (xl_hooks_unregister): only then is no thread left in
- * this module's text.
+ * vCPU threads diverted into xl_skip_exit_hc or xl_skip_exit_cr3 and not
+ * yet out of them. They may sleep (faulting the guest page in) or be
+ * preempted, and such a task is quiescent for the RCU-tasks grace period
+ * with which ftrace retires a callback, so unregistering the hooks waits
+ * for this to drop to zero, then for that grace period
+ * (xl_hooks_unregister): only then is no thread left in this module's
+ * text.
  */
-static atomic_t xl_hc_inflight = ATOMIC_INIT(0);
+static atomic_t xl_divert_inflight = ATOMIC_INIT(0);
+
+static void xl_divert_done(void)
+{
+	/* nothing sleeps past this point */
+	atomic_dec(&xl_divert_inflight);
+	wake_up_var(&xl_divert_inflight);
+}
 
 static int xl_skip_exit_hc(struct kvm_vcpu *vcpu, int fastpath)
 {
 	xl_hc_page(vcpu);
-	/* nothing sleeps past this point */
-	atomic_dec(&xl_hc_inflight);
-	wake_up_var(&xl_hc_inflight);
+	xl_divert_done();
 	return 1;
+}
+
+/*
+ * In place of vmx_handle_exit() after a MOV to CR3 that exited because
+ * direct mode made CR3 loads exit (the engine's handle_cr, xl_hw_cr3_load
+ * took the operand): KVM loads it as its own handle_cr does, with
+ * kvm_set_cr3 (the reserved-bit and PCID rules, the TLB flush a load
+ * without CR3[63] makes) and kvm_complete_insn_gp (RIP past it, or #GP),
+ * without the warning handle_cr gives for a CR3-load exit under
+ * unrestricted guest, where KVM never asks for one itself. The vCPU's
+ * next entry walks the new tables (shadow_map.c) before it may run with
+ * the shadow IDT again. If the VM's record is gone the VMCS has KVM's
+ * controls back: the guest executes the MOV again, without an exit.
+ */
+static int xl_skip_exit_cr3(struct kvm_vcpu *vcpu, int fastpath)
+{
+	struct xl_hvm *h;
+	bool load = false;
+	u64 val = 0;
+	int ret = 1;
+	u32 i;
+
+	rcu_read_lock();
+	h = xl_hvm_find(vcpu->kvm);
+	i = h ? xl_idx(h, vcpu) : U32_MAX;
+	if (i != U32_MAX && h->vcpu[i].cr3_load) {
+		h->vcpu[i].cr3_load = false;
+		val = h->vcpu[i].cr3_val;
+		load = true;
+	}
+	rcu_read_unlock();
+	if (load)
+		ret = kvm_complete_insn_gp(vcpu, kvm_set_cr3(vcpu, val));
+	xl_divert_done();
+	return ret;
 }
 
 /*
@@ -563,10 +605,15 @@ static void *xl_on_handle_exit(struct kvm_vcpu *vcpu)
 		i = xl_idx(h, vcpu);
 		if (i != U32_MAX && h->vcpu[i].skip_exit) {
 			h->vcpu[i].skip_exit = false;
-			to = h->vcpu[i].hc ? xl_skip_exit_hc : xl_skip_exit;
+			if (h->vcpu[i].hc)
+				to = xl_skip_exit_hc;
+			else if (h->vcpu[i].cr3_load)
+				to = xl_skip_exit_cr3;
+			else
+				to = xl_skip_exit;
 		}
-		if (to == xl_skip_exit_hc)
-			atomic_inc(&xl_hc_inflight);
+		if (to && to != xl_skip_exit)
+			atomic_inc(&xl_divert_inflight);
 	}
 	rcu_read_unlock();
 	return to;
@@ -1017,7 +1064,7 @@ static void xl_hooks_unregister(void)
 	xl_ft_off(&xl_ops_exit, xl_addr_exit_irqoff);
 	xl_ft_off(&xl_ops_entry, xl_addr_run);
 	tracepoint_synchronize_unregister();
-	wait_var_event(&xl_hc_inflight, !atomic_read(&xl_hc_inflight));
+	wait_var_event(&xl_divert_inflight, !atomic_read(&xl_divert_inflight));
 	synchronize_rcu_tasks();
 	pr_info("hooks on kvm_intel removed\n");
 }

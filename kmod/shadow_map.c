@@ -18,10 +18,9 @@
  * entries too) before direct mode. Until then the vCPU runs in injection
  * mode: interrupts take KVM's path, nothing is lost.
  *
- * Not seen without an exit: a CR3 load of page tables that were never
- * walked (CR3-load exiting stays off, KVM would warn on it under
- * unrestricted guest); the next exit (at the latest the guard's expiry)
- * walks them.
+ * A CR3 load cannot slip in between: in direct mode every MOV to CR3
+ * exits (the engine's CR3-load exiting, loaded by KVM in
+ * xl_skip_exit_cr3), so the next entry sees the new GUEST_CR3 here.
  */
 #include <linux/kvm_host.h>
 #include <asm/vmx.h>

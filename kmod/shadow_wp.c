@@ -18,11 +18,11 @@
  * write to one exits, and no vCPU enters direct mode again before it
  * has walked its page tables anew.
  *
- * Left open, and bounded by the engine's check of the page at every
- * preemption-timer guard expiry: a guest that loads CR3 with page tables
- * of its own that were never walked (no exit: CR3-load exiting is off),
- * and DMA by a device assigned to the guest, which the IOMMU lets write
- * any of its RAM.
+ * A CR3 load exits in direct mode (the engine's CR3-load exiting), so
+ * page tables that were never walked are walked before they run with the
+ * shadow IDT. Left open, and bounded by the engine's check of the page
+ * at every preemption-timer guard expiry: DMA by a device assigned to
+ * the guest, which the IOMMU lets write any of its RAM.
  *
  * Lock order: @reg_lock, then KVM's locks (6.12 allocates its tracking
  * arrays at the first registration: it may sleep); @lock, then KVM's srcu

@@ -411,6 +411,30 @@ static int xl_hw_skip_insn(void *hw, u32 idx)
 	return 0;
 }
 
+/*
+ * A MOV to CR3 that exited because direct mode made CR3 loads exit (SDM
+ * vol.3 25.1.3): its source operand is taken now, at the exit, and KVM
+ * loads it in place of vmx_handle_exit (kvm_hooks.c, xl_skip_exit_cr3),
+ * where kvm_set_cr3 may take KVM's locks. The hooks run under
+ * rcu_read_lock(): the VM's record stays.
+ */
+static int xl_hw_cr3_load(void *hw, u32 idx, u32 gpr)
+{
+	struct kvm_vcpu *vcpu = xl_current(hw, idx);
+	struct xl_hvm *h = vcpu ? xl_hvm_find(vcpu->kvm) : NULL;
+	u64 val;
+	int ret;
+
+	if (!h || idx >= XL_HOOK_VCPUS)
+		return -EPERM;
+	ret = xl_hw_guest_reg(hw, idx, gpr, &val);
+	if (ret)
+		return ret;
+	h->vcpu[idx].cr3_val = val;
+	h->vcpu[idx].cr3_load = true;
+	return 0;
+}
+
 /* Canonical for the guest's paging: 48 bits, 57 with CR4.LA57 (SDM 4.5). */
 static bool xl_guest_canonical(struct kvm_vcpu *vcpu, u64 gva)
 {
@@ -471,6 +495,7 @@ static const struct xl_hw_ops xl_vmx_ops = {
 	.guest_read = xl_hw_guest_read,
 	.guest_write = xl_hw_guest_write,
 	.shadow_mapped = xl_hw_shadow_mapped,
+	.cr3_load = xl_hw_cr3_load,
 	.vcpu_locate = xl_hw_vcpu_locate,
 	.send_ipi = xl_hw_send_ipi,
 	.wake_vcpu = xl_hw_wake_vcpu,

@@ -8,6 +8,7 @@
  *   ext.-interrupt exiting off                    on
  *   preemption timer       on                     off
  *   descriptor-table exit  on                     off
+ *   CR3-load exiting       on (cr3_load_exiting)  off
  *   #NP in exc. bitmap     trapped                not trapped
  *   x2APIC EOI MSR 0x80B   passthrough            intercepted
  *
@@ -49,7 +50,11 @@ static int save(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_saved *s)
 	return ret;
 }
 
-/* The bits exitless changes in each control field; the rest is KVM's. */
+/*
+ * The bits exitless changes in each control field; the rest is KVM's.
+ * In the primary controls, CR3-load exiting too when asked for
+ * (struct xl_sidt_vcpu.proc_bits).
+ */
 #define SIDT_PIN_BITS	(PIN_EXT_INTR_EXITING | PIN_PREEMPTION_TIMER)
 #define SIDT_PROC_BITS	PROC_ACTIVATE_SECONDARY
 #define SIDT_PROC2_BITS	PROC2_DESC_TABLE_EXITING
@@ -100,7 +105,7 @@ static int write_saved(const struct xl_hw *hw, u32 vcpu,
 		   v->exc_bitmap);
 	r[3] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS2, SIDT_PROC2_BITS,
 		   proc2_wanted(hw, vcpu, v->proc2));
-	r[4] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS, SIDT_PROC_BITS, v->proc);
+	r[4] = rmw(hw, vcpu, VMCS_PROC_BASED_CTLS, s->proc_bits, v->proc);
 	r[5] = wr(hw, vcpu, VMCS_PREEMPTION_TIMER_VALUE, v->timer);
 	r[6] = rmw(hw, vcpu, VMCS_PIN_BASED_CTLS, SIDT_PIN_BITS, v->pin);
 	r[7] = 0;
@@ -117,6 +122,7 @@ int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,
 			 const struct xl_sidt_params *p)
 {
 	const struct xl_sidt_saved *v;
+	u64 proc_bits, targets;
 	bool eoi;
 	int ret;
 
@@ -127,6 +133,18 @@ int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,
 	if (s->state == XL_SIDT_DIRECT)
 		return 0;
 	/*
+	 * CR3-load exiting lets through the loads of the CR3-target values
+	 * (SDM vol.3 25.6.7); KVM has none (CR3_TARGET_COUNT 0). Exitless
+	 * must see every load: no direct mode if there are any.
+	 */
+	proc_bits = SIDT_PROC_BITS;
+	if (p->cr3_load_exiting) {
+		ret = rd(hw, vcpu, VMCS_CR3_TARGET_COUNT, &targets);
+		if (ret || targets)
+			return ret ?: -EOPNOTSUPP;
+		proc_bits |= PROC_CR3_LOAD_EXITING;
+	}
+	/*
 	 * In injection mode the VMCS holds the hypervisor's own values again,
 	 * possibly changed by it since; save them afresh either way.
 	 */
@@ -135,6 +153,7 @@ int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,
 		return ret;
 	s->saved_valid = true;
 	s->eoi_passthrough = false;
+	s->proc_bits = proc_bits;
 	v = &s->saved;
 	/*
 	 * Exitless EOI: the guest's x2APIC EOI write must reach the physical
@@ -157,8 +176,7 @@ int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,
 			v->exc_bitmap | XL_BIT(XL_VEC_NP));
 	ret = ret ?: wr(hw, vcpu, VMCS_PROC_BASED_CTLS2,
 			v->proc2 | PROC2_DESC_TABLE_EXITING);
-	ret = ret ?: wr(hw, vcpu, VMCS_PROC_BASED_CTLS,
-			v->proc | PROC_ACTIVATE_SECONDARY);
+	ret = ret ?: wr(hw, vcpu, VMCS_PROC_BASED_CTLS, v->proc | s->proc_bits);
 	ret = ret ?: wr(hw, vcpu, VMCS_PREEMPTION_TIMER_VALUE, p->timer_value);
 	ret = ret ?: wr(hw, vcpu, VMCS_PIN_BASED_CTLS,
 			(v->pin & ~PIN_EXT_INTR_EXITING) |
@@ -220,7 +238,8 @@ static bool idtr_changed(const struct xl_sidt_saved *now, u64 shadow_gva)
  * the engine's bits that are still in place.
  */
 static void adopt_rewrites(struct xl_sidt_saved *saved,
-			   const struct xl_sidt_saved *now, u64 shadow_gva)
+			   const struct xl_sidt_saved *now, u64 shadow_gva,
+			   u64 proc_bits)
 {
 	if (idtr_changed(now, shadow_gva)) {
 		saved->idtr_base = now->idtr_base;
@@ -230,7 +249,7 @@ static void adopt_rewrites(struct xl_sidt_saved *saved,
 		saved->exc_bitmap = now->exc_bitmap;
 	if ((now->pin & SIDT_PIN_BITS) != PIN_PREEMPTION_TIMER)
 		saved->pin = now->pin;
-	if (!(now->proc & SIDT_PROC_BITS))
+	if ((now->proc & proc_bits) != proc_bits)
 		saved->proc = now->proc;
 	if (!(now->proc2 & SIDT_PROC2_BITS))
 		saved->proc2 = now->proc2;
@@ -251,7 +270,8 @@ int xl_sidt_restore(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_vcpu *s)
 	/* Injection mode already has the saved values in the VMCS. */
 	if (s->state == XL_SIDT_DIRECT) {
 		if (!save(hw, vcpu, &now))
-			adopt_rewrites(&s->saved, &now, s->shadow_gva);
+			adopt_rewrites(&s->saved, &now, s->shadow_gva,
+				       s->proc_bits);
 		ret = write_saved(hw, vcpu, s);
 	}
 	s->state = XL_SIDT_OFF;
@@ -278,10 +298,11 @@ int xl_sidt_revalidate(const struct xl_hw *hw, u32 vcpu,
 	if (!idtr_changed(&now, shadow_gva) &&
 	    (now.exc_bitmap & SIDT_EXC_BITS) &&
 	    (now.pin & SIDT_PIN_BITS) == PIN_PREEMPTION_TIMER &&
-	    (now.proc & SIDT_PROC_BITS) && (now.proc2 & SIDT_PROC2_BITS) &&
+	    (now.proc & s->proc_bits) == s->proc_bits &&
+	    (now.proc2 & SIDT_PROC2_BITS) &&
 	    (entry & ENTRY_IA32E_MODE_GUEST))
 		return 0;
-	adopt_rewrites(&s->saved, &now, shadow_gva);
+	adopt_rewrites(&s->saved, &now, shadow_gva, s->proc_bits);
 	ret = write_saved(hw, vcpu, s);
 	s->state = XL_SIDT_OFF;
 	s->saved_valid = false;

@@ -26,6 +26,7 @@ enum xl_vmcs_field {
 	VMCS_PIN_BASED_CTLS		= 0x00004000,
 	VMCS_PROC_BASED_CTLS		= 0x00004002,
 	VMCS_EXCEPTION_BITMAP		= 0x00004004,
+	VMCS_CR3_TARGET_COUNT		= 0x0000400a,
 	VMCS_EXIT_CTLS			= 0x0000400c,
 	VMCS_ENTRY_CTLS			= 0x00004012,
 	VMCS_ENTRY_INTR_INFO		= 0x00004016,
@@ -71,6 +72,7 @@ enum xl_vmcs_field {
 /* Primary processor-based controls, SDM 24.6.2 (Table 24-6). */
 #define PROC_INTR_WINDOW_EXITING	XL_BIT(2)
 #define PROC_HLT_EXITING		XL_BIT(7)
+#define PROC_CR3_LOAD_EXITING		XL_BIT(15)
 #define PROC_USE_TPR_SHADOW		XL_BIT(21)
 #define PROC_NMI_WINDOW_EXITING		XL_BIT(22)
 #define PROC_USE_MSR_BITMAPS		XL_BIT(28)
@@ -91,6 +93,17 @@ enum xl_vmcs_field {
 /* VM-entry controls, SDM 24.8.1 (Table 24-15). */
 #define ENTRY_IA32E_MODE_GUEST		XL_BIT(9)
 
+/*
+ * Exit qualification of a control-register access, SDM vol.3 28.2.1
+ * (Table 28-3): the register in 3:0, the access type in 5:4 (0 MOV to
+ * CR, 1 MOV from CR, 2 CLTS, 3 LMSW), the general-purpose register of a
+ * MOV in 11:8 (0 RAX .. 15 R15).
+ */
+#define CR_QUAL_CR(q)			((q) & 0xf)
+#define CR_QUAL_TYPE(q)			(((q) >> 4) & 3)
+#define CR_QUAL_GPR(q)			(((q) >> 8) & 0xf)
+#define CR_QUAL_TYPE_MOV_TO_CR		0
+
 /* Basic exit reasons, SDM Appendix C (Table C-1). */
 enum xl_exit_reason {
 	EXIT_REASON_EXCEPTION_NMI	= 0,
@@ -102,6 +115,7 @@ enum xl_exit_reason {
 	EXIT_REASON_VMCALL		= 18,
 	EXIT_REASON_VMLAUNCH		= 20,
 	EXIT_REASON_VMRESUME		= 24,
+	EXIT_REASON_CR_ACCESS		= 28,
 	EXIT_REASON_IO_INSTRUCTION	= 30,
 	EXIT_REASON_MSR_READ		= 31,
 	EXIT_REASON_MSR_WRITE		= 32,

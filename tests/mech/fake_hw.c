@@ -282,6 +282,17 @@ static bool f_shadow_mapped(void *hw, u32 vcpu, u64 gva)
 	return vcpu < f->hw.nr_vcpus && !f->v[vcpu].unmapped;
 }
 
+static int f_cr3_load(void *hw, u32 vcpu, u32 gpr)
+{
+	struct fake_hw *f = hw;
+
+	if (vcpu >= f->hw.nr_vcpus || gpr > 15)
+		return -EINVAL;
+	f->v[vcpu].cr3_loads++;
+	f->v[vcpu].cr3_gpr = gpr;
+	return 0;
+}
+
 static const struct xl_hw_ops fake_ops = {
 	.vmcs_read = f_vmcs_read,
 	.vmcs_write = f_vmcs_write,
@@ -289,6 +300,7 @@ static const struct xl_hw_ops fake_ops = {
 	.guest_read = f_guest_read,
 	.guest_write = f_guest_write,
 	.shadow_mapped = f_shadow_mapped,
+	.cr3_load = f_cr3_load,
 	.vcpu_locate = f_locate,
 	.send_ipi = f_send_ipi,
 	.wake_vcpu = f_wake,

@@ -38,6 +38,8 @@ struct fake_hw {
 		u64 gpr[16];		/* guest_reg / guest_reg_set */
 		int skips;		/* skip_insn calls */
 		int faults;		/* guest_store faults "queued" */
+		int cr3_loads;		/* cr3_load calls */
+		u32 cr3_gpr;		/* ... the last one's register */
 	} v[FAKE_VCPUS];
 	u8 mem[FAKE_MEM_SIZE];
 	struct fake_ev ipi[FAKE_LOG];		/* a = pcpu, b = vector */

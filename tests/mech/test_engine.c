@@ -1288,6 +1288,81 @@ static void test_shadow_unmapped(void **state)
 	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
 }
 
+/* A control-register access exits in direct mode: qualification @qual. */
+static int cr_exit(u32 vcpu, u64 qual)
+{
+	fake_vmcs_set(fk, vcpu, VMCS_EXIT_QUALIFICATION, qual);
+	return xl_engine_handle_exit(e, vcpu, EXIT_REASON_CR_ACCESS);
+}
+
+/*
+ * Direct mode makes every MOV to CR3 exit (the guest's new tables are
+ * walked before the shadow IDT is used with them), has the hypervisor
+ * load it, and gives the control back as it was on leaving; other
+ * control-register exits stay the hypervisor's.
+ */
+static void test_cr3_loads_exit_in_direct_mode(void **state)
+{
+	(void)state;
+	eli_setup();
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS) &
+		    PROC_CR3_LOAD_EXITING);
+	/* mov %rbx, %cr3 (Table 28-3: CR 3, MOV to CR, GPR 3) */
+	assert_int_equal(cr_exit(0, 0x303), XL_EXIT_HANDLED);
+	assert_int_equal(fk->v[0].cr3_loads, 1);
+	assert_int_equal(fk->v[0].cr3_gpr, 3);
+	assert_int_equal(ctr().cr3_loads, 1);
+	/* mov %cr3, %rax (MOV from CR), mov %rax, %cr0, CLTS: not ours */
+	assert_int_equal(cr_exit(0, 0x013), XL_EXIT_NOT_HANDLED);
+	assert_int_equal(cr_exit(0, 0x000), XL_EXIT_NOT_HANDLED);
+	assert_int_equal(cr_exit(0, 0x020), XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->v[0].cr3_loads, 1);
+	/* the hypervisor drops the bit (its controls shadow): undone */
+	fake_vmcs_set(fk, 0, VMCS_PROC_BASED_CTLS,
+		      fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS) &
+		      ~PROC_CR3_LOAD_EXITING);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(ctr().vmcs_rewrites, 1);
+	assert_int_equal(xl_engine_before_entry(e, 0), 0);
+	assert_int_equal(sidt_state(0, NULL), XL_SIDT_DIRECT);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS) &
+		    PROC_CR3_LOAD_EXITING);
+	/* leaving direct mode gives KVM's controls back */
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_false(fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS) &
+		     PROC_CR3_LOAD_EXITING);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS) &
+		    PROC_ACTIVATE_SECONDARY);
+	/* in injection mode or off, a CR3 exit is the hypervisor's */
+	assert_int_equal(cr_exit(0, 0x303), XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->v[0].cr3_loads, 1);
+}
+
+/*
+ * The hypervisor makes CR3 loads exit itself (no unrestricted guest): the
+ * exits stay its own and leaving direct mode keeps its bit. CR3-target
+ * values would let loads through unseen: no direct mode with any.
+ */
+static void test_cr3_exits_of_the_hypervisor(void **state)
+{
+	(void)state;
+	fake_vmcs_set(fk, 0, VMCS_PROC_BASED_CTLS,
+		      fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS) |
+		      PROC_CR3_LOAD_EXITING);
+	eli_setup();
+	assert_int_equal(cr_exit(0, 0x303), XL_EXIT_NOT_HANDLED);
+	assert_int_equal(fk->v[0].cr3_loads, 0);
+	assert_int_equal(xl_engine_vcpu_release(e, 0), 0);
+	assert_true(fake_vmcs_get(fk, 0, VMCS_PROC_BASED_CTLS) &
+		    PROC_CR3_LOAD_EXITING);
+
+	fake_vmcs_set(fk, 1, VMCS_CR3_TARGET_COUNT, 1);
+	fk->v[1].writes = 0;
+	assert_true(xl_engine_before_entry(e, 1) < 0);
+	assert_int_not_equal(sidt_state(1, NULL), XL_SIDT_DIRECT);
+	assert_int_equal(fk->v[1].writes, 0);
+}
+
 /*
  * KVM resets the vCPU (INIT: IDTR 0/0xffff) and the vCPU leaves direct
  * mode at that entry for another reason (here: the shadow's address maps
@@ -1334,6 +1409,8 @@ int main(void)
 		T(test_guest_umip_kept),
 		T(test_bind_hold_seen_at_entry),
 		T(test_shadow_unmapped),
+		T(test_cr3_loads_exit_in_direct_mode),
+		T(test_cr3_exits_of_the_hypervisor),
 		T(test_leave_keeps_kvm_rewrite),
 		T(test_concurrent_build_waits_out),
 		T(test_map_torn_copy_refused),

@@ -55,31 +55,13 @@
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
+#include <asm/vmx.h>
 
 #include "hooks_priv.h"
 #include "vmx_hw.h"
 #include "kvm_hooks.h"
 #include "compat.h"
 #include "core/engine_priv.h"
-
-/* VMCS encodings (SDM vol.3 App. B) and basic exit reasons (App. C). */
-#define XLV_EXIT_REASON		0x4402
-#define XLV_EXIT_INTR_INFO	0x4404
-#define XLV_EXIT_INTR_ERR	0x4406
-#define XLV_IDT_VECTORING_INFO	0x4408
-#define XLV_GUEST_IDTR_BASE	0x6818
-#define XLV_EXIT_INSN_LEN	0x440c
-#define XLV_GUEST_RIP		0x681e
-#define XLV_GUEST_SS_AR		0x4818
-/* CPL is SS.DPL (SDM vol.3 5.5; KVM's vmx_get_cpl reads the same field) */
-#define XLV_AR_DPL(ar)		(((ar) >> 5) & 3)
-#define XLV_EXIT_EXT_INTR	1
-#define XLV_EXIT_VMCALL		18
-#define XLV_EXIT_VMLAUNCH	20
-#define XLV_EXIT_VMRESUME	24
-#define XLV_EXIT_PREEMPT_TIMER	52
-#define XLV_INFO_VALID		BIT(31)
-#define XLV_INFO_TYPE_MASK	(7u << 8)
 
 static bool xl_hooks_param = true;
 module_param_named(hooks, xl_hooks_param, bool, 0444);
@@ -168,7 +150,7 @@ static void xl_on_entry(struct kvm_vcpu *vcpu)
 		goto out;
 	i = xl_idx(h, vcpu);
 	atomic64_inc(&h->entries);
-	if (xl_vmx_read(XLV_GUEST_IDTR_BASE, &base))
+	if (xl_vmx_read(GUEST_IDTR_BASE, &base))
 		atomic64_inc(&h->vmread_fail);
 	else
 		WRITE_ONCE(h->last_idtr_base, base);
@@ -190,8 +172,8 @@ static void xl_on_entry(struct kvm_vcpu *vcpu)
 	 * when KVM itself does not use the timer): run the guard here.
 	 */
 	if (!h->vcpu[i].exit_seen && !h->vcpu[i].skip_exit &&
-	    !xl_vmx_read(XLV_EXIT_REASON, &reason) &&
-	    (reason & 0xffff) == XLV_EXIT_PREEMPT_TIMER &&
+	    !xl_vmx_read(VM_EXIT_REASON, &reason) &&
+	    (reason & 0xffff) == EXIT_REASON_PREEMPTION_TIMER &&
 	    atomic64_read(&h->exits)) {
 		ret = xl_engine_handle_exit(e, i, (u32)reason);
 		if (ret < 0)
@@ -226,21 +208,20 @@ static bool xl_hc_ours(u32 nr)
 	       nr == XL_HC_SHADOW_IDT_RELEASE || nr == XL_HC_SHADOW_IDT_LEAVE;
 }
 
-static bool xl_hypercall(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i,
-			 u64 reason)
+static bool xl_hypercall(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i)
 {
 	u32 nr = (u32)vcpu->arch.regs[VCPU_REGS_RAX];
 	u64 rip, len, ar;
 
-	if ((reason & 0xffff) != XLV_EXIT_VMCALL || !xl_hc_ours(nr))
+	if (!xl_hc_ours(nr))
 		return false;
-	if (xl_vmx_read(XLV_GUEST_RIP, &rip) ||
-	    xl_vmx_read(XLV_EXIT_INSN_LEN, &len) ||
-	    xl_vmx_read(XLV_GUEST_SS_AR, &ar))
+	if (xl_vmx_read(GUEST_RIP, &rip) ||
+	    xl_vmx_read(VM_EXIT_INSTRUCTION_LEN, &len) ||
+	    xl_vmx_read(GUEST_SS_AR_BYTES, &ar))
 		return false;
 	atomic64_inc(&h->hypercalls);
 	h->vcpu[i].hc = 0;
-	if (XLV_AR_DPL(ar)) {
+	if (VMX_AR_DPL(ar)) {
 		/* guest user space: nothing is looked at, let alone written */
 		vcpu->arch.regs[VCPU_REGS_RAX] = -EPERM;
 		atomic64_inc(&h->hc_errors);
@@ -260,6 +241,13 @@ static bool xl_hypercall(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i,
 	return true;
 }
 
+/* An external interrupt was being delivered (SDM vol.3 24.9.3). */
+static bool xl_vectoring_ext_intr(u64 vinfo)
+{
+	return (vinfo & INTR_INFO_VALID_MASK) &&
+	       (vinfo & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_EXT_INTR;
+}
+
 /*
  * Any exit while a physical interrupt was being delivered through the
  * shadow IDT (an EPT violation on the shadow page, a fault on the guest's
@@ -275,17 +263,15 @@ static bool xl_hypercall(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i,
  * Returns true when it did either.
  */
 static bool xl_vectoring_fixup(struct xl_hvm *h, struct xl_engine *e,
-			       struct kvm_vcpu *vcpu, u32 i)
+			       struct kvm_vcpu *vcpu, u32 i, u64 vinfo)
 {
 	enum xl_sidt_state st;
 	enum xl_eli_off off;
-	u64 vinfo;
 	int gv;
 	u8 vec;
 
 	if (xl_engine_vcpu_state(e, i, &st, &off) || st != XL_SIDT_DIRECT ||
-	    xl_vmx_read(XLV_IDT_VECTORING_INFO, &vinfo) ||
-	    !(vinfo & XLV_INFO_VALID) || (vinfo & XLV_INFO_TYPE_MASK))
+	    !xl_vectoring_ext_intr(vinfo))
 		return false;
 	vec = vinfo & 0xff;
 	if (!vcpu->arch.interrupt.injected || vcpu->arch.interrupt.nr != vec)
@@ -304,15 +290,60 @@ static bool xl_vectoring_fixup(struct xl_hvm *h, struct xl_engine *e,
 }
 
 /*
+ * An exit of a vCPU in eli/did, for the engine. KVM's
+ * vmx_complete_interrupts has already requeued what the IDT-vectoring
+ * information (@vinfo) said was being delivered.
+ */
+static void xl_exit_engine(struct xl_hvm *h, struct xl_engine *e,
+			   struct kvm_vcpu *vcpu, u32 i, u32 reason)
+{
+	u64 vinfo;
+	int ret;
+
+	ret = xl_engine_handle_exit(e, i, reason);
+	if (ret < 0) {
+		xl_engine_err(h, "handle_exit", ret);
+		return;
+	}
+	if (xl_vmx_read(IDT_VECTORING_INFO_FIELD, &vinfo))
+		vinfo = 0;
+	if (ret != XL_EXIT_HANDLED) {
+		if (xl_vectoring_fixup(h, e, vcpu, i, vinfo))
+			return;
+		/* for debugfs: intr info, error code, IDT-vectoring info */
+		if ((u16)reason == EXIT_REASON_EXCEPTION_NMI &&
+		    !xl_vmx_read(VM_EXIT_INTR_INFO, &h->last_exc[0]) &&
+		    !xl_vmx_read(VM_EXIT_INTR_ERROR_CODE, &h->last_exc[1]))
+			h->last_exc[2] = vinfo;
+		return;
+	}
+	atomic64_inc(&h->exits_handled);
+	h->vcpu[i].skip_exit = true;
+	if ((u16)reason == EXIT_REASON_EXCEPTION_NMI)
+		h->np_vec[vinfo & 0xff]++;	/* debugfs only, racy is fine */
+	/*
+	 * A host vector that hit a not-present gate was recorded by the CPU
+	 * as an external interrupt being delivered, and KVM requeued it for
+	 * injection into the guest; the engine delivered it (re-raise or
+	 * injection of the guest vector), so KVM must not.
+	 */
+	if (xl_vectoring_ext_intr(vinfo) && vcpu->arch.interrupt.injected &&
+	    vcpu->arch.interrupt.nr == (u8)vinfo)
+		vcpu->arch.interrupt.injected = false;
+}
+
+/*
  * Right after VM exit: vmx_handle_exit_irqoff(vcpu). IRQs off, and KVM's
  * vmx_complete_interrupts already requeued whatever the IDT-vectoring
- * information said was being delivered (SDM vol.3 28.2.4).
+ * information said was being delivered (SDM vol.3 28.2.4). One switch on
+ * the basic exit reason (SDM vol.3 24.9.1): the exits that are
+ * exitless' whatever the mode, then the engine's.
  */
 static void xl_on_exit(struct kvm_vcpu *vcpu)
 {
 	struct xl_hvm *h;
 	struct xl_engine *e;
-	u64 reason, vinfo;
+	u64 reason, info;
 	u32 i;
 	int ret;
 
@@ -334,64 +365,42 @@ static void xl_on_exit(struct kvm_vcpu *vcpu)
 	}
 	h->vcpu[i].exit_seen = true;
 	h->vcpu[i].cr3_load = false;
-	if (xl_vmx_read(XLV_EXIT_REASON, &reason)) {
+	if (xl_vmx_read(VM_EXIT_REASON, &reason)) {
 		atomic64_inc(&h->vmread_fail);
 		goto out;
 	}
 	WRITE_ONCE(h->last_reason, (u32)reason);
-	/* KVM acknowledges on exit: the vector is in the exit information */
-	if ((reason & 0xffff) == XLV_EXIT_EXT_INTR &&
-	    !xl_vmx_read(XLV_EXIT_INTR_INFO, &vinfo) && (vinfo & XLV_INFO_VALID))
-		h->ext_vec[vinfo & 0xff]++;	/* debugfs only, racy is fine */
-	if (xl_hypercall(h, vcpu, i, reason)) {
-		h->vcpu[i].skip_exit = true;
-		goto out;
-	}
 	e = READ_ONCE(h->eng);
-	if (!e)
-		goto out;
-	/*
-	 * L1's VMLAUNCH/VMRESUME: KVM switches to vmcs02 in its handler and
-	 * merges parts of vmcs01 into it (the MSR bitmap: a passed-through
-	 * EOI would reach L2). Direct mode is left now, on vmcs01.
-	 */
-	if ((reason & 0xffff) == XLV_EXIT_VMLAUNCH ||
-	    (reason & 0xffff) == XLV_EXIT_VMRESUME) {
-		ret = xl_engine_nested_enter(e, i);
-		if (ret < 0)
-			xl_engine_err(h, "nested_enter", ret);
+	switch ((u16)reason) {
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+		/* KVM acknowledges on exit: the vector is in the exit info */
+		if (!xl_vmx_read(VM_EXIT_INTR_INFO, &info) &&
+		    (info & INTR_INFO_VALID_MASK))
+			h->ext_vec[info & 0xff]++;	/* debugfs only */
+		break;
+	case EXIT_REASON_VMCALL:
+		if (xl_hypercall(h, vcpu, i)) {
+			h->vcpu[i].skip_exit = true;
+			goto out;
+		}
+		break;
+	case EXIT_REASON_VMLAUNCH:
+	case EXIT_REASON_VMRESUME:
+		/*
+		 * L1's VMLAUNCH/VMRESUME: KVM switches to vmcs02 in its
+		 * handler and merges parts of vmcs01 into it (the MSR bitmap:
+		 * a passed-through EOI would reach L2). Direct mode is left
+		 * now, on vmcs01.
+		 */
+		if (e) {
+			ret = xl_engine_nested_enter(e, i);
+			if (ret < 0)
+				xl_engine_err(h, "nested_enter", ret);
+		}
 		goto out;
 	}
-	ret = xl_engine_handle_exit(e, i, (u32)reason);
-	if (ret < 0) {
-		xl_engine_err(h, "handle_exit", ret);
-		goto out;
-	}
-	if (ret != XL_EXIT_HANDLED && xl_vectoring_fixup(h, e, vcpu, i))
-		goto out;
-	if (ret != XL_EXIT_HANDLED) {
-		/* for debugfs: intr info, error code, IDT-vectoring info */
-		if (!(reason & 0xffff) &&
-		    !xl_vmx_read(XLV_EXIT_INTR_INFO, &h->last_exc[0]) &&
-		    !xl_vmx_read(XLV_EXIT_INTR_ERR, &h->last_exc[1]))
-			xl_vmx_read(XLV_IDT_VECTORING_INFO, &h->last_exc[2]);
-		goto out;
-	}
-	atomic64_inc(&h->exits_handled);
-	h->vcpu[i].skip_exit = true;
-	if (!(reason & 0xffff) && !xl_vmx_read(XLV_IDT_VECTORING_INFO, &vinfo))
-		h->np_vec[vinfo & 0xff]++;	/* debugfs only, racy is fine */
-	/*
-	 * A host vector that hit a not-present gate was recorded by the CPU
-	 * as an external interrupt being delivered, and KVM requeued it for
-	 * injection into the guest; the engine delivered it (re-raise or
-	 * injection of the guest vector), so KVM must not.
-	 */
-	if (!xl_vmx_read(XLV_IDT_VECTORING_INFO, &vinfo) &&
-	    (vinfo & XLV_INFO_VALID) && !(vinfo & XLV_INFO_TYPE_MASK) &&
-	    vcpu->arch.interrupt.injected &&
-	    vcpu->arch.interrupt.nr == (u8)vinfo)
-		vcpu->arch.interrupt.injected = false;
+	if (e)
+		xl_exit_engine(h, e, vcpu, i, (u32)reason);
 out:
 	rcu_read_unlock();
 }

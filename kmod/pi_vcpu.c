@@ -32,23 +32,12 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <asm/apic.h>
+#include <asm/vmx.h>
 
 #include "hooks_priv.h"
 #include "kvm_hooks.h"
 #include "vmx_hw.h"
 #include "xl_pi.h"
-
-/*
- * VMCS encodings, SDM vol. 3D App. B: pin-based VM-execution controls
- * (B.3.1), posted-interrupt notification vector (B.1.1) and descriptor
- * address (B.2.1); the fields themselves: SDM vol. 3C 24.6.1 (pin-based
- * bit 7, "process posted interrupts") and 24.6.8 (controls for APIC
- * virtualization: the vector, and the 64-byte-aligned address).
- */
-#define XLV_PIN_CONTROLS	0x4000
-#define XLV_PIN_POSTED_INTR	BIT(7)
-#define XLV_POSTED_INTR_NV	0x0002
-#define XLV_POSTED_INTR_DESC	0x2016
 
 /*
  * @pa is KVM's descriptor of @vcpu: 64-byte aligned (SDM 24.6.8, bits 5:0
@@ -80,10 +69,11 @@ void xl_pi_vcpu_record(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i)
 
 	if (!READ_ONCE(enable_apicv))
 		return;
-	if (xl_vmx_read(XLV_PIN_CONTROLS, &pin) ||
-	    !(pin & XLV_PIN_POSTED_INTR) ||
-	    xl_vmx_read(XLV_POSTED_INTR_NV, &nv) ||
-	    xl_vmx_read(XLV_POSTED_INTR_DESC, &pa)) {
+	/* SDM vol.3 24.6.1 (pin-based bit 7), 24.6.8 (vector, address) */
+	if (xl_vmx_read(PIN_BASED_VM_EXEC_CONTROL, &pin) ||
+	    !(pin & PIN_BASED_POSTED_INTR) ||
+	    xl_vmx_read(POSTED_INTR_NV, &nv) ||
+	    xl_vmx_read(POSTED_INTR_DESC_ADDR, &pa)) {
 		WRITE_ONCE(v->pi_pda, 0);
 		return;
 	}

@@ -19,6 +19,7 @@
 #include <asm/desc.h>
 #include <asm/irq_vectors.h>
 #include <asm/msr-index.h>
+#include <asm/vmx.h>
 
 #include "compat.h"
 #include "xl_hw_ops.h"
@@ -103,8 +104,6 @@ static int xl_hw_vmcs_write(void *hw, u32 idx, u32 field, u64 val)
 	return xl_vmx_write(field, val);
 }
 
-#define XL_VMCS_MSR_BITMAP	0x2004	/* SDM vol.3 App. B.2.1 */
-
 /*
  * The MSR bitmap is KVM's own page (vmcs01.msr_bitmap). Its write bitmap
  * for MSRs 0-0x1fff is the third 1-KByte quarter (SDM vol.3 25.6.9).
@@ -125,7 +124,7 @@ static int xl_hw_msr_write_intercept(void *hw, u32 idx, u32 msr,
 		return -EOPNOTSUPP;
 	if (!xl_current(hw, idx))
 		return -EPERM;
-	ret = xl_vmx_read(XL_VMCS_MSR_BITMAP, &pa);
+	ret = xl_vmx_read(MSR_BITMAP, &pa);
 	if (ret)
 		return ret;
 	if (!pa || !pfn_valid(PHYS_PFN(pa)))
@@ -350,10 +349,6 @@ static bool xl_hw_vcpu_nested(void *hw, u32 idx)
 	return vcpu && (vcpu->arch.hflags & HF_GUEST_MASK);
 }
 
-#define XL_VMCS_GUEST_RSP	0x681c	/* SDM vol.3 App. B.4.3 */
-#define XL_VMCS_GUEST_RIP	0x681e
-#define XL_VMCS_EXIT_INSN_LEN	0x440c	/* SDM vol.3 App. B.3.2 */
-
 /*
  * General-purpose registers through KVM's register cache, which holds all
  * but RSP and RIP after every exit; those two are read from the VMCS
@@ -371,7 +366,7 @@ static int xl_hw_guest_reg(void *hw, u32 idx, u32 reg, u64 *val)
 		return -EINVAL;
 	if (reg == VCPU_REGS_RSP &&
 	    !test_bit(VCPU_REGS_RSP, (unsigned long *)&vcpu->arch.regs_avail))
-		return xl_vmx_read(XL_VMCS_GUEST_RSP, val);
+		return xl_vmx_read(GUEST_RSP, val);
 	*val = vcpu->arch.regs[reg];
 	return 0;
 }
@@ -403,8 +398,8 @@ static int xl_hw_skip_insn(void *hw, u32 idx)
 
 	if (!vcpu)
 		return -EPERM;
-	ret = xl_vmx_read(XL_VMCS_GUEST_RIP, &rip);
-	ret = ret ?: xl_vmx_read(XL_VMCS_EXIT_INSN_LEN, &len);
+	ret = xl_vmx_read(GUEST_RIP, &rip);
+	ret = ret ?: xl_vmx_read(VM_EXIT_INSTRUCTION_LEN, &len);
 	if (ret)
 		return ret;
 	xl_reg_write(vcpu, VCPU_REGS_RIP, rip + len);

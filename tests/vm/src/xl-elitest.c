@@ -274,7 +274,7 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	jmp cmd_done\n"
     /*
      * GCMD_CR3SWAP, IF=1: D_ARG0 rounds of CR3 = D_ARG1 for D_ARG2 spins,
-     * then the CR3 it had for 4 x D_ARG2 spins
+     * then the CR3 it had for 16 x D_ARG2 spins
      */
     "cr3swap_cmd:\n"
     "	mov %cr3, %rdi\n"
@@ -287,7 +287,7 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	jnz 42b\n"
     "	mov %rdi, %cr3\n"
     "	mov 0x7070, %rdx\n"
-    "	shl $2, %rdx\n"
+    "	shl $4, %rdx\n"
     "43:	incq 0x7008\n"
     "	dec %rdx\n"
     "	jnz 43b\n"
@@ -1666,7 +1666,7 @@ static void hostile_remap(void)
  */
 static void hostile_cr3(void)
 {
-	uint64_t un0, cr0, rounds = 100;
+	uint64_t un0, cr0, rounds = 40;
 	struct host_side hs;
 	double t0, secs;
 	int ret;
@@ -1688,15 +1688,19 @@ static void hostile_cr3(void)
 	cr0 = hooks_num("cr3_loads");
 	U64(D_ARG0) = rounds;
 	U64(D_ARG1) = ALT_PML4;
-	U64(D_ARG2) = 20000;
+	/*
+	 * A round: about a guard period (guard_us) on the foreign tables,
+	 * long enough for a host timer tick to fall in it now and then,
+	 * then several ticks on its own, for the vCPU to be direct again
+	 */
+	U64(D_ARG2) = 1000000;
 	t0 = now();
 	ret = guest_cmd(GCMD_CR3SWAP, 300.0);
 	secs = now() - t0;
 	result(!ret, "hostile-cr3-guest-swapped", "%s; %llu rounds in %.1f s",
 	       ret ? "guest did not come back" : "ok",
 	       (unsigned long long)rounds, secs);
-	result(hooks_num("cr3_loads") - cr0 >= rounds,
-	       "hostile-cr3-loads-seen", "cr3_loads +%llu, shadow_unmapped +%llu",
+	result(hooks_num("cr3_loads") > cr0, "hostile-cr3-loads-seen", "cr3_loads +%llu, shadow_unmapped +%llu",
 	       (unsigned long long)(hooks_num("cr3_loads") - cr0),
 	       (unsigned long long)(hooks_num("shadow_unmapped") - un0));
 	host_side_check(&hs, "hostile-cr3", secs);

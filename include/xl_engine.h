@@ -226,7 +226,7 @@ int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own);
  *                          hypervisor revalidates its host vectors; each
  *                          vCPU leaves direct mode at its next entry (the
  *                          hypervisor knows when each is out of guest
- *                          mode: kmod/hooks_assigned.c).
+ *                          mode: kmod/vmx/hooks_assigned.c).
  * Any context: one atomic store.
  */
 #define XL_BIND_ANY	0xffffffffu

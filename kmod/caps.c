@@ -33,7 +33,7 @@
 #include <asm/vmx.h>
 
 #include "caps.h"
-#include "kvm_hooks.h"
+#include "vmx/kvm_hooks.h"
 
 #define XL_VMX_BASIC_TRUE_CTLS	BIT_ULL(55)	/* SDM A.1 */
 #define XL_PIN_PREEMPT_TIMER	BIT_ULL(32 + 6)	/* allowed-1 half */

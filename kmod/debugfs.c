@@ -7,7 +7,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
-#include "kvm_hooks.h"
+#include "vmx/kvm_hooks.h"
 #include "pi.h"
 #include "xl.h"
 

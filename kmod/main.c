@@ -19,7 +19,7 @@
 
 #include "compat.h"
 #include "xl.h"
-#include "kvm_hooks.h"
+#include "vmx/kvm_hooks.h"
 
 #define CREATE_TRACE_POINTS
 #include "xl_trace.h"

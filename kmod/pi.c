@@ -45,7 +45,7 @@
 
 #include "caps.h"
 #include "irq_route.h"
-#include "kvm_hooks.h"
+#include "vmx/kvm_hooks.h"
 #include "pi.h"
 #include "xl.h"
 #include "xl_trace.h"

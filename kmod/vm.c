@@ -25,7 +25,7 @@
 
 #include "caps.h"
 #include "compat.h"
-#include "kvm_hooks.h"
+#include "vmx/kvm_hooks.h"
 #include "pi.h"
 #include "xl.h"
 #include "xl_modes.h"

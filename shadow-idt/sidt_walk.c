@@ -7,7 +7,7 @@
  * have host interrupts delivered through gates it wrote. The hypervisor
  * walks the guest's tables at entry and keeps direct mode off while the
  * address maps anything else, and tracks writes to the entries the walk
- * used (kmod/shadow_map.c).
+ * used (kmod/vmx/shadow_map.c).
  *
  * 4-level paging only (SDM vol.3 4.5, IA-32e mode with CR4.LA57 clear):
  * PML4E, PDPTE (bit 7: a 1-GByte page), PDE (bit 7: a 2-MByte page),

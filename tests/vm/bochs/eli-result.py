@@ -34,7 +34,7 @@ Prints one "XLTEST PASS|FAIL|SKIP name[: why]" line per check:
                                 interrupt (SKIP with APICv on)
   eli-did-exits-with-eoi        x2APIC host: eli (test device; test MSI
                                 bound like a VFIO vector, mapped by
-                                kmod/assigned.c) and did: <= 0.01 exits per
+                                kmod/vmx/assigned.c) and did: <= 0.01 exits per
                                 interrupt, EOI included, over >= 1000
                                 interrupts each (SKIP on an xAPIC host)
   eli-direct-delivery-no-exit   xAPIC host: delivery costs < 0.1 exit per

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * xl-fire: N writes of one command to exitless.ko's debugfs selftest file
- * (kmod/hooks_debugfs.c), as fast as the file takes them, for the Bochs
+ * (kmod/vmx/hooks_debugfs.c), as fast as the file takes them, for the Bochs
  * test bochs-l2 (tests/vm/guest/bochs-l2.sh): "fire VM" (the test
  * device's interrupt) or "virq VM VCPU VEC" (a virtual interrupt). A shell
  * loop sends about a thousand a second of guest time, so exitless' guard

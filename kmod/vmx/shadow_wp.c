@@ -14,7 +14,7 @@
  * in compat.h (xl_write_track, xl_track_register).
  *
  * The paging-structure pages that map the shadow IDT's linear address
- * are tracked the same way (shadow_wp.h, kmod/shadow_map.c): a guest
+ * are tracked the same way (shadow_wp.h, kmod/vmx/shadow_map.c): a guest
  * write to one exits, and no vCPU enters direct mode again before it
  * has walked its page tables anew.
  *

@@ -20,7 +20,7 @@ struct xl_engine;
  * address went through (shadow-idt/sidt_walk.c), write-tracked as the
  * page itself is: a guest write to one of them exits, bumps @path_gen and
  * kicks every vCPU, so none re-enters direct mode before it has walked
- * again (kmod/shadow_map.c). A PML4 page is per address space (per guest
+ * again (kmod/vmx/shadow_map.c). A PML4 page is per address space (per guest
  * process, for Linux): up to XL_WP_PATH_PAGES are kept, then the set
  * starts over.
  */

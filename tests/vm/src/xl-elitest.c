@@ -67,7 +67,7 @@
 #define COUNTS		0x7100	/* u32 per vector */
 #define CODE		0x8000
 #define STUBS		0x9000	/* 32 bytes per vector */
-#define VICTIM		0xa000	/* a guest-kernel page (supervisor only) */
+#define VICTIM		0x17000	/* a guest-kernel page (supervisor only) */
 #define UDATA		0xb000	/* the user-mode part's data, see U_* */
 #define TSS		0xc000	/* 64-bit TSS: RSP0 for interrupts at CPL 3 */
 #define USTACK_TOP	0x1e000	/* user-mode stack (through USER_ALIAS) */
@@ -89,6 +89,7 @@
 #define UNMAPPED	0x600000
 #define NOT_RAM		0x800000
 #define NOT_RAM_GPA	0x40000000ull
+_Static_assert(STUBS + 32 * 256 <= UDATA, "the stubs reach into UDATA");
 
 #define D_HC_RET	0x00	/* what the registration VMCALL returned */
 #define HC_NOT_RUN	0x584c4e4f5452554eULL	/* D_HC_RET before the guest ran */
@@ -787,6 +788,10 @@ static int setup_vm(int smp)
 		g[0] = (off & 0xffff) | (0x08ULL << 16) | (0x8eULL << 40) |
 		       ((off >> 16) & 0xffff) << 48;
 		g[1] = off >> 32;
+	}
+	if (guest_code_end - guest_code > STUBS - CODE) {
+		errno = E2BIG;
+		return -1;
 	}
 	memcpy(mem + CODE, guest_code, guest_code_end - guest_code);
 	memcpy(mem + STUBS, guest_stubs, guest_stubs_end - guest_stubs);

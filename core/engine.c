@@ -39,12 +39,34 @@ const char *xl_why_str(enum xl_why why)
 	return "?";
 }
 
+/*
+ * The ops table is checked here, once: what every mode needs is there,
+ * and each optional group is whole or absent (include/xl_hw_ops.h). The
+ * engine then calls the required hooks without looking.
+ */
+static bool ops_valid(const struct xl_hw_ops *o)
+{
+	unsigned int desc = !!o->guest_reg + !!o->guest_reg_set +
+			    !!o->guest_store + !!o->skip_insn;
+
+	if (!o->vmcs_read || !o->vmcs_write || !o->guest_read ||
+	    !o->guest_write || !o->vcpu_locate || !o->send_ipi ||
+	    !o->wake_vcpu || !o->inject || !o->host_reraise ||
+	    !o->virt_to_phys)
+		return false;
+	if (!o->irq_post != !o->irq_unpost)
+		return false;
+	if (!o->apic_isr_read != !o->apic_eoi)
+		return false;
+	return desc == 0 || desc == 4;
+}
+
 int xl_engine_init(struct xl_engine *e, struct xl_hw *hw,
 		   const struct xl_engine_cfg *cfg)
 {
 	u32 i;
 
-	if (!e || !hw || !hw->ops || !hw->nr_vcpus ||
+	if (!e || !hw || !hw->ops || !ops_valid(hw->ops) || !hw->nr_vcpus ||
 	    hw->nr_vcpus > XL_ENGINE_MAX_VCPUS)
 		return -EINVAL;
 	/* The PI descriptors inside must be 64-byte aligned (SDM 29.6). */
@@ -91,7 +113,7 @@ static int irq_post(struct xl_engine *e, struct xl_engine_irq *q)
 	u64 pa;
 	int ret;
 
-	if (!ops->irq_post || !ops->virt_to_phys)
+	if (!ops->irq_post)
 		return -EOPNOTSUPP;
 	ret = ops->virt_to_phys(e->hw->priv, e->vcpu[q->vcpu].pi, &pa);
 	if (ret)
@@ -471,8 +493,6 @@ int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector)
 
 	if (mode == XL_MODE_ELI) {
 		/* ELI: virtual interrupts go through injection mode. */
-		if (!e->hw->ops->inject)
-			return -EOPNOTSUPP;
 		xl_want_inject(e, vcpu, vector);
 		ret = e->hw->ops->inject(e->hw->priv, vcpu, vector);
 		if (ret)
@@ -481,8 +501,6 @@ int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector)
 		return XL_DLV_INJECTED;
 	}
 
-	if (!e->hw->ops->vcpu_locate)
-		return -EOPNOTSUPP;
 	ret = e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc);
 	if (ret)
 		return ret;
@@ -558,8 +576,6 @@ int xl_engine_vcpu_sched(struct xl_engine *e, u32 vcpu,
 		 * posted while SN was set get ON now and the entry path
 		 * sends the notification (engine_vcpu.c).
 		 */
-		if (!e->hw->ops->vcpu_locate)
-			return -EOPNOTSUPP;
 		ret = e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc);
 		if (ret)
 			return ret;
@@ -587,8 +603,6 @@ int xl_engine_vcpu_sched(struct xl_engine *e, u32 vcpu,
 		v->pi_blocked = true;
 		xl_pi_clear_sn(v->pi);
 		if (xl_pi_test_on(v->pi) || !xl_pi_pir_empty(v->pi)) {
-			if (!e->hw->ops->wake_vcpu)
-				return -EOPNOTSUPP;
 			ret = e->hw->ops->wake_vcpu(e->hw->priv, vcpu);
 			if (ret)
 				return ret;
@@ -606,8 +620,6 @@ int xl_engine_pi_wakeup(struct xl_engine *e)
 
 	if (!e || !e->hw || !e->hw->ops)
 		return -EINVAL;
-	if (!e->hw->ops->wake_vcpu)
-		return -EOPNOTSUPP;
 	for (i = 0; i < e->hw->nr_vcpus; i++) {
 		struct xl_engine_vcpu *v = &e->vcpu[i];
 

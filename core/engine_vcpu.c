@@ -174,7 +174,7 @@ static bool bound_here(struct xl_engine *e, u32 vcpu)
 
 	if ((u32)(bind >> 32) == XL_BIND_ANY)
 		return true;
-	if ((u32)(bind >> 32) != vcpu || !e->hw->ops->vcpu_locate ||
+	if ((u32)(bind >> 32) != vcpu ||
 	    e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc))
 		return false;
 	return loc.state == XL_VCPU_RUNNING && loc.pcpu == (u32)bind;
@@ -298,8 +298,6 @@ static int pi_activate(struct xl_engine *e, u32 vcpu)
 	u64 pa;
 	int ret;
 
-	if (!e->hw->ops->virt_to_phys || !e->hw->ops->vcpu_locate)
-		return -EOPNOTSUPP;
 	ret = e->hw->ops->virt_to_phys(e->hw->priv, v->pi, &pa);
 	ret = ret ?: e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc);
 	ret = ret ?: vmcs_rd(e, vcpu, VMCS_PIN_BASED_CTLS, &v->pi_saved_pin);
@@ -370,8 +368,6 @@ static int pi_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 	 * them with no exit and without software touching the virtual APIC.
 	 */
 	xl_pi_test_and_set_on(v->pi);
-	if (!e->hw->ops->send_ipi || !e->hw->ops->vcpu_locate)
-		return -EOPNOTSUPP;
 	ret = e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc);
 	ret = ret ?: e->hw->ops->send_ipi(e->hw->priv, loc.pcpu,
 					  e->cfg.notify_vector);
@@ -405,8 +401,7 @@ int xl_engine_before_entry(struct xl_engine *e, u32 vcpu)
 	u32 mode, gen;
 	int ret, r;
 
-	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
-	    !e->hw->ops->vmcs_write)
+	if (!xl_vcpu_ok(e, vcpu))
 		return -EINVAL;
 	/* before the bind is read (bound_here): xl_engine_bind_seen */
 	gen = __atomic_load_n(&e->bind_gen, __ATOMIC_ACQUIRE);
@@ -522,8 +517,6 @@ static int handle_np(struct xl_engine *e, u32 vcpu)
 		 * that raced with a shadow rebuild): hand it to the guest
 		 * through injection rather than to a host handler.
 		 */
-		if (!e->hw->ops->inject)
-			return -EOPNOTSUPP;
 		gv = xl_sidt_map_lookup(&e->eff, vec);
 		if (gv < 0)
 			gv = vec;
@@ -536,8 +529,6 @@ static int handle_np(struct xl_engine *e, u32 vcpu)
 		return XL_EXIT_HANDLED;
 	}
 	/* ELI recreate_intr: the host's own interrupt, exactly once. */
-	if (!e->hw->ops->host_reraise)
-		return -EOPNOTSUPP;
 	ret = e->hw->ops->host_reraise(e->hw->priv, vec);
 	if (ret)
 		return ret;
@@ -548,8 +539,8 @@ static int handle_np(struct xl_engine *e, u32 vcpu)
 
 static bool desc_ops(const struct xl_hw_ops *o)
 {
-	return o->guest_read && o->guest_reg && o->guest_reg_set &&
-	       o->guest_store && o->skip_insn;
+	/* all four or none (xl_engine_init) */
+	return o->guest_reg;
 }
 
 /*
@@ -747,7 +738,8 @@ static void settle_isr(struct xl_engine *e, u32 vcpu, int skip)
 	u64 isr[4];
 	int top, last = -1, n;
 
-	if (!o->apic_isr_read || !o->apic_eoi || !o->host_reraise)
+	/* both or none (xl_engine_init) */
+	if (!o->apic_isr_read)
 		return;
 	for (n = 0; n < XL_NR_VECTORS; n++) {
 		memset(isr, 0, sizeof(isr));
@@ -786,7 +778,7 @@ static int handle_cr(struct xl_engine *e, u32 vcpu)
 	int ret;
 
 	if (!(s->proc_bits & PROC_CR3_LOAD_EXITING) ||
-	    (s->saved.proc & PROC_CR3_LOAD_EXITING) || !e->hw->ops->cr3_load)
+	    (s->saved.proc & PROC_CR3_LOAD_EXITING))
 		return XL_EXIT_NOT_HANDLED;
 	ret = vmcs_rd(e, vcpu, VMCS_EXIT_QUALIFICATION, &qual);
 	if (ret)
@@ -830,8 +822,7 @@ int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
 {
 	int ret;
 
-	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
-	    !e->hw->ops->vmcs_write)
+	if (!xl_vcpu_ok(e, vcpu))
 		return -EINVAL;
 	/*
 	 * In injection mode the exits are the hypervisor's own (its own
@@ -867,8 +858,7 @@ int xl_engine_vcpu_release(struct xl_engine *e, u32 vcpu)
 	struct xl_engine_vcpu *v;
 	int ret = 0, r;
 
-	if (!xl_vcpu_ok(e, vcpu) || !e->hw->ops->vmcs_read ||
-	    !e->hw->ops->vmcs_write)
+	if (!xl_vcpu_ok(e, vcpu))
 		return -EINVAL;
 	v = &e->vcpu[vcpu];
 	if (v->sidt.state != XL_SIDT_OFF)

@@ -18,7 +18,11 @@
  *   - hooks marked "vCPU context" may only be called for the vCPU whose
  *     VMCS is current on the calling CPU, i.e. from that vCPU's VM-entry or
  *     VM-exit hook, with preemption disabled (on VMX the VMCS is per-CPU
- *     state, SDM 24.1). The model enforces nothing here but kmod does.
+ *     state, SDM 24.1). The model enforces nothing here but kmod does;
+ *   - every hook not marked "Optional" is required; xl_engine_init refuses
+ *     a table without one, or with half of an optional group (irq_post
+ *     and irq_unpost; apic_isr_read and apic_eoi; the four descriptor-
+ *     table hooks), and the engine calls the required ones unchecked.
  */
 #ifndef XL_HW_OPS_H
 #define XL_HW_OPS_H
@@ -104,7 +108,8 @@ struct xl_hw_ops {
 	int (*host_reraise)(void *hw, u8 vector);
 
 	/*
-	 * Switch host IRQ @host_irq's IRTE to posted format (VT-d 9.11) into
+	 * Optional, both or none. Switch host IRQ @host_irq's IRTE to posted
+	 * format (VT-d 9.11) into
 	 * the descriptor at physical address @pi_desc_pa with @vector, or back
 	 * to remapped format (9.10) with irq_unpost.
 	 */

@@ -1185,6 +1185,43 @@ static void test_teardown_needs_release(void **state)
 	assert_int_equal(xl_engine_teardown(e), 0);
 }
 
+/*
+ * The ops table is checked once, at init: a required hook missing, or
+ * half of an optional group, is refused there, not found at a call.
+ */
+static void test_ops_table_checked_at_init(void **state)
+{
+	struct xl_hw_ops ops = *fk->hw.ops;
+	struct xl_hw hw = fk->hw;
+
+	(void)state;
+	hw.ops = &ops;
+	ops.wake_vcpu = NULL;
+	assert_int_equal(xl_engine_init(e, &hw, NULL), -EINVAL);
+	ops = *fk->hw.ops;
+	ops.irq_unpost = NULL;
+	assert_int_equal(xl_engine_init(e, &hw, NULL), -EINVAL);
+	ops.irq_post = NULL;
+	assert_int_equal(xl_engine_init(e, &hw, NULL), 0);
+	ops = *fk->hw.ops;
+	ops.apic_eoi = NULL;
+	assert_int_equal(xl_engine_init(e, &hw, NULL), -EINVAL);
+	ops = *fk->hw.ops;
+	ops.skip_insn = NULL;
+	assert_int_equal(xl_engine_init(e, &hw, NULL), -EINVAL);
+	ops.guest_reg = ops.guest_reg_set = NULL;
+	ops.guest_store = NULL;
+	assert_int_equal(xl_engine_init(e, &hw, NULL), 0);
+	/* the optional singles may be absent */
+	ops = *fk->hw.ops;
+	ops.shadow_mapped = NULL;
+	ops.cr3_load = NULL;
+	ops.vcpu_nested = NULL;
+	ops.msr_write_intercept = NULL;
+	assert_int_equal(xl_engine_init(e, &hw, NULL), 0);
+	assert_int_equal(xl_engine_init(e, &fk->hw, NULL), 0);
+}
+
 static void test_bad_input(void **state)
 {
 	struct xl_engine_counters c;
@@ -1409,6 +1446,7 @@ int main(void)
 		T(test_guest_umip_kept),
 		T(test_bind_hold_seen_at_entry),
 		T(test_shadow_unmapped),
+		T(test_ops_table_checked_at_init),
 		T(test_cr3_loads_exit_in_direct_mode),
 		T(test_cr3_exits_of_the_hypervisor),
 		T(test_leave_keeps_kvm_rewrite),

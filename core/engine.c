@@ -590,7 +590,8 @@ int xl_engine_vcpu_sched(struct xl_engine *e, u32 vcpu,
 		return 0;
 	case XL_SCHED_PREEMPT:
 		/* Runnable elsewhere: no notifications, it syncs on entry. */
-		return xl_pi_set_sn(v->pi);
+		xl_pi_set_sn(v->pi);
+		return 0;
 	case XL_SCHED_BLOCK:
 		/*
 		 * As pi_enable_wakeup_handler: a posted device interrupt

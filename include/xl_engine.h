@@ -16,8 +16,9 @@
  *     concurrently with each other and with the vCPU-context calls; they
  *     change only atomics and the PI descriptor.
  *   - init, teardown, set_mode, own, assign, set_shadow_gva, set_pi_desc:
- *     process context, serialised by the caller (kmod: the VM's mutex)
- *     and not concurrent with virtual_irq for the same VM.
+ *     process context, serialised by the caller (kmod: xl_hooks_lock,
+ *     with the exceptions kmod/vmx/hooks_priv.h lists) and not
+ *     concurrent with virtual_irq for the same VM.
  * Every function returns a negative errno on bad input and never crashes.
  */
 #ifndef XL_ENGINE_H

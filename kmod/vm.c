@@ -35,7 +35,8 @@
  * All attached VMs. xl_vms_lock protects the list, xl_nr_vms, xl_next_id
  * and the writes of every xl_vm's mode, IRQ table and counters, so debugfs
  * and XL_IOC_COUNTERS read a consistent state. Taken in process context
- * only, always inside a session's lock, never the other way round.
+ * only: inside a session's lock (never the other way round), or alone by
+ * debugfs; never with xl_hooks_lock or xl_pi_lock (vmx/hooks_priv.h).
  */
 static LIST_HEAD(xl_vms);
 static DEFINE_MUTEX(xl_vms_lock);

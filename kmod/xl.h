@@ -29,13 +29,23 @@ extern bool xl_verbose;
  * XL_IOC_ATTACH until detach or close. It holds a reference on the VM
  * (kvm_get_kvm), so struct kvm cannot be freed while attached even when
  * QEMU exits: the VM's memory is released at detach/close instead.
+ *
+ * Locking (the order and the contexts: vmx/hooks_priv.h, Locking): every
+ * field changes only in the owning session's ioctls and release, under
+ * its lock, and some under a second lock too, so that others may read
+ * them under that one alone. The hooks never touch this structure.
  */
 struct xl_vm {
+	/* Set at attach under xl_vms_lock, before listed; constant. */
 	struct kvm *kvm;
 	u64 id;
 	pid_t owner_tgid;
 	struct list_head node;		/* in xl_vms, under xl_vms_lock */
-	/* The fields below change only under the owning session's lock. */
+	/*
+	 * Written under the session's lock and xl_vms_lock both; read
+	 * under either (debugfs "vms" and "counters", XL_IOC_COUNTERS
+	 * under xl_vms_lock).
+	 */
 	u32 mode;
 	u32 nr_irqs;
 	u32 irqs[XL_MAX_IRQS];
@@ -43,7 +53,12 @@ struct xl_vm {
 	u64 mode_rejected;
 	u64 irq_registers;
 	u64 irq_unregisters;
-	struct xl_hvm *hooks;		/* kvm_hooks.c, NULL when not hooked */
+	/*
+	 * kvm_hooks.c, NULL when not hooked. Written at attach and detach
+	 * under the session's lock and xl_hooks_lock both; every reader
+	 * holds the session's lock.
+	 */
+	struct xl_hvm *hooks;
 	/*
 	 * The last refusal of a mode or of host IRQs ("" since attach when
 	 * none) and how many there were. Written only by xl_refusal_info(),
@@ -60,11 +75,12 @@ struct xl_vm {
 
 /*
  * A session: one open file. @lock serialises its ioctls and its release,
- * so @vm never changes under a running ioctl.
+ * so @vm never changes under a running ioctl. It is the outermost lock
+ * of the module (vmx/hooks_priv.h, Locking).
  */
 struct xl_session {
 	struct mutex lock;		/* serialises ioctls and release */
-	struct xl_vm *vm;
+	struct xl_vm *vm;		/* under @lock */
 };
 
 /* Module-wide counters; atomics, updated without locks. */

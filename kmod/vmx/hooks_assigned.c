@@ -7,7 +7,8 @@
  * finds them stale (moved, freed, re-routed by the guest).
  *
  * Locking: xl_hooks_lock for everything but xl_asg_invalidate, which the
- * hooks call under rcu_read_lock() with IRQs off.
+ * hooks call under rcu_read_lock(), in the context of the function they
+ * hook (hooks_priv.h, Locking: entry and irqchg), with IRQs off or on.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -24,78 +24,214 @@ struct seq_file;
 
 #define XL_HOOK_VCPUS	XL_ENGINE_MAX_VCPUS
 
+/*
+ * Locking
+ *
+ * Lock order, outermost first; a lock is taken only with locks above it
+ * held, never the other way round:
+ *
+ *   1. xl_session.lock (xl.h), one per open file: its ioctls and its
+ *      release, so an attached VM is changed by one thread at a time.
+ *   2. xl_hooks_lock, xl_pi_lock (pi.c), xl_vms_lock (vm.c): each taken
+ *      inside a session's lock, or alone (debugfs, remap_work, the drain
+ *      work), and never one inside another.
+ *   3. Inside xl_hooks_lock or xl_pi_lock: kvm->irqfds.lock, then
+ *      desc->lock (irq_route.c; KVM nests them the same way). Inside
+ *      xl_vms_lock or xl_pi_lock: xl_caps_lock (caps.c), a leaf.
+ *   4. The shadow page's locks (shadow_wp.h, one set per VM): @reg_lock,
+ *      @lock and @buf_lock, never one inside another. Above them may be
+ *      held a session's lock (detach frees the record), kvm->srcu (a
+ *      vCPU's thread) or KVM's track_srcu (the notifier); above @lock
+ *      also xl_hooks_lock (debugfs) or KVM's slots_lock (the notifier of
+ *      a removed memslot). Inside @reg_lock: kvm->slots_arch_lock (6.12's
+ *      first registration), kvm->mmu_lock, and the unregistration's wait
+ *      for track_srcu. Inside @lock: kvm->srcu, then kvm->mmu_lock (the
+ *      tracking calls), and the raw @path_lock, innermost, IRQs off.
+ *
+ * Outside the order, as nobody waits on them: the engine's build lock (a
+ * try-lock between entries of the VM's vCPUs, core/engine_vcpu.c) and
+ * vcpu->mutex (a try-lock at detach, for a vCPU outside KVM_RUN).
+ *
+ * What each lock protects:
+ *   xl_session.lock  xl_session.vm and its struct xl_vm (xl.h says which
+ *                    fields need xl_vms_lock or xl_hooks_lock as well).
+ *   xl_hooks_lock    xl_hvms and xl_nr_hvms (writers), xl_hooks_on and
+ *                    the hooks' registration, the draining list,
+ *                    xl_vm.hooks (with the session's lock), the fields of
+ *                    struct xl_hvm marked so below, and the engine's
+ *                    configuration: the calls include/xl_engine.h wants
+ *                    serialised, among them every write of its map (a
+ *                    seqcount the entry hook reads). It is held across
+ *                    sleeps: ftrace (un)registration, an RCU-tasks grace
+ *                    period, the wait for vCPUs to leave direct mode
+ *                    before a mapping is undone.
+ *   xl_pi_lock       pi.c's list of the VMs in, or refused, `pi`.
+ *   xl_vms_lock      xl_vms, xl_nr_vms, xl_next_id and the fields of
+ *                    struct xl_vm marked so (xl.h).
+ *   xl_caps_lock     the host capabilities' @apicv (caps.c).
+ *   RCU              xl_hvms for the hooks, which look their VM's record
+ *                    up under rcu_read_lock() and run in the context of
+ *                    the function they hook (below).
+ *   xl_hc_srcu       a record in the hands of the registration
+ *                    hypercall's handler, which may sleep.
+ *
+ * A record is unlinked under xl_hooks_lock and freed after a grace period
+ * of RCU and one of xl_hc_srcu, once remap_work, the shadow page's work
+ * and its page-track notifier are done: never under xl_hooks_lock, which
+ * remap_work takes. Removing the hooks (with the last record, under
+ * xl_hooks_lock) waits for the vCPU threads in the hypercall and CR3
+ * handlers, then for an RCU-tasks grace period. So no hook and no such
+ * handler takes a session's lock, xl_hooks_lock, xl_pi_lock or
+ * xl_vms_lock: they take RCU, xl_hc_srcu, the shadow page's locks and
+ * KVM's, and queue remap_work or the shadow page's work for the rest.
+ *
+ * The contexts named below:
+ *   ioctl     process context, the owning session's lock held.
+ *   entry     the hook on vmx_vcpu_run: the vCPU's thread, IRQs off, its
+ *             VMCS loaded, kvm->srcu not held.
+ *   exit      the hook on vmx_handle_exit_irqoff: the same.
+ *   take      the hook on vmx_handle_exit and the hypercall and CR3
+ *             handlers it diverts to: the vCPU's thread, IRQs on,
+ *             kvm->srcu held; the handlers are preemptible and may
+ *             sleep.
+ *   inject    the hook on vmx_inject_irq: the vCPU's thread, IRQs on.
+ *   eoi       the kvm_eoi tracepoint: the vCPU's thread.
+ *   irqchg    the hooks on vmx_pi_update_irte (kvm->irqfds.lock held,
+ *             IRQs off), kvm_arch_irq_routing_update (kvm->irq_lock held)
+ *             and irq_bypass_(un)register_producer: any thread.
+ *   notifier  the page-track notifier (shadow_wp.c): a vCPU's thread
+ *             emulating a write, or a memslot's removal.
+ *   debugfs   readers hold xl_hooks_lock; so does the selftest's writer.
+ *
+ * Two calls into the engine do not hold xl_hooks_lock: detach stops it
+ * (mode baseline, teardown, KVM's values back on idle vCPUs) with the
+ * session's lock alone, as it may sleep for about a second; and the
+ * registration hypercall's handler sets or clears its shadow address
+ * with no lock. What they race with (remap_work, the selftest, and mode
+ * changes for the handler) writes other fields of the engine: the map,
+ * the bind, the owned vectors, the mode; its generation is atomic.
+ */
+
+/*
+ * One vCPU's part of its VM's record: written by that vCPU's own thread
+ * only (its hooks and handlers run one at a time), unless said otherwise.
+ */
 struct xl_hvcpu {
-	bool skip_exit;		/* the engine handled this exit */
-	bool exit_seen;		/* exit hook ran since the last entry */
-	u32 hc;			/* a CPL-0 XL_HC_* for xl_skip_exit_hc */
-	u64 hc_arg;		/* its RBX */
-	bool cr3_load;		/* a MOV to CR3 for xl_skip_exit_cr3 */
-	u64 cr3_val;		/* its source operand */
-	struct xl_map_check map;	/* shadow_map.c */
+	bool skip_exit;		/* exit sets (handled here), take clears */
+	bool exit_seen;		/* exit sets, entry clears */
+	u32 hc;			/* exit sets a CPL-0 XL_HC_*, take clears */
+	u64 hc_arg;		/* its RBX; exit */
+	bool cr3_load;		/* exit (engine) sets, exit and take clear */
+	u64 cr3_val;		/* its source operand; exit */
+	struct xl_map_check map;	/* entry only (shadow_map.c) */
 	/*
 	 * KVM's posted-interrupt descriptor of this vCPU and its
 	 * notification vector, read from the VMCS at each entry
-	 * (pi_vcpu.c); @pi_pda 0 while unknown or not in use.
+	 * (pi_vcpu.c); @pi_pda 0 while unknown or not in use. Written by
+	 * entry, @pi_pda last with a release; read in any context, by a
+	 * reader of both @pi_pda first with an acquire.
 	 */
 	u64 pi_pda;
 	u8 pi_nv;
-	bool registered;	/* the guest said it uses the shadow page */
+	/*
+	 * The guest said it uses the shadow page. WRITE_ONCE by exit (this
+	 * vCPU leaving) and by take of any vCPU of the VM (a registration
+	 * sets or clears every vCPU's), unserialised; READ_ONCE by debugfs
+	 * and XL_IOC_COUNTERS.
+	 */
+	bool registered;
 };
 
-/* One hooked VM. Freed after an RCU grace period. */
+/*
+ * One hooked VM. The comments on its fields name the contexts listed
+ * above. Freed after a grace period of RCU and one of xl_hc_srcu.
+ */
 struct xl_hvm {
-	struct list_head node;
-	struct kvm *kvm;
-	u64 vm_id;
-	struct xl_engine *eng;	/* set while in eli/did, else NULL */
+	struct list_head node;	/* in xl_hvms: xl_hooks_lock, RCU readers */
+	struct kvm *kvm;	/* set before listed, constant */
+	u64 vm_id;		/* set before listed, constant */
+	/*
+	 * NULL until the VM first enters eli/did, then kept whatever the
+	 * mode. Published once, NULL to engine, with WRITE_ONCE under
+	 * xl_hooks_lock (ioctl); read with READ_ONCE by the hooks, the
+	 * hypercall handler and the notifier, and plainly under
+	 * xl_hooks_lock or, at detach, the session's lock; cleared when the
+	 * record is freed. The engine lives as long as the record.
+	 */
+	struct xl_engine *eng;
+	/* Filled under xl_hooks_lock before @eng is published; constant. */
 	struct xl_hw hw;
 	struct xl_hvcpu vcpu[XL_HOOK_VCPUS];
+	/* Counters: atomics, from any context, no lock. */
 	atomic64_t entries, exits, exits_handled, injections, eois;
 	atomic64_t vmread_fail, engine_errors;
-	u64 last_idtr_base;
-	u64 shadow_gva;		/* registered by the guest (XL_HC_SHADOW_IDT) */
-	gpa_t shadow_gpa;	/* its frame, for the other vCPUs' checks */
-	u64 last_exc[3];	/* last exception exit the engine left to KVM */
-	int last_inj, last_eoi;	/* vectors, for debugfs */
-	u32 np_vec[256];	/* #NP exits handled, per vector */
-	u32 ext_vec[256];	/* external-interrupt exits, per vector */
-	u32 last_reason;	/* last exit reason */
+	u64 last_idtr_base;	/* guest's, at entry (WRITE_ONCE); debugfs */
+	/*
+	 * The page registered by the guest (XL_HC_SHADOW_IDT) and its frame,
+	 * for the other vCPUs' checks. WRITE_ONCE by take (no lock, not
+	 * serialised between vCPUs); READ_ONCE everywhere else.
+	 */
+	u64 shadow_gva;
+	gpa_t shadow_gpa;
+	/*
+	 * For debugfs only, written without a lock and read racily: the
+	 * last exception exit the engine left to KVM (exit), the last
+	 * vectors injected (inject) and EOIed (eoi), #NP and external-
+	 * interrupt exits per vector (exit, plain increments, any vCPU),
+	 * the last exit reason (exit).
+	 */
+	u64 last_exc[3];
+	int last_inj, last_eoi;
+	u32 np_vec[256];
+	u32 ext_vec[256];
+	u32 last_reason;
 	atomic64_t hypercalls, vectoring_reraised, vectoring_assigned;
 	atomic64_t hc_errors;		/* hypercalls answered with -errno */
 	atomic64_t l2_exits, l2_entries;	/* of a nested guest: left alone */
-	struct xl_test_dev *tdev;	/* debugfs selftest "device" */
-	struct xl_test_msi *tmsi;	/* debugfs selftest "msidev" */
+	/* The debugfs selftest's "device" and "msidev": xl_hooks_lock. */
+	struct xl_test_dev *tdev;
+	struct xl_test_msi *tmsi;
 	/*
-	 * The registered host IRQs (a copy of the VM's, under xl_hooks_lock)
-	 * and, in eli/did, their mapping (assigned.c, hooks_assigned.c).
-	 * @asg_live: mapped and bound; the hooks read @asg only while set.
+	 * The registered host IRQs (a copy of the VM's) and, in eli/did,
+	 * their mapping (assigned.c, hooks_assigned.c). All written under
+	 * xl_hooks_lock (ioctl, remap_work). irqchg reads @nr_irqs and
+	 * @irqs with READ_ONCE, without the lock.
+	 * @asg_live: mapped and bound. Set (release) under the lock once
+	 * @asg is complete, cleared under it before @asg is undone, or by
+	 * any hook that finds the mapping stale (xchg). The hooks read @asg
+	 * only while it is set; a concurrent unmap under the lock waits for
+	 * entry (the bind held) but not for irqchg, which may then see
+	 * @asg half undone.
 	 */
 	u32 nr_irqs;
 	u32 irqs[XL_MAX_IRQS];
 	struct xl_assigned asg;
 	atomic_t asg_live;
+	/* queued by any hook or a mode change; runs under xl_hooks_lock */
 	struct work_struct remap_work;
 	atomic64_t remaps, remap_failures, invalidations;
-	char asg_why[512];		/* why the last refused mapping was */
-	struct xl_shadow_wp wp;		/* the shadow IDT page, read-only */
+	char asg_why[512];		/* last refusal to map; xl_hooks_lock */
+	struct xl_shadow_wp wp;		/* the page, read-only: own locks */
 	/*
 	 * Detached while a vCPU still had direct mode in its VMCS: the
 	 * hooks, the engine and the IRQ mapping stay (and a reference on
 	 * the VM and on this module) until that vCPU's next entry restores
 	 * KVM's values or the VM is destroyed (kvm_hooks.c, xl_drain_fn).
+	 * Both under xl_hooks_lock.
 	 */
 	struct list_head drain_node;
 	bool draining;
 	atomic64_t idle_restores;	/* restored from outside its thread */
 	/* `pi`: virtual interrupts posted into KVM's descriptors */
-	bool pi_mode;
+	bool pi_mode;			/* xl_hooks_lock, WRITE_ONCE; debugfs */
 	atomic64_t pi_virqs, pi_notified, pi_woken, pi_coalesced;
 	atomic64_t pi_injected, pi_bad_desc;
 };
 
-extern struct list_head xl_hvms;	/* RCU readers: the hooks */
-extern struct mutex xl_hooks_lock;	/* writers, registration, engines */
-extern unsigned int xl_nr_hvms;
+extern struct list_head xl_hvms;	/* xl_hooks_lock; RCU readers */
+extern struct mutex xl_hooks_lock;	/* see Locking above */
+extern unsigned int xl_nr_hvms;		/* xl_hooks_lock */
+/* @xl_hooks_on: xl_hooks_lock; @xl_experimental: module parameter */
 extern bool xl_hooks_on, xl_experimental;
 
 /* The hooked VM of @kvm, or NULL. Under rcu_read_lock() or the lock. */

@@ -29,9 +29,14 @@ struct xl_engine;
 struct xl_shadow_wp {
 	struct kvm *kvm;
 	struct kvm_page_track_notifier_node node;
-	struct mutex reg_lock;	/* @registered */
-	struct mutex lock;	/* @gfn, @tracked, @dead */
+	struct mutex reg_lock;	/* writes of @registered */
+	struct mutex lock;	/* @gfn, @tracked */
 	gfn_t gfn;
+	/*
+	 * The entry hook reads @gfn and @tracked without @lock, the path
+	 * work @registered under @lock. @dead is set once, at teardown,
+	 * without a lock (WRITE_ONCE), and read under either lock or none.
+	 */
 	bool tracked, registered, dead;
 	struct mutex buf_lock;		/* @buf */
 	u8 buf[PAGE_SIZE];

@@ -119,18 +119,19 @@ else
 	e9 eli-loaded
 	# xl_eli_parts=hostile: only the hostile guest (a shorter boot);
 	# xl_eli_parts=compare: only the modes compared (make run);
-	# xl_eli_parts=smp|remap: only the two-vCPU part, or only the guest
-	# mapping a frame of its own at the shadow IDT's address
+	# xl_eli_parts=smp|remap|lifetime: only the two-vCPU part, the guest
+	# mapping a frame of its own at the shadow IDT's address, or the
+	# detach and destroy of a VM whose vCPU is halted or paused
 	parts=$(cmdarg xl_eli_parts)
 	rc=0
 	if [ "$exp" != 1 ]; then
 		xl-elitest "$n" refused || rc=$?
-	elif [ "$parts" = smp ] || [ "$parts" = remap ]; then
+	elif [ "$parts" = smp ] || [ "$parts" = remap ] || [ "$parts" = lifetime ]; then
 		xl-elitest "$n" "$parts" || rc=$?
 	elif [ "${parts:-all}" != hostile ]; then
 		xl-elitest "$n" || rc=$?
 	fi
-	if [ "$exp" = 1 ] && [ "${parts:-all}" != compare ] && [ "$parts" != smp ] && [ "$parts" != remap ]; then
+	if [ "$exp" = 1 ] && [ "${parts:-all}" != compare ] && [ "$parts" != smp ] && [ "$parts" != remap ] && [ "$parts" != lifetime ]; then
 		e9 eli-hostile
 		xl-elitest "$n" hostile || rc=$?
 		e9 eli-lifetime

@@ -274,7 +274,8 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	mov %rax, %cr3\n"
     "	jmp cmd_done\n"
     /*
-     * GCMD_CR3SWAP, IF=1: D_ARG0 rounds of CR3 = D_ARG1 for D_ARG2 spins,
+     * GCMD_CR3SWAP, IF=1: D_ARG0 rounds of CR3 = D_ARG1 for D_ARG2 spins
+     * that read the shadow IDT's address (its translation then cached),
      * then the CR3 it had for 16 x D_ARG2 spins and a bit more each round
      * (the emulator is deterministic: the foreign tables' start moves
      * across the host timer's period from round to round)
@@ -286,6 +287,7 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	mov %rax, %cr3\n"
     "	mov 0x7070, %rdx\n"
     "42:	incq 0x7008\n"
+    "	mov 0x6ec0, %rax\n"		/* gate 0xec through the new tables */
     "	dec %rdx\n"
     "	jnz 42b\n"
     "	mov %rdi, %cr3\n"
@@ -1943,6 +1945,43 @@ static int reattach_direct(const char *name)
  * outside and completes; resumed, the guest runs on in baseline. Each
  * time: the guest takes an MSI, the host timer ticks.
  */
+/* 1 once the VM is gone (lifetime_destroyed_draining): nothing to detach */
+static int vm_gone;
+
+/*
+ * The VM destroyed while it drains: detached with its vCPU halted in
+ * direct mode, then its thread leaves KVM_RUN without entering the guest
+ * (a signal, immediate_exit) and every fd of the VM is closed, as when
+ * its VMM is killed. Nothing is left to restore: exitless must let the
+ * VM and itself go (KVM 6.7+ gives its page-track notifier a reference
+ * on the VM of its own, which must not keep the drain waiting).
+ */
+static void lifetime_destroyed_draining(void)
+{
+	double end;
+	int ret;
+
+	if (vcpu_done || !reattach_direct("lifetime-destroy-reattach-direct"))
+		return;
+	U64(D_HALT) = 1;
+	usleep(300000);
+	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
+	result(!ret && strstr(hooks_line("draining"), "draining 1"),
+	       "lifetime-destroy-detach-draining", "%s; %s",
+	       ret ? strerror(errno) : "detached", hooks_line("draining"));
+	vcpus_stop();
+	munmap(vcpus[0].run, ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0));
+	close(vcpus[0].fd);
+	close(vm_fd);
+	vm_gone = 1;
+	end = now() + 3;
+	while (vm_hooked() && now() < end)
+		usleep(20000);
+	result(!vm_hooked(), "lifetime-destroyed-let-go", "%s",
+	       vm_hooked() ? "STILL HOOKED: the drain waits for a VM that is gone" :
+	       "hooks released");
+}
+
 static void lifetime_part(void)
 {
 	uint64_t s0, l0;
@@ -2012,13 +2051,8 @@ static void lifetime_part(void)
 	       ok ? "counted" : "NOT counted",
 	       vcpu_done ? vcpu_why : "guest spins",
 	       (unsigned long long)(host_loc(0) - l0));
-	if (!vcpu_done) {
-		struct xl_attach at = { .size = sizeof(at), .vm_fd = vm_fd };
-
-		/* attached again for the common detach at the end */
-		ioctl(xl_fd, XL_IOC_ATTACH, &at);
-	}
 	show_hooks("lifetime");
+	lifetime_destroyed_draining();
 }
 
 /*
@@ -2443,6 +2477,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)(f1 - f0));
 	}
 detach:
+	if (vm_gone)
+		return failures ? 1 : 0;
 	/* detach with the vCPU still running, then stop it */
 	printf("XLINFO detaching\n");
 	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);

@@ -1278,6 +1278,15 @@ void xl_hooks_detach(struct xl_vm *vm)
 	vm->hooks = NULL;
 	mutex_unlock(&xl_hooks_lock);
 	if (xl_engine_stop(h)) {
+		/*
+		 * No vCPU runs the guest with the shadow IDT again (each
+		 * restores KVM's values at its next entry), so its page and
+		 * paging structures need no tracking. And on 6.7+ the
+		 * page-track notifier holds a reference on the VM of its own
+		 * (kvm_page_track_register_notifier), with which the drain
+		 * would never see a destroyed VM as gone.
+		 */
+		xl_shadow_wp_exit(&h->wp);
 		kvm_get_kvm(h->kvm);
 		__module_get(THIS_MODULE);
 		mutex_lock(&xl_hooks_lock);

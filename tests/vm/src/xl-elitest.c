@@ -1945,6 +1945,20 @@ static int reattach_direct(const char *name)
  * outside and completes; resumed, the guest runs on in baseline. Each
  * time: the guest takes an MSI, the host timer ticks.
  */
+/* exitless.ko's reference count (sysfs), or -1 */
+static int module_refs(void)
+{
+	FILE *f = fopen("/sys/module/exitless/refcnt", "r");
+	int n = -1;
+
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
 /* 1 once the VM is gone (lifetime_destroyed_draining): nothing to detach */
 static int vm_gone;
 
@@ -1974,12 +1988,13 @@ static void lifetime_destroyed_draining(void)
 	close(vcpus[0].fd);
 	close(vm_fd);
 	vm_gone = 1;
-	end = now() + 3;
-	while (vm_hooked() && now() < end)
+	end = now() + 5;
+	while ((vm_hooked() || module_refs() > 1) && now() < end)
 		usleep(20000);
-	result(!vm_hooked(), "lifetime-destroyed-let-go", "%s",
+	result(!vm_hooked() && module_refs() == 1, "lifetime-destroyed-let-go",
+	       "%s; module references %d (1: this process's open file)",
 	       vm_hooked() ? "STILL HOOKED: the drain waits for a VM that is gone" :
-	       "hooks released");
+	       "hooks released", module_refs());
 }
 
 static void lifetime_part(void)

@@ -5,12 +5,9 @@
 set -u
 cd "${XL_TOP:?run through scripts/check.sh}"
 X=${XL_BUILD:-build}/exitless
-P=0 F=0
-check() {	# check NAME COND...
-	local name=$1; shift
-	if "$@"; then echo "PASS model/$name"; P=$((P + 1));
-	else echo "FAIL model/$name"; F=$((F + 1)); fi
-}
+XL_T_PREFIX=model/
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 out=$("$X" model --count 2000); rc=$?
 echo "$out"
 check table-rc test "$rc" = 0
@@ -67,5 +64,4 @@ check nodes-master-device-latency test "$(nrow master device '.latency_us * 1000
 check nodes-table-labelled test $? = 0
 "$X" model --help | grep -q MODELLED
 check help-says-modelled test $? = 0
-echo "model: $P passed, $F failed, 0 skipped"
-[ "$F" = 0 ]
+summary model

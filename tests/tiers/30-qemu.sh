@@ -24,10 +24,8 @@ VM_TESTS=(
 	"dpdk --smp 2 --timeout 120 --append iomem=relaxed"	# prep-dpdk.sh: testpmd overlay; /dev/mem for ICS kicks
 )
 
-P=0 F=0 S=0
-pass() { P=$((P + 1)); echo "PASS $1"; }
-fail() { F=$((F + 1)); echo "FAIL $1: $2"; }
-skip() { S=$((S + 1)); echo "SKIP $1: $2"; }
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 
 if ! scripts/deps.sh qemu; then
 	echo "SKIP qemu: packages missing and not installable (scripts/deps.sh qemu)"
@@ -147,5 +145,4 @@ for entry in "${VM_TESTS[@]}"; do
 		[ $rc != 0 ] && [ "$f" = 0 ] && fail "qemu-$name" "exit $rc"
 	fi
 done
-echo "qemu: $P passed, $F failed, $S skipped"
-[ $F = 0 ]
+summary qemu

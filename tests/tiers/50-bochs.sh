@@ -61,7 +61,8 @@ eli_count=${XL_BOCHS_ELI_COUNT:-1000}
 # and the counts of its summary line ("bochs-RUN: ...") added to P F S (no
 # summary line: one failure); 77 after "SKIP LABEL: why" when the rig
 # cannot run here.
-P=0 F=0 S=0
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 boot() {
 	local label=$1 run=$2 out rc line p f s
 	shift 2
@@ -208,5 +209,4 @@ l2() {
 }
 l2
 [ $? = 77 ] && S=$((S + 1))
-echo "bochs: $P passed, $F failed, $S skipped"
-[ "$F" = 0 ]
+summary bochs

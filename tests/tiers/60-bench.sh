@@ -4,14 +4,11 @@
 set -u
 cd "${XL_TOP:?run through scripts/check.sh}"
 scripts/deps.sh bench || { echo "SKIP bench: jq/python3/python3-matplotlib not installable"; exit 77; }
-P=0 F=0
-check() {	# check NAME COND...
-	local name=$1; shift
-	if "$@"; then echo "PASS bench/$name"; P=$((P + 1));
-	else echo "FAIL bench/$name"; F=$((F + 1)); fi
-}
+XL_T_PREFIX=bench/
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 X=${XL_BUILD:-build}/exitless
-J=$(mktemp); trap 'rm -f "$J"' EXIT
+J=$T/model.json
 "$X" model --count 500 --json > "$J"
 csv=$(bench/projection --model-json "$J" --csv --rates 0,1000,100000,200000)
 check csv-rc test $? = 0
@@ -72,7 +69,6 @@ done
 check dry-run-perf-stat-per-workload test "$(grep -c 'perf stat -e' <<<"$plan")" = 15
 # xl-rr for real on loopback: server + client, RESULT parsed, bad input.
 RR=${XL_BUILD:-build}/bench/xl-rr
-T=$(mktemp -d); trap 'rm -f "$J"; rm -rf "$T"' EXIT
 "$RR" server --port 0 --duration 5 > "$T/srv.txt" 2>&1 & srv=$!
 i=0; while ! grep -q 'listening on port' "$T/srv.txt" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$T/srv.txt")
@@ -270,5 +266,4 @@ check report-bad-input test $? = 2
 for p in eli did directvisor kvm-posted-interrupts acrn-lapic-pt giantvm; do
 	check "papers/$p.md" test -s "papers/$p.md"
 done
-echo "bench: $P passed, $F failed, 0 skipped"
-[ "$F" = 0 ]
+summary bench

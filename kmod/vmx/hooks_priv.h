@@ -109,7 +109,10 @@ struct seq_file;
  * registration hypercall's handler sets or clears its shadow address
  * with no lock. What they race with (remap_work, the selftest, and mode
  * changes for the handler) writes other fields of the engine: the map,
- * the bind, the owned vectors, the mode; its generation is atomic.
+ * the bind, the owned vectors, the mode; its generation is atomic. The
+ * handler publishes @shadow_gva before it reads @eng, and a mode change
+ * publishes @eng before it reads @shadow_gva again (a full barrier on
+ * each side), so a new engine never keeps an address the guest replaced.
  */
 
 /*

@@ -523,6 +523,12 @@ static void xl_hc_page(struct kvm_vcpu *vcpu)
 	xl_shadow_wp_set(&h->wp, gpa);
 	WRITE_ONCE(h->shadow_gpa, gpa);
 	WRITE_ONCE(h->shadow_gva, gva);
+	/*
+	 * Pairs with the barrier after a new engine is published
+	 * (xl_hooks_engine_mode): either this sees the engine, or the
+	 * mode change sees this address.
+	 */
+	smp_mb();
 	e = READ_ONCE(h->eng);
 	if (e && gva)
 		ret = xl_engine_set_shadow_gva(e, gva);
@@ -1402,6 +1408,7 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 	struct xl_engine *e = h->eng;
 	enum xl_why why = XL_WHY_OK;
 	bool mapped;
+	u64 gva;
 	int ret;
 
 	switch (xl_kvm_intel_block()) {
@@ -1456,6 +1463,19 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 		return xl_mode_refused(vm, mode, xl_why_str(why));
 	}
 	WRITE_ONCE(h->eng, e);
+	/*
+	 * A registration hypercall between xl_engine_new's read of the
+	 * address and the publication did not see the engine (xl_hc_page):
+	 * the engine takes the address it published.
+	 */
+	smp_mb();
+	gva = READ_ONCE(h->shadow_gva);
+	if (gva != READ_ONCE(e->shadow_gva)) {
+		ret = gva ? xl_engine_set_shadow_gva(e, gva) :
+			    xl_engine_release_shadow(e);
+		if (ret)
+			xl_engine_err(h, "shadow page", ret);
+	}
 	/* invalidated between mapping and publishing: hold, map again */
 	if (h->asg.nr && !atomic_read(&h->asg_live)) {
 		xl_engine_bind(e, XL_BIND_HOLD, 0);

@@ -579,12 +579,11 @@ int xl_engine_vcpu_sched(struct xl_engine *e, u32 vcpu,
 		ret = e->hw->ops->vcpu_locate(e->hw->priv, vcpu, &loc);
 		if (ret)
 			return ret;
-		ret = xl_pi_set_ndst(v->pi, loc.pcpu_apic_id, e->hw->x2apic);
-		ret = ret ?: xl_pi_set_nv(v->pi, e->cfg.notify_vector);
+		ret = xl_pi_notify_to(v->pi, loc.pcpu_apic_id, e->hw->x2apic,
+				      e->cfg.notify_vector);
 		if (ret)
 			return ret;
 		v->pi_blocked = false;
-		xl_pi_clear_sn(v->pi);
 		if (!xl_pi_pir_empty(v->pi))
 			xl_pi_test_and_set_on(v->pi);
 		return 0;

@@ -306,11 +306,10 @@ static int pi_activate(struct xl_engine *e, u32 vcpu)
 			     &v->pi_saved_desc);
 	if (ret)
 		return ret;
-	ret = xl_pi_set_ndst(v->pi, loc.pcpu_apic_id, e->hw->x2apic);
-	ret = ret ?: xl_pi_set_nv(v->pi, e->cfg.notify_vector);
+	ret = xl_pi_notify_to(v->pi, loc.pcpu_apic_id, e->hw->x2apic,
+			      e->cfg.notify_vector);
 	if (ret)
 		return ret;
-	xl_pi_clear_sn(v->pi);
 	/* SDM 29.6: NV and the descriptor address, then the control. */
 	ret = vmcs_wr(e, vcpu, VMCS_POSTED_INTR_NV, e->cfg.notify_vector);
 	ret = ret ?: vmcs_wr(e, vcpu, VMCS_POSTED_INTR_DESC_ADDR, pa);

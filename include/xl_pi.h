@@ -78,6 +78,9 @@ static inline u32 xl_pi_ndst(const struct xl_pi_desc *pi)
 
 int xl_pi_set_nv(struct xl_pi_desc *pi, unsigned int nv);
 int xl_pi_set_ndst(struct xl_pi_desc *pi, u32 apic_id, bool x2apic);
+/* NDST, NV, then SN cleared: notifications on, to that CPU. */
+int xl_pi_notify_to(struct xl_pi_desc *pi, u32 apic_id, bool x2apic,
+		    unsigned int nv);
 
 /* Posted IRTE image, VT-d 9.11. */
 struct xl_irte_post_cfg {

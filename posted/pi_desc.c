@@ -165,3 +165,23 @@ int xl_pi_set_ndst(struct xl_pi_desc *pi, u32 apic_id, bool x2apic)
 			  PI_CONTROL_NDST_SHIFT);
 	return 0;
 }
+
+/*
+ * Notifications to the CPU with @apic_id on vector @nv, then SN cleared:
+ * in that order, as KVM's vmx_vcpu_pi_load, so that no notification goes
+ * out with the old destination once SN is clear (SDM 29.6).
+ */
+int xl_pi_notify_to(struct xl_pi_desc *pi, u32 apic_id, bool x2apic,
+		    unsigned int nv)
+{
+	int ret = pi_check_vector(pi, nv);
+
+	if (ret)
+		return ret;
+	if (!x2apic && apic_id > 0xff)
+		return -EINVAL;
+	xl_pi_set_ndst(pi, apic_id, x2apic);
+	xl_pi_set_nv(pi, nv);
+	xl_pi_clear_sn(pi);
+	return 0;
+}

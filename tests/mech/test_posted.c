@@ -107,6 +107,24 @@ static void test_ndst_encodings(void **state)
 	assert_int_equal(xl_pi_ndst(&pi), 0x0700);
 }
 
+/*
+ * Notifications pointed at a CPU: NDST and NV set, then SN cleared; a bad
+ * vector or APIC ID changes nothing and leaves SN set.
+ */
+static void test_notify_to(void **state)
+{
+	xl_pi_set_sn(&pi);
+	assert_int_equal(xl_pi_notify_to(&pi, 0x100, false, 0xf2), -EINVAL);
+	assert_int_equal(xl_pi_notify_to(&pi, 5, true, 0x10), -EINVAL);
+	assert_true(xl_pi_test_sn(&pi));
+	assert_int_equal(xl_pi_ndst(&pi), 0x0300);
+	assert_int_equal(xl_pi_nv(&pi), 0xf2);
+	assert_int_equal(xl_pi_notify_to(&pi, 5, true, 0xf1), 0);
+	assert_false(xl_pi_test_sn(&pi));
+	assert_int_equal(xl_pi_ndst(&pi), 5);
+	assert_int_equal(xl_pi_nv(&pi), 0xf1);
+}
+
 static void test_bad_input(void **state)
 {
 	char buf[256] __attribute__((aligned(64)));
@@ -375,6 +393,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sn_suppresses_notification, setup),
 		cmocka_unit_test_setup(test_software_post_ignores_sn, setup),
 		cmocka_unit_test_setup(test_ndst_encodings, setup),
+		cmocka_unit_test_setup(test_notify_to, setup),
 		cmocka_unit_test_setup(test_bad_input, setup),
 		cmocka_unit_test_setup(test_concurrent_post_sync_loses_nothing,
 				       setup),

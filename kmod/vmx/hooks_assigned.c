@@ -134,10 +134,19 @@ void xl_remap_work(struct work_struct *work)
 {
 	struct xl_hvm *h = container_of(work, struct xl_hvm, remap_work);
 	struct xl_engine *e;
+	u32 seq;
 
 	mutex_lock(&xl_hooks_lock);
 	e = h->eng;
-	if (xl_eng_direct_mode(e) && !atomic_read(&h->asg_live)) {
+	/*
+	 * Read before the routes are: a route changed after this read
+	 * queues the work again with a newer count, and that run maps again
+	 * even though this one left the mapping live.
+	 */
+	seq = atomic_read_acquire(&h->remap_seq);
+	if (xl_eng_direct_mode(e) &&
+	    (!atomic_read(&h->asg_live) || seq != h->remap_seq_mapped)) {
+		h->remap_seq_mapped = seq;
 		xl_asg_unmap(h, e);
 		if (xl_asg_map(h, e))
 			xl_asg_map_failed(h);

@@ -212,6 +212,14 @@ struct xl_hvm {
 	atomic_t asg_live;
 	/* queued by any hook or a mode change; runs under xl_hooks_lock */
 	struct work_struct remap_work;
+	/*
+	 * Route changes of an unmapped IRQ: irqchg increments @remap_seq
+	 * before it queues remap_work, which maps again when it differs
+	 * from @remap_seq_mapped (remap_work's, under the lock), so that a
+	 * change during a mapping is not taken as done by it.
+	 */
+	atomic_t remap_seq;
+	u32 remap_seq_mapped;
 	atomic64_t remaps, remap_failures, invalidations;
 	char asg_why[512];		/* last refusal to map; xl_hooks_lock */
 	struct xl_shadow_wp wp;		/* the page, read-only: own locks */

@@ -680,6 +680,7 @@ static void xl_irq_changed(struct xl_hvm *h, u32 host_irq)
 		for (i = 0; i < READ_ONCE(h->nr_irqs) && i < XL_MAX_IRQS; i++) {
 			irq = READ_ONCE(h->irqs[i]);
 			if (host_irq == U32_MAX || irq == host_irq) {
+				atomic_inc(&h->remap_seq);
 				schedule_work(&h->remap_work);
 				break;
 			}

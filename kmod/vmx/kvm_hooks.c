@@ -111,7 +111,9 @@ struct xl_hvm *xl_hvm_find(struct kvm *kvm)
 {
 	struct xl_hvm *h;
 
-	list_for_each_entry_rcu(h, &xl_hvms, node)
+	/* the hooks under rcu_read_lock(), the rest with xl_hooks_lock */
+	list_for_each_entry_rcu(h, &xl_hvms, node,
+				lockdep_is_held(&xl_hooks_lock))
 		if (h->kvm == kvm)
 			return h;
 	return NULL;

@@ -1679,7 +1679,7 @@ static void hostile_remap(void)
  */
 static void hostile_cr3(void)
 {
-	uint64_t un0, cr0, rounds = 40;
+	uint64_t un0, loads0, rounds = 40;
 	struct host_side hs;
 	double t0, secs;
 	int ret;
@@ -1698,7 +1698,7 @@ static void hostile_cr3(void)
 	*(uint64_t *)(mem + ALT_PD) = REMAP_PT | 3;
 	host_side_take(&hs);
 	un0 = hooks_num("shadow_unmapped");
-	cr0 = hooks_num("cr3_loads");
+	loads0 = hooks_num("cr3_loads");
 	U64(D_ARG0) = rounds;
 	U64(D_ARG1) = ALT_PML4;
 	/*
@@ -1713,8 +1713,8 @@ static void hostile_cr3(void)
 	result(!ret, "hostile-cr3-guest-swapped", "%s; %llu rounds in %.1f s",
 	       ret ? "guest did not come back" : "ok",
 	       (unsigned long long)rounds, secs);
-	result(hooks_num("cr3_loads") > cr0, "hostile-cr3-loads-seen", "cr3_loads +%llu, shadow_unmapped +%llu",
-	       (unsigned long long)(hooks_num("cr3_loads") - cr0),
+	result(hooks_num("cr3_loads") > loads0, "hostile-cr3-loads-seen", "cr3_loads +%llu, shadow_unmapped +%llu",
+	       (unsigned long long)(hooks_num("cr3_loads") - loads0),
 	       (unsigned long long)(hooks_num("shadow_unmapped") - un0));
 	host_side_check(&hs, "hostile-cr3", secs);
 	result(wait_direct(2.0), "hostile-cr3-direct-after", "%s",

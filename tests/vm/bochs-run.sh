@@ -214,6 +214,9 @@ done
 # Wall-clock milestones from the port 0xE9 markers (XLE9 lines).
 marks=$(sed -n 's/^ *\([0-9.]*\) XLE9 \(.*\)/\2 at \1 s/p' "$log" | paste -sd';' | sed 's/;/; /g')
 echo "  time: ${secs} s in Bochs${marks:+ ($marks)}"
-[ $F = 0 ] || echo "  (serial log: $log; Bochs log: $blog)"
+if [ $F != 0 ]; then
+	echo "  (serial log: $log; Bochs log: $blog; the guest's last lines:)"
+	"$top/tests/vm/last-words.sh" "$log"
+fi
 echo "bochs-$run: $P passed, $F failed, $S skipped"
 [ $F = 0 ]

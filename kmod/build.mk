@@ -13,10 +13,13 @@ kmod-auto:
 	fi
 
 # Static, so the busybox initramfs needs no libc (tests/vm/mkinitramfs.sh
-# copies everything in build/vm/bin/).
-$(BUILD)/vm/bin/xl-kmodtest: tests/vm/src/xl-kmodtest.c include/uapi/exitless.h
+# copies everything in build/vm/bin/). The in-guest test programs share
+# one reporter (tests/vm/src/report.h).
+XL_VM_REPORT_C := tests/vm/src/report.c
+XL_VM_REPORT := $(XL_VM_REPORT_C) tests/vm/src/report.h
+$(BUILD)/vm/bin/xl-kmodtest: tests/vm/src/xl-kmodtest.c $(XL_VM_REPORT) include/uapi/exitless.h
 	@mkdir -p $(dir $@)
-	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $<
+	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $< $(XL_VM_REPORT_C)
 
 # The tool's side of /dev/exitless (kept here rather than in the shared
 # userspace/build.mk; each file is self-registering).
@@ -35,13 +38,13 @@ pi_replay_SRCS := tests/pi/test_pi_replay.c tests/mech/fake_hw.c
 # `exitless caps` and the `pi` VM test helper (tests/vm/guest/pi.sh).
 TOOL_SRCS += userspace/cmd_caps.c
 ALL_EXTRA += $(BUILD)/vm/bin/xl-pitest
-$(BUILD)/vm/bin/xl-pitest: tests/vm/src/xl-pitest.c include/uapi/exitless.h
+$(BUILD)/vm/bin/xl-pitest: tests/vm/src/xl-pitest.c $(XL_VM_REPORT) include/uapi/exitless.h
 	@mkdir -p $(dir $@)
-	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $<
+	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $< $(XL_VM_REPORT_C)
 
 # The Bochs rig's end-to-end test of the VMX backend (tests/vm/guest/
 # bochs-eli.sh); static, with its guest code in a .rodata section.
 ALL_EXTRA += $(BUILD)/vm/bin/xl-elitest
-$(BUILD)/vm/bin/xl-elitest: tests/vm/src/xl-elitest.c include/uapi/exitless.h
+$(BUILD)/vm/bin/xl-elitest: tests/vm/src/xl-elitest.c $(XL_VM_REPORT) include/uapi/exitless.h
 	@mkdir -p $(dir $@)
-	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $< -lpthread
+	$(CC) -static -O2 -std=gnu11 -Wall -Wextra -Iinclude -o $@ $< $(XL_VM_REPORT_C) -lpthread

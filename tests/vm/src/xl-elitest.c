@@ -23,8 +23,8 @@
  * beside it. One interrupt is in flight at a time: the next is sent once
  * the guest counted the previous one, so "handled == sent" is exact and a
  * lost interrupt shows as a timeout.
- * Output: XLTEST PASS|FAIL|SKIP lines and one "XLELI {json}" line ("XLPI"
- * for "pi": pi_part, on a kvm_intel with APICv).
+ * Output: XLTEST PASS|FAIL|SKIP lines (report.h) and one "XLELI {json}"
+ * line ("XLPI" for "pi": pi_part, on a kvm_intel with APICv).
  * "nodid" skips the did batch; "refused": hooks only, eli/did must be
  * refused (exitless.ko without experimental=1); "hostile": only the
  * hostile guest (hostile_part: the registration hypercall from CPL 3 and
@@ -42,6 +42,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@
 #include <linux/kvm.h>
 
 #include "uapi/exitless.h"
+#include "report.h"
 
 #define MEM_SIZE	0x200000
 #define PML4		0x1000
@@ -379,32 +381,11 @@ static struct vcpu vcpus[2];
 static unsigned int nr_vcpus = 1;
 static volatile int vcpu_done;
 static char vcpu_why[160];
-static int failures;
 static uint64_t vm_id;
 
 #define U64(off)	(*(volatile uint64_t *)(mem + DATA + (off)))
 #define UD64(off)	(*(volatile uint64_t *)(mem + UDATA + (off)))
 #define COUNT(v)	(*(volatile uint32_t *)(mem + COUNTS + 4 * (v)))
-
-static void result(int ok, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-#include <stdarg.h>
-static void result(int ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("XLTEST %s %s", ok ? "PASS" : "FAIL", name);
-	if (fmt) {
-		printf(": ");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-	}
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
 
 static double now(void)
 {
@@ -1241,7 +1222,7 @@ static int testmsi_bind(const char *name, unsigned int *irq,
 			      efd);
 	if (!ret && testmsi(irq, cpu))
 		ret = -ENOENT;
-	result(!ret && *cpu == 1 && strstr(hooks_line("testmsi"), "producer 1"),
+	report_named(!ret && *cpu == 1 && strstr(hooks_line("testmsi"), "producer 1"),
 	       name, "%s; irq %u on CPU %u: %s", ret ? strerror(-ret) : "ok",
 	       *irq, *cpu, hooks_line("testmsi"));
 	return ret;
@@ -1262,7 +1243,7 @@ static unsigned int assigned_irq_part(struct batch *b, int *nb,
 
 	ret = irqs_ioctl(XL_IOC_REGISTER_IRQS, irq);
 	l = hooks_line("last_map_refusal");
-	result(ret == -EOPNOTSUPP && strstr(l, "smp_affinity_list"),
+	report_named(ret == -EOPNOTSUPP && strstr(l, "smp_affinity_list"),
 	       "assigned-refused-on-other-cpu", "%s: %s",
 	       ret ? strerror(-ret) : "accepted", l);
 
@@ -1277,12 +1258,12 @@ static unsigned int assigned_irq_part(struct batch *b, int *nb,
 	ret = ret ?: wait_count(VEC_MSI_GUEST, c + 1, 2.0);
 	if (!ret && testmsi(&irq, &cpu))
 		ret = -ENOENT;
-	result(!ret && cpu == 0, "assigned-msi-moved-by-one-interrupt",
+	report_named(!ret && cpu == 0, "assigned-msi-moved-by-one-interrupt",
 	       "%s; on CPU %u now", ret ? "failed" : "delivered", cpu);
 
 	ret = irqs_ioctl(XL_IOC_REGISTER_IRQS, irq);
 	l = hooks_line("assigned irq");
-	result(!ret && strstr(l, "guest_vector 0x61 vcpu 0") &&
+	report_named(!ret && strstr(l, "guest_vector 0x61 vcpu 0") &&
 	       strstr(hooks_line("registered_irqs"), "live 1"),
 	       "assigned-irq-mapped", "%s: %s", ret ? strerror(-ret) : "ok",
 	       l);
@@ -1303,7 +1284,7 @@ static unsigned int assigned_irq_part(struct batch *b, int *nb,
 	       !(strstr(hooks_line("assigned irq"), "guest_vector 0x62") &&
 		 strstr(hooks_line("registered_irqs"), "live 1")))
 		usleep(10000);
-	result(!ret && hooks_num("invalidations") > inv0 &&
+	report_named(!ret && hooks_num("invalidations") > inv0 &&
 	       strstr(hooks_line("assigned irq"), "guest_vector 0x62"),
 	       "assigned-reroute-remapped", "invalidations +%llu: %s",
 	       (unsigned long long)(hooks_num("invalidations") - inv0),
@@ -1339,12 +1320,12 @@ static void pi_part(struct batch *b, int *nb, unsigned int count)
 	ret = set_mode(XL_IOC_MODE_PI);
 	if (ret)
 		ioctl(xl_fd, XL_IOC_WHY, &w);
-	result(!ret, "pi-mode-set", "%s%s%s", ret ? strerror(-ret) : "ok",
+	report_named(!ret, "pi-mode-set", "%s%s%s", ret ? strerror(-ret) : "ok",
 	       ret ? ": " : "", ret ? w.text : "");
 	if (ret)
 		return;
 	usleep(200000);	/* entries meanwhile: the descriptor is read */
-	result(hooks_line("pi_desc")[0] && !hooks_num("pi_bad_desc"),
+	report_named(hooks_line("pi_desc")[0] && !hooks_num("pi_bad_desc"),
 	       "pi-desc-from-vmcs", "%s", hooks_line("pi_desc"));
 	virqs = hooks_num("pi_virqs");
 	injected = hooks_num("pi_injected");
@@ -1352,7 +1333,7 @@ static void pi_part(struct batch *b, int *nb, unsigned int count)
 	reset_counts();
 	b[*nb].name = "pi-virq";
 	run_batch(&b[(*nb)++], 2, count, VEC_ELI_GUEST, VEC_ELI_GUEST);
-	result(hooks_num("pi_virqs") - virqs == count &&
+	report_named(hooks_num("pi_virqs") - virqs == count &&
 	       hooks_num("pi_injected") == injected &&
 	       hooks_num("pi_notified") > notified, "pi-virq-posted",
 	       "posted +%llu, notified +%llu, injected by KVM instead +%llu",
@@ -1367,24 +1348,24 @@ static void pi_part(struct batch *b, int *nb, unsigned int count)
 	 * mostly find ON itself while it polls.
 	 */
 	ret = ioctl(vm_fd, KVM_ENABLE_CAP, &halt_poll) ? -errno : 0;
-	result(!ret, "pi-halt-polling-off", "%s", ret ? strerror(-ret) : "ok");
+	report_named(!ret, "pi-halt-polling-off", "%s", ret ? strerror(-ret) : "ok");
 	woken = hooks_num("pi_woken");
 	b[*nb].name = "pi-virq-halted";
 	halted_batch(&b[(*nb)++], 2, count);
-	result(hooks_num("pi_woken") > woken, "pi-wakes-halted-vcpu",
+	report_named(hooks_num("pi_woken") > woken, "pi-wakes-halted-vcpu",
 	       "kvm_vcpu_wake_up woke it for +%llu of %u",
 	       (unsigned long long)(hooks_num("pi_woken") - woken),
 	       b[*nb - 1].sent);
 
 	/* XL_PI_NO_BYPASS=REASON: no irqfd gets the test MSI here (6.12) */
 	if (getenv("XL_PI_NO_BYPASS"))
-		printf("XLTEST SKIP pi-irq-refused-names-iommu-only: %s\n",
-		       getenv("XL_PI_NO_BYPASS"));
+		report_skip("pi-irq-refused-names-iommu-only", "%s",
+			    getenv("XL_PI_NO_BYPASS"));
 	else if (!testmsi_bind("pi-test-msi", &irq, &cpu)) {
 		ret = irqs_ioctl(XL_IOC_REGISTER_IRQS, irq);
 		memset(w.text, 0, sizeof(w.text));
 		ioctl(xl_fd, XL_IOC_WHY, &w);
-		result(ret == -EOPNOTSUPP &&
+		report_named(ret == -EOPNOTSUPP &&
 		       strstr(w.text, "IOMMU lacks posted interrupts") &&
 		       !strstr(w.text, "CPU") && !strstr(w.text, "APICv") &&
 		       !strstr(w.text, "hooks=0"),
@@ -1392,7 +1373,7 @@ static void pi_part(struct batch *b, int *nb, unsigned int count)
 		       ret ? strerror(-ret) : "accepted", w.text);
 	}
 	ret = set_mode(XL_IOC_MODE_BASELINE);
-	result(!ret && !strstr(hooks_line("pi_mode"), "pi_mode 1"),
+	report_named(!ret && !strstr(hooks_line("pi_mode"), "pi_mode 1"),
 	       "pi-back-to-baseline", "%s: %s", ret ? strerror(-ret) : "ok",
 	       hooks_line("pi_mode"));
 }
@@ -1503,12 +1484,12 @@ static void host_side_check(const struct host_side *h, const char *prefix,
 	char name[64];
 
 	snprintf(name, sizeof(name), "%s-host-interrupts-stay", prefix);
-	result(foreign_counts() == h->foreign && host_loc(0) > h->ticks + 2,
+	report_named(foreign_counts() == h->foreign && host_loc(0) > h->ticks + 2,
 	       name, "guest took %llu host interrupts; host timer on the vCPU's CPU +%llu in %.1f s",
 	       (unsigned long long)(foreign_counts() - h->foreign),
 	       (unsigned long long)(host_loc(0) - h->ticks), secs);
 	snprintf(name, sizeof(name), "%s-no-host-warning", prefix);
-	result(kernel_warnings() == h->warnings, name, "%d new WARNING lines",
+	report_named(kernel_warnings() == h->warnings, name, "%d new WARNING lines",
 	       kernel_warnings() - h->warnings);
 }
 
@@ -1528,7 +1509,7 @@ static void hostile_sregs(void)
 	int ok;
 
 	ok = wait_direct(2.0);
-	result(ok, "hostile-sregs-direct-before", "%s",
+	report_named(ok, "hostile-sregs-direct-before", "%s",
 	       hooks_line("vcpu 0 sidt_state"));
 	if (!ok)
 		return;
@@ -1540,14 +1521,14 @@ static void hostile_sregs(void)
 	usleep(1000000);
 	s0 = U64(D_SPIN);
 	usleep(100000);
-	result(!sregs_req && !strcmp(sregs_why, "ok") && !vcpu_done &&
+	report_named(!sregs_req && !strcmp(sregs_why, "ok") && !vcpu_done &&
 	       U64(D_SPIN) > s0, "hostile-sregs-guest-runs", "%s; %s",
 	       sregs_req ? "request not taken" : sregs_why,
 	       vcpu_done ? vcpu_why : "vCPU runs");
-	result(hooks_num("vmcs_rewrites") > rw0,
+	report_named(hooks_num("vmcs_rewrites") > rw0,
 	       "hostile-sregs-rewrite-counted", "vmcs_rewrites +%llu",
 	       (unsigned long long)(hooks_num("vmcs_rewrites") - rw0));
-	result(wait_direct(2.0), "hostile-sregs-direct-again", "%s",
+	report_named(wait_direct(2.0), "hostile-sregs-direct-again", "%s",
 	       hooks_line("vcpu 0 sidt_state"));
 	host_side_check(&hs, "hostile-sregs", now() - t0);
 	show_hooks("hostile-sregs");
@@ -1569,7 +1550,7 @@ static void hostile_shadow(void)
 	double t0, secs;
 
 	if (!wait_direct(2.0)) {
-		result(0, "hostile-shadow-direct-before", "%s",
+		report_named(0, "hostile-shadow-direct-before", "%s",
 		       hooks_line("vcpu 0 sidt_state"));
 		return;
 	}
@@ -1582,20 +1563,20 @@ static void hostile_shadow(void)
 	for (v = 0x20; v < 256; v++)
 		if (v != 0x80 && (mem[SHADOW + v * 16 + 5] & 0x80))
 			present++;
-	result(!ret, "hostile-shadow-guest-wrote",
+	report_named(!ret, "hostile-shadow-guest-wrote",
 	       "%s; %llu rounds of 448 stores in %.1f s",
 	       ret ? "guest did not come back" : "ok",
 	       (unsigned long long)rounds, secs);
-	result(!present, "hostile-shadow-gates-stay-not-present",
+	report_named(!present, "hostile-shadow-gates-stay-not-present",
 	       "%d of the 223 external gates (0x80 is the guest's) present after the guest's writes",
 	       present);
-	result(hooks_num("shadow_guest_writes") - gw0 >= rounds * 448,
+	report_named(hooks_num("shadow_guest_writes") - gw0 >= rounds * 448,
 	       "hostile-shadow-writes-counted",
 	       "shadow_guest_writes +%llu (want >= %llu); %s",
 	       (unsigned long long)(hooks_num("shadow_guest_writes") - gw0),
 	       (unsigned long long)rounds * 448,
 	       hooks_line("shadow_write_protected"));
-	result(wait_direct(2.0), "hostile-shadow-direct-after", "%s",
+	report_named(wait_direct(2.0), "hostile-shadow-direct-after", "%s",
 	       hooks_line("vcpu 0 sidt_state"));
 	host_side_check(&hs, "hostile-shadow", secs);
 	show_hooks("hostile-shadow");
@@ -1638,7 +1619,7 @@ static void hostile_remap(void)
 	int ret;
 
 	if (!wait_direct(2.0)) {
-		result(0, "hostile-remap-direct-before", "%s",
+		report_named(0, "hostile-remap-direct-before", "%s",
 		       hooks_line("vcpu 0 sidt_state"));
 		return;
 	}
@@ -1654,14 +1635,14 @@ static void hostile_remap(void)
 	U64(D_ARG0) = 0x83;
 	ret = ret ?: guest_cmd(GCMD_SETPDE, 5.0);
 	secs = now() - t0;
-	result(!ret, "hostile-remap-guest-remapped", "%s; %.1f s",
+	report_named(!ret, "hostile-remap-guest-remapped", "%s; %.1f s",
 	       ret ? "guest did not come back" : "ok", secs);
-	result(hooks_num("shadow_unmapped") > un0, "hostile-remap-seen",
+	report_named(hooks_num("shadow_unmapped") > un0, "hostile-remap-seen",
 	       "shadow_unmapped +%llu; %s",
 	       (unsigned long long)(hooks_num("shadow_unmapped") - un0),
 	       hooks_line("shadow_path_pages"));
 	host_side_check(&hs, "hostile-remap", secs);
-	result(wait_direct(2.0), "hostile-remap-direct-after", "%s",
+	report_named(wait_direct(2.0), "hostile-remap-direct-after", "%s",
 	       hooks_line("vcpu 0 sidt_state"));
 	show_hooks("hostile-remap");
 }
@@ -1685,7 +1666,7 @@ static void hostile_cr3(void)
 	int ret;
 
 	if (!wait_direct(2.0)) {
-		result(0, "hostile-cr3-direct-before", "%s",
+		report_named(0, "hostile-cr3-direct-before", "%s",
 		       hooks_line("vcpu 0 sidt_state"));
 		return;
 	}
@@ -1710,14 +1691,14 @@ static void hostile_cr3(void)
 	t0 = now();
 	ret = guest_cmd(GCMD_CR3SWAP, 300.0);
 	secs = now() - t0;
-	result(!ret, "hostile-cr3-guest-swapped", "%s; %llu rounds in %.1f s",
+	report_named(!ret, "hostile-cr3-guest-swapped", "%s; %llu rounds in %.1f s",
 	       ret ? "guest did not come back" : "ok",
 	       (unsigned long long)rounds, secs);
-	result(hooks_num("cr3_loads") > loads0, "hostile-cr3-loads-seen", "cr3_loads +%llu, shadow_unmapped +%llu",
+	report_named(hooks_num("cr3_loads") > loads0, "hostile-cr3-loads-seen", "cr3_loads +%llu, shadow_unmapped +%llu",
 	       (unsigned long long)(hooks_num("cr3_loads") - loads0),
 	       (unsigned long long)(hooks_num("shadow_unmapped") - un0));
 	host_side_check(&hs, "hostile-cr3", secs);
-	result(wait_direct(2.0), "hostile-cr3-direct-after", "%s",
+	report_named(wait_direct(2.0), "hostile-cr3-direct-after", "%s",
 	       hooks_line("vcpu 0 sidt_state"));
 	show_hooks("hostile-cr3");
 }
@@ -1749,7 +1730,7 @@ static void hostile_part(void)
 	UD64(U_HC_RET) = 0x5a5a;
 	ret = guest_cmd(GCMD_USER, 10.0);
 	r = (int64_t)UD64(U_HC_RET);
-	result(!ret && r == -EPERM && page_is(VICTIM, 0xa5),
+	report_named(!ret && r == -EPERM && page_is(VICTIM, 0xa5),
 	       "hostile-hc-from-cpl3-refused",
 	       "%s; VMCALL from CPL 3 with a kernel page returned %lld, the page %s",
 	       ret ? "guest did not come back" : "ok", (long long)r,
@@ -1760,32 +1741,32 @@ static void hostile_part(void)
 	unm = guest_hc(XL_HC_SHADOW_IDT, UNMAPPED);
 	ro = guest_hc(XL_HC_SHADOW_IDT, RO_ALIAS + VICTIM);
 	nram = guest_hc(XL_HC_SHADOW_IDT, NOT_RAM);
-	result(unm == -EFAULT && ro == -EFAULT && nram == -EFAULT &&
+	report_named(unm == -EFAULT && ro == -EFAULT && nram == -EFAULT &&
 	       page_is(VICTIM, 0xa5), "hostile-hc-page-validated",
 	       "not mapped %lld, read-only %lld, not guest RAM %lld (want -%d each); read-only page %s",
 	       (long long)unm, (long long)ro, (long long)nram, EFAULT,
 	       page_is(VICTIM, 0xa5) ? "unchanged" : "CHANGED");
 	unreg = guest_hc(XL_HC_SHADOW_IDT_RELEASE, 0);
 	st = hooks_line("shadow_gva");
-	result(unreg == 0 && strstr(st, "shadow_gva 0x0 "),
+	report_named(unreg == 0 && strstr(st, "shadow_gva 0x0 "),
 	       "hostile-hc-unregister", "returned %lld: %.200s",
 	       (long long)unreg, st);
 	again = guest_hc(XL_HC_SHADOW_IDT, SHADOW);
-	result(again == 0 && strstr(hooks_line("shadow_gva"), "shadow_gva 0x6000 "),
+	report_named(again == 0 && strstr(hooks_line("shadow_gva"), "shadow_gva 0x6000 "),
 	       "hostile-hc-register-again", "returned %lld", (long long)again);
-	result(hooks_num("hypercall_errors") - err0 == 4 &&
+	report_named(hooks_num("hypercall_errors") - err0 == 4 &&
 	       hooks_num("hypercalls") - hc0 == 6, "hostile-hc-errors-counted",
 	       "hypercalls +%llu, errors +%llu (want 6 and 4)",
 	       (unsigned long long)(hooks_num("hypercalls") - hc0),
 	       (unsigned long long)(hooks_num("hypercall_errors") - err0));
 
 	ret = set_mode(XL_IOC_MODE_ELI);
-	result(!ret, "hostile-eli-mode-set", "%s", ret ? strerror(-ret) : "ok");
+	report_named(!ret, "hostile-eli-mode-set", "%s", ret ? strerror(-ret) : "ok");
 	if (ret)
 		return;
 	usleep(200000);
 	snprintf(vc, sizeof(vc), "%s", hooks_line("vcpu 0 sidt_state"));
-	result(strstr(vc, "sidt_state 1 eli_off 0") != NULL,
+	report_named(strstr(vc, "sidt_state 1 eli_off 0") != NULL,
 	       "hostile-direct-before-desc", "%s", vc);
 	w0 = kernel_warnings();
 	lidt0 = hooks_num("lidt_disables");
@@ -1794,7 +1775,7 @@ static void hostile_part(void)
 	memset(mem + UDATA + U_SGDT, 0, 0x40);
 	ret = guest_cmd(GCMD_USER, 30.0);
 	w1 = kernel_warnings();
-	result(!ret && *(uint16_t *)(mem + UDATA + U_SGDT) == 8 * 8 - 1 &&
+	report_named(!ret && *(uint16_t *)(mem + UDATA + U_SGDT) == 8 * 8 - 1 &&
 	       *(uint64_t *)(mem + UDATA + U_SGDT + 2) == GDT &&
 	       *(uint16_t *)(mem + UDATA + U_SIDT) == 256 * 16 - 1 &&
 	       *(uint64_t *)(mem + UDATA + U_SIDT + 2) == IDT &&
@@ -1812,11 +1793,11 @@ static void hostile_part(void)
 	       *(uint16_t *)(mem + UDATA + U_STR_M),
 	       (unsigned long long)UD64(U_SLDT_R),
 	       (unsigned long long)UD64(U_STR_R));
-	result(w0 >= 0 && w1 == w0, "hostile-desc-no-host-warning",
+	report_named(w0 >= 0 && w1 == w0, "hostile-desc-no-host-warning",
 	       "%d new WARNING lines in the kernel log after %llu x SGDT, SIDT, SLDT, STR (x2) at CPL 3",
 	       w1 - w0, (unsigned long long)iter);
 	snprintf(vc, sizeof(vc), "%s", hooks_line("vcpu 0 sidt_state"));
-	result(strstr(vc, "sidt_state 1 eli_off 0") &&
+	report_named(strstr(vc, "sidt_state 1 eli_off 0") &&
 	       hooks_num("lidt_disables") == lidt0,
 	       "hostile-desc-eli-stays-on", "%s; lidt_disables +%llu", vc,
 	       (unsigned long long)(hooks_num("lidt_disables") - lidt0));
@@ -1856,16 +1837,16 @@ static int fuzz_hold(int secs)
 	}
 	s0 = U64(D_SPIN);
 	usleep(100000);
-	result(!vcpu_done && U64(D_SPIN) > s0, "fuzzhold-guest-ran", "%s",
+	report_named(!vcpu_done && U64(D_SPIN) > s0, "fuzzhold-guest-ran", "%s",
 	       vcpu_done ? vcpu_why : "still spinning");
-	result(direct > turns / 2 && modes == turns, "fuzzhold-direct-turns",
+	report_named(direct > turns / 2 && modes == turns, "fuzzhold-direct-turns",
 	       "%llu turns, %llu mode switches accepted, %llu with the vCPU in direct mode",
 	       (unsigned long long)turns, (unsigned long long)modes,
 	       (unsigned long long)direct);
 	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
-	result(!ret, "fuzzhold-detach", "%s", ret ? strerror(errno) : "ok");
+	report_named(!ret, "fuzzhold-detach", "%s", ret ? strerror(errno) : "ok");
 	vcpus_stop();
-	return failures ? 1 : 0;
+	return report_summary("xl-elitest");
 }
 
 /*
@@ -1887,7 +1868,7 @@ static void migrating_batches(struct batch *b, unsigned int n)
 	vcpu_to_cpu(0);
 	usleep(1000);
 	/* a move takes the vCPU out of guest mode: the moves did happen */
-	result(b[0].exits >= n / 2, "eli-dev-migrating-moved",
+	report_named(b[0].exits >= n / 2, "eli-dev-migrating-moved",
 	       "%llu exits for %u interrupts, the vCPU thread moved before each",
 	       (unsigned long long)b[0].exits, n);
 	show_hooks("eli-migrating-done");
@@ -1931,7 +1912,7 @@ static int reattach_direct(const char *name)
 		ok = guest_hc(XL_HC_SHADOW_IDT, SHADOW) == 0 &&
 		     !set_mode(XL_IOC_MODE_ELI) && wait_direct(2.0);
 	}
-	result(ok, name, "%s", hooks_line("vcpu 0 sidt_state"));
+	report_named(ok, name, "%s", hooks_line("vcpu 0 sidt_state"));
 	return ok;
 }
 
@@ -1980,7 +1961,7 @@ static void lifetime_destroyed_draining(void)
 	U64(D_HALT) = 1;
 	usleep(300000);
 	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
-	result(!ret && strstr(hooks_line("draining"), "draining 1"),
+	report_named(!ret && strstr(hooks_line("draining"), "draining 1"),
 	       "lifetime-destroy-detach-draining", "%s; %s",
 	       ret ? strerror(errno) : "detached", hooks_line("draining"));
 	vcpus_stop();
@@ -1991,7 +1972,7 @@ static void lifetime_destroyed_draining(void)
 	end = now() + 5;
 	while ((vm_hooked() || module_refs() > 1) && now() < end)
 		usleep(20000);
-	result(!vm_hooked() && module_refs() == 1, "lifetime-destroyed-let-go",
+	report_named(!vm_hooked() && module_refs() == 1, "lifetime-destroyed-let-go",
 	       "%s; module references %d (1: this process's open file)",
 	       vm_hooked() ? "STILL HOOKED: the drain waits for a VM that is gone" :
 	       "hooks released", module_refs());
@@ -2006,22 +1987,22 @@ static void lifetime_part(void)
 	struct xl_version v = { .size = sizeof(v) };
 
 	ret = ioctl(xl_fd, XL_IOC_VERSION, &v);
-	result(!ret && v.modes == (1u << XL_IOC_MODE_BASELINE |
+	report_named(!ret && v.modes == (1u << XL_IOC_MODE_BASELINE |
 				   1u << XL_IOC_MODE_ELI |
 				   1u << XL_IOC_MODE_DID),
 	       "version-modes-baseline-eli-did", "modes 0x%x (no posted interrupts here)",
 	       v.modes);
 	ret = set_mode(XL_IOC_MODE_ELI);
-	result(!ret && wait_direct(2.0), "lifetime-direct", "%s",
+	report_named(!ret && wait_direct(2.0), "lifetime-direct", "%s",
 	       hooks_line("vcpu 0 sidt_state"));
 	U64(D_HALT) = 1;
 	usleep(300000);
 	s0 = U64(D_SPIN);
 	usleep(200000);
-	result(U64(D_SPIN) == s0, "lifetime-guest-halted", "spin +%llu",
+	report_named(U64(D_SPIN) == s0, "lifetime-guest-halted", "spin +%llu",
 	       (unsigned long long)(U64(D_SPIN) - s0));
 	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
-	result(!ret && strstr(hooks_line("draining"), "draining 1"),
+	report_named(!ret && strstr(hooks_line("draining"), "draining 1"),
 	       "lifetime-halted-detach-draining", "%s; %s",
 	       ret ? strerror(errno) : "detached", hooks_line("draining"));
 	l0 = host_loc(0);
@@ -2029,14 +2010,14 @@ static void lifetime_part(void)
 	ok = msi_counted(VEC_ELI_GUEST, 2.0);
 	s0 = U64(D_SPIN);
 	usleep(200000);
-	result(ok && U64(D_SPIN) > s0 && !vcpu_done,
+	report_named(ok && U64(D_SPIN) > s0 && !vcpu_done,
 	       "lifetime-halted-wakes-in-baseline", "MSI %s; %s",
 	       ok ? "counted" : "NOT counted",
 	       vcpu_done ? vcpu_why : "guest spins");
 	end = now() + 3;
 	while (vm_hooked() && now() < end)
 		usleep(20000);
-	result(!vm_hooked() && host_loc(0) > l0 + 2, "lifetime-halted-let-go",
+	report_named(!vm_hooked() && host_loc(0) > l0 + 2, "lifetime-halted-let-go",
 	       "%s; host timer on the vCPU's CPU +%llu",
 	       vm_hooked() ? "STILL HOOKED" : "hooks released",
 	       (unsigned long long)(host_loc(0) - l0));
@@ -2049,7 +2030,7 @@ static void lifetime_part(void)
 	while (!vcpu_paused && now() < end)
 		usleep(1000);
 	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
-	result(vcpu_paused && !ret && !vm_hooked(),
+	report_named(vcpu_paused && !ret && !vm_hooked(),
 	       "lifetime-paused-detach-complete", "%s; %s; %s",
 	       vcpu_paused ? "paused" : "NOT paused",
 	       ret ? strerror(errno) : "detached",
@@ -2060,7 +2041,7 @@ static void lifetime_part(void)
 	ok = msi_counted(VEC_ELI_GUEST, 2.0);
 	s0 = U64(D_SPIN);
 	usleep(200000);
-	result(ok && U64(D_SPIN) > s0 && !vcpu_done && host_loc(0) > l0 + 2,
+	report_named(ok && U64(D_SPIN) > s0 && !vcpu_done && host_loc(0) > l0 + 2,
 	       "lifetime-paused-resumes-in-baseline",
 	       "MSI %s; %s; host timer +%llu",
 	       ok ? "counted" : "NOT counted",
@@ -2163,13 +2144,13 @@ static void smp_batch(unsigned int count)
 	smp_churn_stop = 1;
 	pthread_join(th, NULL);
 	set_mode(XL_IOC_MODE_ELI);
-	result(sent[0] + sent[1] == count && !lost &&
+	report_named(sent[0] + sent[1] == count && !lost &&
 	       COUNT(VEC_SMP(0)) == sent[0] && COUNT(VEC_SMP(1)) == sent[1],
 	       "smp-churn-nothing-lost",
 	       "vCPU 0 %u sent %u counted, vCPU 1 %u sent %u counted, %u lost; %s",
 	       sent[0], COUNT(VEC_SMP(0)), sent[1], COUNT(VEC_SMP(1)), lost,
 	       vcpu_done ? vcpu_why : "both run");
-	result(smp_churn_both > 0, "smp-churn-both-direct",
+	report_named(smp_churn_both > 0, "smp-churn-both-direct",
 	       "%u re-registrations and mode switches, both vCPUs direct after %u of them; build_busy +%llu",
 	       smp_churn_turns, smp_churn_both,
 	       (unsigned long long)(hooks_num("build_busy") - busy0));
@@ -2204,7 +2185,7 @@ static void smp_init_sipi(void)
 	double t0;
 
 	ok = both_direct(3.0);
-	result(ok, "smp-initsipi-both-direct-before", "%s /%s",
+	report_named(ok, "smp-initsipi-both-direct-before", "%s /%s",
 	       vcpu_line(0, l0s, sizeof(l0s)), vcpu_line(1, l1s, sizeof(l1s)));
 	if (!ok)
 		return;
@@ -2215,7 +2196,7 @@ static void smp_init_sipi(void)
 	ok = !guest_cmd(GCMD_INITSIPI, 2.0);
 	while (ok && U64(D_AP_RM) < rm0 + 1000 && now() < t0 + 5 && !vcpu_done)
 		usleep(10000);
-	result(ok && U64(D_AP_RM) >= rm0 + 1000, "smp-initsipi-ap-restarts",
+	report_named(ok && U64(D_AP_RM) >= rm0 + 1000, "smp-initsipi-ap-restarts",
 	       "INIT/SIPI %s; vCPU 1 real-mode loop %llu; %s",
 	       ok ? "sent" : "NOT sent",
 	       (unsigned long long)(U64(D_AP_RM) - rm0),
@@ -2223,20 +2204,20 @@ static void smp_init_sipi(void)
 	usleep(500000);
 	ok = !vcpu_sregs(1, &sr);
 	/* KVM's reset values (SDM vol.3 9.1.1, table 9-1: IDTR 0/0xffff) */
-	result(ok && !(sr.cr0 & 1) && sr.idt.base == 0 &&
+	report_named(ok && !(sr.cr0 & 1) && sr.idt.base == 0 &&
 	       sr.idt.limit == 0xffff,
 	       "smp-initsipi-kvm-idtr", "%s: CR0 0x%llx IDTR 0x%llx/0x%x (shadow IDT at 0x%x); %s; vmcs_rewrites +%llu",
 	       ok ? "read" : "NOT read", (unsigned long long)sr.cr0,
 	       (unsigned long long)sr.idt.base, sr.idt.limit, SHADOW,
 	       vcpu_line(1, l1s, sizeof(l1s)),
 	       (unsigned long long)(hooks_num("vmcs_rewrites") - rw0));
-	result(!vcpu_direct(1) && foreign_counts() == f0 &&
+	report_named(!vcpu_direct(1) && foreign_counts() == f0 &&
 	       host_loc(1) > l0 + 2, "smp-initsipi-host-interrupts-stay",
 	       "vCPU 1 %s; guest took %llu host interrupts; host timer on CPU 1 +%llu in %.1f s",
 	       vcpu_direct(1) ? "STILL DIRECT" : "out of direct mode",
 	       (unsigned long long)(foreign_counts() - f0),
 	       (unsigned long long)(host_loc(1) - l0), now() - t0);
-	result(kernel_warnings() == warn0, "smp-initsipi-no-host-warning",
+	report_named(kernel_warnings() == warn0, "smp-initsipi-no-host-warning",
 	       "%d new WARNING lines", kernel_warnings() - warn0);
 }
 
@@ -2251,7 +2232,7 @@ static void smp_part(unsigned int count)
 	ret = set_mode(XL_IOC_MODE_ELI);
 	/* arguments are evaluated in no set order: wait first */
 	ok = !ret && both_direct(5.0);
-	result(ok && U64(D_AP_SPIN) > s0,
+	report_named(ok && U64(D_AP_SPIN) > s0,
 	       "smp-both-direct", "%s; %s /%s; vCPU 1 spin +%llu",
 	       ret ? strerror(-ret) : "eli", vcpu_line(0, l0s, sizeof(l0s)),
 	       vcpu_line(1, l1s, sizeof(l1s)),
@@ -2267,7 +2248,7 @@ static void smp_part(unsigned int count)
 		if (ioctl(vm_fd, KVM_SIGNAL_MSI, &m) < 0 ||
 		    wait_count(VEC_SMP(0), i + 1, 2.0))
 			lost++;
-	result(!lost && COUNT(VEC_SMP(0)) == 100 && vcpu_direct(0),
+	report_named(!lost && COUNT(VEC_SMP(0)) == 100 && vcpu_direct(0),
 	       "smp-vcpu0-after-initsipi", "100 MSIs, %u lost, %u counted; vCPU 0 %s; host timer on CPU 0 +%llu",
 	       lost, COUNT(VEC_SMP(0)),
 	       vcpu_direct(0) ? "direct" : "NOT direct",
@@ -2311,17 +2292,17 @@ int main(int argc, char **argv)
 	CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, &set);
 	sched_setaffinity(0, sizeof(set), &set);
 	if (setup_vm(smp)) {
-		result(0, "eli-vm-setup", "%s", strerror(errno));
+		report_named(0, "eli-vm-setup", "%s", strerror(errno));
 		return 1;
 	}
 	xl_fd = open(XL_DEVICE_PATH, O_RDWR);
 	at.vm_fd = vm_fd;
 	if (xl_fd < 0 || ioctl(xl_fd, XL_IOC_ATTACH, &at)) {
-		result(0, "eli-attach", "%s", strerror(errno));
+		report_named(0, "eli-attach", "%s", strerror(errno));
 		return 1;
 	}
 	vm_id = at.vm_id;
-	result(1, "eli-attach", "vm %llu", (unsigned long long)vm_id);
+	report_named(1, "eli-attach", "vm %llu", (unsigned long long)vm_id);
 	for (i = 0; i < (int)nr_vcpus; i++)
 		pthread_create(&vcpus[i].th, NULL, vcpu_thread, &vcpus[i]);
 
@@ -2329,13 +2310,13 @@ int main(int argc, char **argv)
 	end = now() + 20;
 	while (!vcpu_done && now() < end && U64(D_SPIN) < 1000)
 		usleep(1000);
-	result(U64(D_SPIN) >= 1000 && !vcpu_done, "eli-guest-spins",
+	report_named(U64(D_SPIN) >= 1000 && !vcpu_done, "eli-guest-spins",
 	       "spin %llu %s", (unsigned long long)U64(D_SPIN), vcpu_why);
 	if (U64(D_HC_RET) == HC_NOT_RUN)
-		result(0, "eli-shadow-page-registered",
+		report_named(0, "eli-shadow-page-registered",
 		       "the guest never ran its registration VMCALL");
 	else
-		result(U64(D_HC_RET) == 0, "eli-shadow-page-registered",
+		report_named(U64(D_HC_RET) == 0, "eli-shadow-page-registered",
 		       "VMCALL returned %lld", (long long)U64(D_HC_RET));
 	show_hooks("attached");
 	if (hostile) {
@@ -2354,7 +2335,7 @@ int main(int argc, char **argv)
 	}
 	if (remap) {
 		ret = set_mode(XL_IOC_MODE_ELI);
-		result(!ret, "remap-eli-mode-set", "%s",
+		report_named(!ret, "remap-eli-mode-set", "%s",
 		       ret ? strerror(-ret) : "ok");
 		hostile_remap();
 		hostile_cr3();
@@ -2368,7 +2349,7 @@ int main(int argc, char **argv)
 	/* the stand-in for a passthrough device's MSI (kmod/vmx/test_dev.h) */
 	ret = selftest("device %llu %u 0", (unsigned long long)vm_id,
 		       VEC_ELI_GUEST);
-	result(!ret, "eli-test-device", "%s", ret ? strerror(-ret) : "ok");
+	report_named(!ret, "eli-test-device", "%s", ret ? strerror(-ret) : "ok");
 	run_batch(&b[nb++], 1, count, VEC_ELI_GUEST, 0);
 	reset_counts();
 	run_batch(&b[nb++], 0, count, VEC_ELI_GUEST, 0);
@@ -2378,14 +2359,14 @@ int main(int argc, char **argv)
 	ret = set_mode(XL_IOC_MODE_ELI);
 	if (refused) {
 		/* exitless.ko without experimental=1: refused, VM unchanged */
-		result(ret == -EOPNOTSUPP, "eli-refused-without-experimental",
+		report_named(ret == -EOPNOTSUPP, "eli-refused-without-experimental",
 		       "%s", ret ? strerror(-ret) : "accepted");
 		ret = set_mode(XL_IOC_MODE_DID);
-		result(ret == -EOPNOTSUPP, "did-refused", "%s",
+		report_named(ret == -EOPNOTSUPP, "did-refused", "%s",
 		       ret ? strerror(-ret) : "accepted");
 		ret = -1;
 	} else {
-		result(!ret, "eli-mode-set", "%s",
+		report_named(!ret, "eli-mode-set", "%s",
 		       ret ? strerror(-ret) : "ok");
 	}
 	if (!ret) {
@@ -2423,7 +2404,7 @@ int main(int argc, char **argv)
 
 		ret = do_did ? set_mode(XL_IOC_MODE_DID) : -ENOSYS;
 		if (do_did)
-			result(!ret, "did-mode-set", "%s",
+			report_named(!ret, "did-mode-set", "%s",
 			       ret ? strerror(-ret) : "ok");
 		if (!ret) {
 			/*
@@ -2443,13 +2424,13 @@ int main(int argc, char **argv)
 
 		/* an assigned device's IRQ, bound the way VFIO binds one */
 		ret = set_mode(XL_IOC_MODE_ELI);
-		result(!ret, "eli-mode-set-again", "%s",
+		report_named(!ret, "eli-mode-set-again", "%s",
 		       ret ? strerror(-ret) : "ok");
 		msi_irq = ret ? 0 : assigned_irq_part(b, &nb, count);
 
 		/* back to baseline: KVM's own VMCS values, its numbers */
 		ret = set_mode(XL_IOC_MODE_BASELINE);
-		result(!ret, "eli-back-to-baseline", "%s",
+		report_named(!ret, "eli-back-to-baseline", "%s",
 		       ret ? strerror(-ret) : "ok");
 		usleep(200000);
 		reset_counts();
@@ -2462,7 +2443,7 @@ int main(int argc, char **argv)
 
 			snprintf(st, sizeof(st), "%s",
 				 hooks_line("registered_irqs"));
-			result(strstr(st, "registered_irqs 1 live 0") &&
+			report_named(strstr(st, "registered_irqs 1 live 0") &&
 			       !hooks_line("assigned irq")[0],
 			       "assigned-unmapped-in-baseline", "%s", st);
 			reset_counts();
@@ -2484,7 +2465,7 @@ int main(int argc, char **argv)
 		g1 = hooks_num("guard_strikes");
 		f1 = hooks_num("guard_fallbacks");
 		show_hooks("ifoff-eli");
-		result(!ret && done && g1 - g0 >= 4 && f1 - f0 >= 1,
+		report_named(!ret && done && g1 - g0 >= 4 && f1 - f0 >= 1,
 		       "eli-guard-irqs-off-guest",
 		       "window %s, guard strikes +%llu, fallbacks +%llu",
 		       done ? "completed" : "did not complete",
@@ -2493,12 +2474,12 @@ int main(int argc, char **argv)
 	}
 detach:
 	if (vm_gone)
-		return failures ? 1 : 0;
+		return report_summary("xl-elitest");
 	/* detach with the vCPU still running, then stop it */
 	printf("XLINFO detaching\n");
 	ret = ioctl(xl_fd, XL_IOC_DETACH, 0);
 	show_hooks("detached");
-	result(!ret, "eli-detach", "%s", ret ? strerror(errno) : "ok");
+	report_named(!ret, "eli-detach", "%s", ret ? strerror(errno) : "ok");
 	vcpus_stop();
 
 	if (!hostile && !smp && !remap) {
@@ -2516,10 +2497,10 @@ detach:
 		snprintf(n, sizeof(n), "%s-handled-eq-sent", b[i].name);
 		unsigned int want = b[i].want;
 
-		result(b[i].sent == want && !b[i].lost && b[i].handled ==
+		report_named(b[i].sent == want && !b[i].lost && b[i].handled ==
 		       b[i].sent, n, "sent %u handled %u lost %u", b[i].sent,
 		       b[i].handled, b[i].lost);
 	}
 	printf("XLINFO vcpu: %s\n", vcpu_why[0] ? vcpu_why : "ok");
-	return failures ? 1 : 0;
+	return report_summary("xl-elitest");
 }

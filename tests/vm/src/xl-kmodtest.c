@@ -14,8 +14,8 @@
  *   xl-kmodtest hold           attach a VM and wait (rmmod-while-open test)
  *   xl-kmodtest vm             create a KVM VM and wait (exitless attach --pid)
  *
- * Each fact is one line "XLTEST PASS|FAIL|SKIP name[: why]" (see
- * tests/vm/guest/lib.sh); the exit status is 1 if any fact failed.
+ * Each fact is one line "XLTEST PASS|FAIL|SKIP name[: why]" (report.h);
+ * the exit status is 1 if any fact failed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -34,31 +34,9 @@
 #include <linux/kvm.h>
 
 #include "uapi/exitless.h"
+#include "report.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-static int failures;
-static const char *prefix = "";
-
-static void report(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("XLTEST %s %s", ok ? "PASS" : "FAIL", prefix);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-static void skip(const char *name, const char *why)
-{
-	printf("XLTEST SKIP %s%s: %s\n", prefix, name, why);
-	fflush(stdout);
-}
 
 /* ioctl returning 0 or -errno */
 static int xioctl(int fd, unsigned long cmd, void *arg)
@@ -81,8 +59,7 @@ static int dev_open(void)
 	int fd = open(XL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		printf("XLTEST FAIL %sopen: %s: %s\n", prefix, XL_DEVICE_PATH,
-		       strerror(errno));
+		report(false, "open: %s: %s", XL_DEVICE_PATH, strerror(errno));
 		exit(1);
 	}
 	return fd;
@@ -196,7 +173,7 @@ static void test_abi(void)
 	int dev = dev_open();
 	int i, ret;
 
-	prefix = "abi-";
+	report_prefix("abi-");
 	v = version_in();
 	ret = xioctl(dev, XL_IOC_VERSION, &v);
 	expect("version", ret, 0);
@@ -378,10 +355,10 @@ static void test_attach(void)
 	pid_t pid;
 	uint32_t i;
 
-	prefix = "attach-";
+	report_prefix("attach-");
 	vfd = kvm_vm_create(&kfd);
 	if (vfd < 0) {
-		skip("all", vfd == -ENOENT ?
+		report_skip("all", vfd == -ENOENT ?
 		     "/dev/kvm absent (no kvm_intel/kvm_amd in this VM)" :
 		     strerror(-vfd));
 		return;
@@ -485,7 +462,7 @@ static void test_attach(void)
 	expect("vm-fd-closed-mode", set_mode(dev, XL_IOC_MODE_BASELINE), 0);
 	ret = kvm_vm_dirs(getpid());
 	if (ret < 0)
-		skip("vm-kept-alive", "no /sys/kernel/debug/kvm");
+		report_skip("vm-kept-alive", "no /sys/kernel/debug/kvm");
 	else
 		report(ret == 1, "vm-kept-alive-by-attachment: %d VM dirs", ret);
 	expect("vm-fd-closed-detach", xioctl(dev, XL_IOC_DETACH, NULL), 0);
@@ -727,14 +704,14 @@ static void test_fuzz(uint64_t seed, long n, int procs, const char *running)
 	int p, status, dev, kids_ok = 1;
 	long bad;
 
-	prefix = "fuzz-";
+	report_prefix("fuzz-");
 	vfd[0] = kvm_vm_create(&kfd);
 	if (vfd[0] >= 0 && running)
 		vfd[1] = foreign_fd(running);
 	else if (vfd[0] >= 0)
 		vfd[1] = ioctl(kfd, KVM_CREATE_VM, 0);
 	else
-		skip("attach", "no /dev/kvm: the fuzzer runs without VM fds");
+		report_skip("attach", "no /dev/kvm: the fuzzer runs without VM fds");
 	if (running)
 		report(vfd[1] >= 0, "running-vm-fd: %s: %s", running,
 		       vfd[1] >= 0 ? "ok" : strerror(-vfd[1]));
@@ -811,5 +788,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: xl-kmodtest abi|attach|fuzz SEED N [PROCS [PID:FD]]|hold|vm\n");
 		return 2;
 	}
-	return failures ? 1 : 0;
+	return report_summary("xl-kmodtest");
 }

@@ -9,14 +9,13 @@
  * refusal is clean: -EOPNOTSUPP, mode still baseline, IRQs still
  * registered, only mode_rejected moved, the refusal text in debugfs names
  * the IOMMU, and the device's interrupt still reaches the host IRQ and the
- * eventfd (remapped delivery untouched). Prints XLTEST lines.
+ * eventfd (remapped delivery untouched). Prints XLTEST lines (report.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "uapi/exitless.h"
+#include "report.h"
 
 #define E1000_ICR	0x00c0
 #define E1000_ITR	0x00c4
@@ -40,26 +40,12 @@
 #define IVAR_ALL0	0x80088888u	/* rx/tx/other causes -> vector 0 */
 #define MAXV		8
 
-static int failures;
 static int dev = -1;
 static uint64_t bar0_off;
 
-static void report(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("XLTEST %s pi-", ok ? "PASS" : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	failures += !ok;
-}
-
 static void die(const char *what)
 {
-	report(0, "%s: %s", what, strerror(errno));
+	report(false, "%s: %s", what, strerror(errno));
 	exit(1);
 }
 
@@ -273,7 +259,7 @@ static int routes_test(const char *bdf)
 	close(xl);
 	close(vm);
 	close(kvm);
-	return failures ? 1 : 0;
+	return report_summary("xl-pitest");
 }
 
 int main(int argc, char **argv)
@@ -297,6 +283,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: xl-pitest BDF IOMMU_GROUP [routes]\n");
 		return 2;
 	}
+	report_prefix("pi-");
 	bdf = argv[1];
 	container = open("/dev/vfio/vfio", O_RDWR);
 	snprintf(path, sizeof(path), "/dev/vfio/%s", argv[2]);
@@ -427,5 +414,5 @@ int main(int argc, char **argv)
 	close(dev);
 	close(group);
 	close(container);
-	return failures ? 1 : 0;
+	return report_summary("xl-pitest");
 }

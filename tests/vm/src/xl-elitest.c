@@ -31,7 +31,8 @@
  * with pages the host must not write, descriptor-table instructions at
  * CPL 3 in direct mode); "smp": a second vCPU on the second CPU, both in
  * direct mode at once while the shadow page is registered again and the
- * mode switched under them, then INIT/SIPI to it (smp_part); "remap":
+ * mode switched under them, then vCPU 1 writing gates into the shadow IDT
+ * while vCPU 0 is direct, then INIT/SIPI to it (smp_part); "remap":
  * only the guest mapping a frame of its own at the shadow IDT's address,
  * in its page tables and through a CR3 of its own (hostile_remap,
  * hostile_cr3, also the last of "hostile").
@@ -51,6 +52,7 @@
 #include <sys/ioctl.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
@@ -109,6 +111,8 @@ _Static_assert(STUBS + 32 * 256 <= UDATA, "the stubs reach into UDATA");
 #define D_AP_SPIN	0x60	/* vCPU 1's busy loop (64-bit, IF=1) */
 #define D_AP_RM		0x68	/* vCPU 1's busy loop after INIT/SIPI */
 #define D_ARG2		0x70	/* GCMD_CR3SWAP: spins per phase */
+#define D_AP_SHADOW	0x78	/* host sets N: vCPU 1 writes N rounds of gates */
+#define D_AP_SHADOW_DONE 0x80	/* ... into the shadow IDT; rounds done */
 
 #define GCMD_HC		1	/* VMCALL at CPL 0 with D_ARG0/D_ARG1 */
 #define GCMD_USER	2	/* run the user-mode part (U_OP) at CPL 3 */
@@ -305,7 +309,10 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	dec %rcx\n"
     "	jnz 41b\n"
     "	jmp cmd_done\n"
-    /* vCPU 1: x2APIC on, spin with IF=1 (no registration of its own) */
+    /*
+     * vCPU 1: x2APIC on, spin with IF=1 (no registration of its own);
+     * D_AP_SHADOW rounds of its gates into the shadow IDT when asked
+     */
     "ap_code:\n"
     "	mov $0x1b, %ecx\n"
     "	rdmsr\n"
@@ -317,6 +324,22 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	wrmsr\n"
     "	sti\n"
     "21:	incq 0x7060\n"		/* D_AP_SPIN */
+    "	cmpq $0, 0x7078\n"		/* D_AP_SHADOW */
+    "	je 21b\n"
+    /* its own gates 0x20-0xff into the shadow IDT, as shadow_cmd */
+    "	mov 0x7078, %rcx\n"
+    "22:	mov $0x200, %rsi\n"
+    "23:	mov 0x5000(%rsi), %rax\n"	/* IDT */
+    "	mov %rax, 0x6000(%rsi)\n"	/* SHADOW */
+    "	mov 0x5008(%rsi), %rax\n"
+    "	mov %rax, 0x6008(%rsi)\n"
+    "	add $16, %rsi\n"
+    "	cmp $0x1000, %rsi\n"
+    "	jb 23b\n"
+    "	incq 0x7080\n"		/* D_AP_SHADOW_DONE */
+    "	dec %rcx\n"
+    "	jnz 22b\n"
+    "	movq $0, 0x7078\n"
     "	jmp 21b\n"
     "guest_code_end:\n"
     /* vectors 0-31: report the exception through port 0x81, stop */
@@ -2089,6 +2112,17 @@ static int both_direct(double tmo)
 	return 0;
 }
 
+/* NAME: both vCPUs direct within 3 s, with their debugfs lines. */
+static int both_direct_report(const char *name)
+{
+	char l0s[96], l1s[96];
+	int ok = both_direct(3.0);
+
+	report_named(ok, name, "%s /%s", vcpu_line(0, l0s, sizeof(l0s)),
+		     vcpu_line(1, l1s, sizeof(l1s)));
+	return ok;
+}
+
 /*
  * The host's side while the vCPUs run: the shadow page registered again
  * (every vCPU rebuilds its shadow IDT) and the mode switched between eli
@@ -2179,15 +2213,12 @@ static int vcpu_sregs(unsigned int i, struct kvm_sregs *sr)
 static void smp_init_sipi(void)
 {
 	uint64_t rm0 = U64(D_AP_RM), rw0, l0, f0;
-	char l0s[96], l1s[96];
+	char l1s[96];
 	struct kvm_sregs sr;
 	int warn0 = kernel_warnings(), ok;
 	double t0;
 
-	ok = both_direct(3.0);
-	report_named(ok, "smp-initsipi-both-direct-before", "%s /%s",
-	       vcpu_line(0, l0s, sizeof(l0s)), vcpu_line(1, l1s, sizeof(l1s)));
-	if (!ok)
+	if (!both_direct_report("smp-initsipi-both-direct-before"))
 		return;
 	rw0 = hooks_num("vmcs_rewrites");
 	f0 = foreign_counts();
@@ -2221,6 +2252,85 @@ static void smp_init_sipi(void)
 	       "%d new WARNING lines", kernel_warnings() - warn0);
 }
 
+/*
+ * vCPU 1 writes gates of its own, present, into the shadow IDT, round
+ * after round, while vCPU 0 runs in direct mode on the other CPU with
+ * IF=1. Each write exits and is undone before vCPU 1 runs again
+ * (shadow_wp.c); but vCPU 0 reads the same page, and a host interrupt
+ * that reaches it between the write landing and its undo would run the
+ * guest's stub, which EOIs it on the physical LAPIC: lost to the host.
+ * Nothing of the host's may reach the guest, and the host timer of
+ * vCPU 0's CPU must keep ticking; meanwhile a sleeper on that CPU makes
+ * its timer fire every few tens of microseconds (tick_storm), so a window
+ * of the kind is met if there is one.
+ */
+static volatile int tick_stop, tick_done;
+static volatile uint64_t tick_wakeups;
+
+/*
+ * Host interrupts for vCPU 0's CPU, many: a thread there that sleeps
+ * 20 us at a time, so that CPU's LAPIC timer fires every few tens of
+ * microseconds instead of every tick.
+ */
+static void *tick_storm(void *arg)
+{
+	struct timespec ts = { .tv_nsec = 20000 };
+	cpu_set_t set;
+
+	(void)arg;
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	while (!tick_stop) {
+		nanosleep(&ts, NULL);
+		tick_wakeups++;
+	}
+	tick_done = 1;
+	return NULL;
+}
+
+static void smp_shadow_race(unsigned int rounds)
+{
+	uint64_t gw0 = hooks_num("shadow_guest_writes"), d0 = U64(D_AP_SHADOW_DONE);
+	struct host_side hs;
+	double t0, end;
+	pthread_t th;
+
+	if (!both_direct_report("smp-shadow-both-direct-before"))
+		return;
+	host_side_take(&hs);
+	t0 = now();
+	end = t0 + 300;
+	tick_stop = tick_done = 0;
+	tick_wakeups = 0;
+	/* detached: a thread whose timer interrupt the guest took sleeps on */
+	if (pthread_create(&th, NULL, tick_storm, NULL) == 0)
+		pthread_detach(th);
+	U64(D_AP_SHADOW) = rounds;
+	while (U64(D_AP_SHADOW) && now() < end && !vcpu_done)
+		usleep(10000);
+	tick_stop = 1;
+	while (!tick_done && now() < end + 2)
+		usleep(10000);
+	report_named(tick_done, "smp-shadow-host-timer-storm",
+		     "%llu wakeups of a 20 us sleeper on vCPU 0's CPU; %s",
+		     (unsigned long long)tick_wakeups,
+		     tick_done ? "it stopped when asked" : "IT SLEEPS ON: its timer interrupt was lost");
+	report_named(!U64(D_AP_SHADOW), "smp-shadow-vcpu1-wrote",
+		     "%llu rounds of 448 stores in %.1f s; shadow_guest_writes +%llu; %s",
+		     (unsigned long long)(U64(D_AP_SHADOW_DONE) - d0),
+		     now() - t0,
+		     (unsigned long long)(hooks_num("shadow_guest_writes") - gw0),
+		     vcpu_done ? vcpu_why : "both run");
+	report_named(hooks_num("shadow_write_holds") > 0,
+		     "smp-shadow-writes-held",
+		     "shadow_write_holds %llu: vCPU 0 out of direct mode while each write landed",
+		     (unsigned long long)hooks_num("shadow_write_holds"));
+	host_side_check(&hs, "smp-shadow", now() - t0);
+	both_direct_report("smp-shadow-both-direct-after");
+}
+
 static void smp_part(unsigned int count)
 {
 	char l0s[96], l1s[96];
@@ -2239,6 +2349,8 @@ static void smp_part(unsigned int count)
 	       (unsigned long long)(U64(D_AP_SPIN) - s0));
 	smp_batch(count / 5 ? count / 5 : 2);
 	show_hooks("smp-churn");
+	smp_shadow_race(200);
+	show_hooks("smp-shadow");
 	smp_init_sipi();
 	show_hooks("smp-initsipi");
 	/* vCPU 0 is not disturbed by vCPU 1's reset */

@@ -107,11 +107,12 @@ void xl_hooks_show(struct seq_file *m)
 		seq_printf(m, "  draining %d idle_restores %lld guard_ticks %u\n",
 			   h->draining, atomic64_read(&h->idle_restores),
 			   h->eng ? h->eng->cfg.timer_value : 0);
-		seq_printf(m, "  shadow_write_protected %d shadow_guest_writes %lld shadow_undo_failures %lld shadow_unprotected %lld\n",
+		seq_printf(m, "  shadow_write_protected %d shadow_guest_writes %lld shadow_undo_failures %lld shadow_unprotected %lld shadow_write_holds %lld\n",
 			   xl_shadow_wp_active(&h->wp),
 			   atomic64_read(&h->wp.guest_writes),
 			   atomic64_read(&h->wp.undo_failures),
-			   atomic64_read(&h->wp.unprotected));
+			   atomic64_read(&h->wp.unprotected),
+			   atomic64_read(&h->wp.holds));
 		seq_printf(m, "  shadow_path_pages %u shadow_path_writes %lld shadow_path_resets %lld\n",
 			   READ_ONCE(h->wp.nr_path),
 			   atomic64_read(&h->wp.path_writes),

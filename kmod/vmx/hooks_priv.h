@@ -126,6 +126,8 @@ struct xl_hvcpu {
 	u64 hc_arg;		/* its RBX; exit */
 	bool cr3_load;		/* exit (engine) sets, exit and take clear */
 	u64 cr3_val;		/* its source operand; exit */
+	bool wp_write;		/* exit sets: a write to a tracked page */
+	bool wp_holding;	/* take sets (wp.held taken), entry clears */
 	struct xl_map_check map;	/* entry only (shadow_map.c) */
 	/*
 	 * KVM's posted-interrupt descriptor of this vCPU and its

@@ -164,6 +164,12 @@ static void xl_on_entry(struct kvm_vcpu *vcpu)
 		atomic64_inc(&h->l2_entries);
 	else
 		xl_pi_vcpu_record(h, vcpu, i);
+	if (h->vcpu[i].wp_holding) {
+		h->vcpu[i].wp_holding = false;
+		/* its tracked write was emulated and undone in that exit */
+		smp_mb__before_atomic();
+		atomic_dec(&h->wp.held);
+	}
 	if (!e) {
 		h->vcpu[i].exit_seen = false;
 		goto out;
@@ -335,6 +341,25 @@ static void xl_exit_engine(struct xl_hvm *h, struct xl_engine *e,
 }
 
 /*
+ * An EPT violation for a write (exit qualification bit 1, SDM vol.3
+ * 28.2.1, table 28-7) to a page whose writes are tracked: the shadow
+ * IDT's or one on the way to it (shadow_wp.h). The guest-physical address
+ * of an exit of L2 is L2's and does not name L1's page: every write there
+ * is taken for one.
+ */
+static bool xl_tracked_write(struct xl_hvm *h, bool l2)
+{
+	u64 qual, gpa;
+
+	if (xl_vmx_read(EXIT_QUALIFICATION, &qual) ||
+	    !(qual & EPT_VIOLATION_ACC_WRITE))
+		return false;
+	if (l2 || xl_vmx_read(GUEST_PHYSICAL_ADDRESS, &gpa))
+		return true;
+	return xl_shadow_wp_tracks(&h->wp, gpa_to_gfn(gpa));
+}
+
+/*
  * Right after VM exit: vmx_handle_exit_irqoff(vcpu). IRQs off, and KVM's
  * vmx_complete_interrupts already requeued whatever the IDT-vectoring
  * information said was being delivered (SDM vol.3 28.2.4). One switch on
@@ -363,6 +388,10 @@ static void xl_on_exit(struct kvm_vcpu *vcpu)
 	 */
 	if (xl_in_l2(vcpu)) {
 		atomic64_inc(&h->l2_exits);
+		if (READ_ONCE(h->eng) && !xl_vmx_read(VM_EXIT_REASON, &reason) &&
+		    (u16)reason == EXIT_REASON_EPT_VIOLATION &&
+		    xl_tracked_write(h, true))
+			h->vcpu[i].wp_write = true;
 		goto out;
 	}
 	h->vcpu[i].exit_seen = true;
@@ -385,6 +414,10 @@ static void xl_on_exit(struct kvm_vcpu *vcpu)
 			h->vcpu[i].skip_exit = true;
 			goto out;
 		}
+		break;
+	case EXIT_REASON_EPT_VIOLATION:
+		if (e && xl_tracked_write(h, false))
+			h->vcpu[i].wp_write = true;
 		break;
 	case EXIT_REASON_VMLAUNCH:
 	case EXIT_REASON_VMRESUME:
@@ -607,8 +640,37 @@ static int xl_skip_exit_cr3(struct kvm_vcpu *vcpu, int fastpath)
 }
 
 /*
- * vmx_handle_exit(vcpu, fastpath), IPMODIFY: divert handled exits.
- * Returns the replacement, or NULL for KVM's own handler.
+ * A guest write to a tracked page, before KVM emulates it. The emulator
+ * lets it land and the notifier then undoes it (shadow_wp.c), but another
+ * vCPU in direct mode on another CPU would meanwhile deliver host
+ * interrupts through what the guest wrote. So the other vCPUs leave the
+ * guest first, and none enters direct mode before this one's next entry
+ * (xl_shadow_mapped). KVM's request protocol makes the wait sound: a vCPU
+ * on its way in either sees the request and turns back, or is seen in
+ * guest mode and sent an IPI; the wait ends when every CPU sent one has
+ * handled it, out of the guest (in direct mode through a not-present gate
+ * of the shadow IDT, which the write has not reached yet). KVM_REQ_EVENT
+ * only has KVM look at pending events again. One vCPU alone needs none
+ * of this: it is the writer.
+ */
+static void xl_hold_tracked_write(struct xl_hvm *h, struct kvm_vcpu *vcpu,
+				  u32 i)
+{
+	if (h->vcpu[i].wp_holding || !READ_ONCE(h->eng) ||
+	    atomic_read(&vcpu->kvm->online_vcpus) < 2)
+		return;
+	h->vcpu[i].wp_holding = true;
+	atomic_inc(&h->wp.held);
+	atomic64_inc(&h->wp.holds);
+	/* ordered before the requests, against the entry hook's read */
+	smp_mb__after_atomic();
+	kvm_make_all_cpus_request(vcpu->kvm, KVM_REQ_EVENT | KVM_REQUEST_WAIT);
+}
+
+/*
+ * vmx_handle_exit(vcpu, fastpath), IPMODIFY: divert handled exits, hold
+ * a write to a tracked page. Returns the replacement, or NULL for KVM's
+ * own handler.
  */
 static void *xl_on_handle_exit(struct kvm_vcpu *vcpu)
 {
@@ -620,6 +682,10 @@ static void *xl_on_handle_exit(struct kvm_vcpu *vcpu)
 	h = xl_hvm_find(vcpu->kvm);
 	if (h) {
 		i = xl_idx(h, vcpu);
+		if (i != U32_MAX && h->vcpu[i].wp_write) {
+			h->vcpu[i].wp_write = false;
+			xl_hold_tracked_write(h, vcpu, i);
+		}
 		if (i != U32_MAX && h->vcpu[i].skip_exit) {
 			h->vcpu[i].skip_exit = false;
 			if (h->vcpu[i].hc)

@@ -48,6 +48,9 @@ bool xl_shadow_mapped(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i,
 	unsigned int k;
 	int ret, idx;
 
+	/* another vCPU's write to a tracked page is landing (kvm_hooks.c) */
+	if (atomic_read(&wp->held))
+		return false;
 	if (xl_vmx_read(GUEST_CR3, &cr3))
 		return false;
 	if (c->ok && c->cr3 == cr3 && c->gen == gen)

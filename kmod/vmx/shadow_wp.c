@@ -18,6 +18,11 @@
  * write to one exits, and no vCPU enters direct mode again before it
  * has walked its page tables anew.
  *
+ * A write lands before the notifier hears of it: the writer's exit hook
+ * sees it coming (an EPT violation on a tracked page) and the other vCPUs
+ * are out of the guest, and stay out of direct mode, until it is undone
+ * (@held, kvm_hooks.c).
+ *
  * A CR3 load exits in direct mode (the engine's CR3-load exiting), so
  * page tables that were never walked are walked before they run with the
  * shadow IDT. Left open, and bounded by the engine's check of the page
@@ -61,6 +66,12 @@ static void xl_shadow_wp_path_written(struct xl_shadow_wp *wp)
 	atomic_inc(&wp->path_gen);
 	kvm_for_each_vcpu(i, vcpu, wp->kvm)
 		kvm_vcpu_kick(vcpu);
+}
+
+bool xl_shadow_wp_tracks(struct xl_shadow_wp *wp, gfn_t gfn)
+{
+	return (READ_ONCE(wp->tracked) && READ_ONCE(wp->gfn) == gfn) ||
+	       xl_shadow_wp_path_has(wp, gfn);
 }
 
 bool xl_shadow_wp_path_tracked(struct xl_shadow_wp *wp, const gfn_t *gfns,

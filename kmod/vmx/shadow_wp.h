@@ -59,6 +59,14 @@ struct xl_shadow_wp {
 	atomic_t path_gen;		/* bumped by a write to a @path page */
 	atomic64_t path_writes;		/* guest writes to @path pages */
 	atomic64_t path_resets;		/* the set full, started over */
+	/*
+	 * Guest writes to a tracked page (the shadow IDT's or a @path page)
+	 * in flight: held from the writer's exit, before KVM emulates the
+	 * write, to the writer's next entry, after its undo; no vCPU enters
+	 * direct mode meanwhile (xl_shadow_mapped). @holds counts them.
+	 */
+	atomic_t held;
+	atomic64_t holds;
 };
 
 void xl_shadow_wp_init(struct xl_shadow_wp *wp, struct kvm *kvm,
@@ -74,6 +82,8 @@ bool xl_shadow_wp_active(struct xl_shadow_wp *wp);
  */
 bool xl_shadow_wp_path_tracked(struct xl_shadow_wp *wp, const gfn_t *gfns,
 			       unsigned int n);
+/* A guest write to @gfn is one the notifier would see. Any context. */
+bool xl_shadow_wp_tracks(struct xl_shadow_wp *wp, gfn_t gfn);
 static inline u32 xl_shadow_wp_path_gen(struct xl_shadow_wp *wp)
 {
 	return atomic_read(&wp->path_gen);

@@ -93,7 +93,9 @@ struct seq_file;
  *   take      the hook on vmx_handle_exit and the hypercall and CR3
  *             handlers it diverts to: the vCPU's thread, IRQs on,
  *             kvm->srcu held; the handlers are preemptible and may
- *             sleep.
+ *             sleep. The hook itself may wait, under RCU alone, for
+ *             the VM's other vCPUs to leave the guest (a write to a
+ *             tracked page, kvm_hooks.c).
  *   inject    the hook on vmx_inject_irq: the vCPU's thread, IRQs on.
  *   eoi       the kvm_eoi tracepoint: the vCPU's thread.
  *   irqchg    the hooks on vmx_pi_update_irte (kvm->irqfds.lock held,

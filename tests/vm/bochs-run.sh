@@ -153,6 +153,10 @@ log=$B/logs/bochs-$run.log
 serial=$log.serial
 blog=$B/logs/bochs-$run.bochs.log
 rcfile=$B/vm/bochs/bochsrc-$run
+# One run of a name at a time: a second would delete the first's serial
+# log as it starts, the first the second's as it ends.
+exec 9>"$log.lock"
+flock -n 9 || { echo "bochs-$run: another run of it is going on (lock $log.lock)"; exit 2; }
 rm -f "$serial" "$blog" "$log.e9"
 sed -e "s|@MEGS@|$mem|" -e "s|@MODEL@|$model|" -e "s|@CPUS@|$cpus|" \
     -e "s|@QUANTUM@|16|" -e "s|@ISO@|$iso|" -e "s|@SERIAL@|$serial|" \

@@ -90,6 +90,9 @@ if [ $interactive = 1 ]; then
 fi
 
 log=$B/logs/qemu-$test.log
+# One run of a name at a time: the second would overwrite the first's log.
+exec 9>"$log.lock"
+flock -n 9 || { echo "qemu-$test: another run of it is going on (lock $log.lock)"; exit 2; }
 start=$(date +%s)
 # -no-reboot + panic=-1: a guest panic ends qemu instead of looping.
 # timeout -k: qemu stays paused after some internal errors, never hang.

@@ -26,8 +26,10 @@
  * A CR3 load exits in direct mode (the engine's CR3-load exiting), so
  * page tables that were never walked are walked before they run with the
  * shadow IDT. Left open, and bounded by the engine's check of the page
- * at every preemption-timer guard expiry: DMA by a device assigned to
- * the guest, which the IOMMU lets write any of its RAM.
+ * at every preemption-timer guard expiry: DMA, which no EPT sees, by a
+ * device assigned to the guest (the IOMMU lets it write any of its RAM)
+ * or by one the VMM emulates (QEMU and vhost write through the VMM's
+ * mapping of the guest's RAM).
  *
  * Lock order: @reg_lock, then KVM's locks (6.12 allocates its tracking
  * arrays at the first registration: it may sleep); @lock, then KVM's srcu

@@ -67,11 +67,6 @@ void report_skip(const char *name, const char *fmt, ...)
 	skipped++;
 }
 
-int report_failures(void)
-{
-	return failed;
-}
-
 int report_summary(const char *program)
 {
 	printf("%s: %d passed, %d failed, %d skipped\n", program, passed,

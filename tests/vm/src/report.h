@@ -29,9 +29,6 @@ void report_named(bool ok, const char *name, const char *fmt, ...)
 void report_skip(const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Failures reported so far. */
-int report_failures(void);
-
 /*
  * Prints the closing line for @program; returns the exit status: 1 when a
  * check failed, 77 when every check was skipped, else 0.

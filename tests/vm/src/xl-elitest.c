@@ -221,17 +221,10 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	incq 0x7058\n"			/* D_CMD_DONE */
     "	sti\n"
     "	jmp 1b\n"
-    /* GCMD_SHADOW: its own gates 0x20-0xff into the shadow IDT, IF=1 */
+    /* GCMD_SHADOW: D_ARG0 rounds of gates_to_shadow, IF=1 */
     "shadow_cmd:\n"
     "	mov 0x7038, %rcx\n"		/* D_ARG0: rounds */
-    "11:	mov $0x200, %rsi\n"
-    "12:	mov 0x5000(%rsi), %rax\n"	/* IDT */
-    "	mov %rax, 0x6000(%rsi)\n"	/* SHADOW */
-    "	mov 0x5008(%rsi), %rax\n"
-    "	mov %rax, 0x6008(%rsi)\n"
-    "	add $16, %rsi\n"
-    "	cmp $0x1000, %rsi\n"
-    "	jb 12b\n"
+    "11:	call gates_to_shadow\n"
     "	incq 0x7008\n"			/* D_SPIN */
     "	dec %rcx\n"
     "	jnz 11b\n"
@@ -326,21 +319,24 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "21:	incq 0x7060\n"		/* D_AP_SPIN */
     "	cmpq $0, 0x7078\n"		/* D_AP_SHADOW */
     "	je 21b\n"
-    /* its own gates 0x20-0xff into the shadow IDT, as shadow_cmd */
     "	mov 0x7078, %rcx\n"
-    "22:	mov $0x200, %rsi\n"
-    "23:	mov 0x5000(%rsi), %rax\n"	/* IDT */
-    "	mov %rax, 0x6000(%rsi)\n"	/* SHADOW */
-    "	mov 0x5008(%rsi), %rax\n"
-    "	mov %rax, 0x6008(%rsi)\n"
-    "	add $16, %rsi\n"
-    "	cmp $0x1000, %rsi\n"
-    "	jb 23b\n"
+    "22:	call gates_to_shadow\n"
     "	incq 0x7080\n"		/* D_AP_SHADOW_DONE */
     "	dec %rcx\n"
     "	jnz 22b\n"
     "	movq $0, 0x7078\n"
     "	jmp 21b\n"
+    /* one round: the guest's own gates 0x20-0xff into the shadow IDT */
+    "gates_to_shadow:\n"
+    "	mov $0x200, %rsi\n"
+    "12:	mov 0x5000(%rsi), %rax\n"	/* IDT */
+    "	mov %rax, 0x6000(%rsi)\n"	/* SHADOW */
+    "	mov 0x5008(%rsi), %rax\n"
+    "	mov %rax, 0x6008(%rsi)\n"
+    "	add $16, %rsi\n"
+    "	cmp $0x1000, %rsi\n"
+    "	jb 12b\n"
+    "	ret\n"
     "guest_code_end:\n"
     /* vectors 0-31: report the exception through port 0x81, stop */
     "	.balign 32\n"

@@ -15,13 +15,12 @@
  *   xl-kmodtest vm             create a KVM VM and wait (exitless attach --pid)
  *
  * Each fact is one line "XLTEST PASS|FAIL|SKIP name[: why]" (report.h);
- * the exit status is 1 if any fact failed.
+ * the exit status is report_summary()'s (1 if any fact failed).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -104,9 +104,10 @@ void xl_hooks_show(struct seq_file *m)
 			   atomic64_read(&h->hc_errors),
 			   atomic64_read(&h->l2_exits),
 			   atomic64_read(&h->l2_entries));
-		seq_printf(m, "  draining %d idle_restores %lld guard_ticks %u\n",
+		seq_printf(m, "  draining %d idle_restores %lld guard_ticks %u kvm_users %u\n",
 			   h->draining, atomic64_read(&h->idle_restores),
-			   h->eng ? h->eng->cfg.timer_value : 0);
+			   h->eng ? h->eng->cfg.timer_value : 0,
+			   refcount_read(&h->kvm->users_count));
 		seq_printf(m, "  shadow_write_protected %d shadow_guest_writes %lld shadow_undo_failures %lld shadow_unprotected %lld shadow_write_holds %lld\n",
 			   xl_shadow_wp_active(&h->wp),
 			   atomic64_read(&h->wp.guest_writes),

@@ -7,6 +7,7 @@
 #include "engine_priv.h"
 #include "xl_pi.h"
 #include "xl_did.h"
+#include "xl_err.h"
 
 const char *xl_mode_name(enum xl_mode mode)
 {
@@ -66,19 +67,28 @@ int xl_engine_init(struct xl_engine *e, struct xl_hw *hw,
 {
 	u32 i;
 
-	if (!e || !hw || !hw->ops || !ops_valid(hw->ops) || !hw->nr_vcpus ||
-	    hw->nr_vcpus > XL_ENGINE_MAX_VCPUS)
-		return -EINVAL;
+	if (!e || !hw || !hw->ops)
+		return XL_FAIL(-EINVAL, "no engine, hw or hw ops");
+	if (!ops_valid(hw->ops))
+		return XL_FAIL(-EINVAL, "hw ops lack a required hook or part of a group (xl_hw_ops.h)");
+	if (!hw->nr_vcpus)
+		return XL_FAIL(-EINVAL, "hw has no vCPUs");
+	if (hw->nr_vcpus > XL_ENGINE_MAX_VCPUS)
+		return XL_FAIL(-EINVAL, "more vCPUs than XL_ENGINE_MAX_VCPUS");
 	/* The PI descriptors inside must be 64-byte aligned (SDM 29.6). */
 	if ((uintptr_t)e & (XL_PI_DESC_ALIGN - 1))
-		return -EINVAL;
-	if (cfg && ((cfg->notify_vector &&
-		     cfg->notify_vector < XL_FIRST_EXTERNAL_VECTOR) ||
-		    (cfg->wakeup_vector &&
-		     cfg->wakeup_vector < XL_FIRST_EXTERNAL_VECTOR) ||
-		    (cfg->notify_vector &&
-		     cfg->notify_vector == cfg->wakeup_vector)))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not 64-byte aligned for its PI descriptors (SDM 29.6)");
+	if (cfg) {
+		if (cfg->notify_vector &&
+		    cfg->notify_vector < XL_FIRST_EXTERNAL_VECTOR)
+			return XL_FAIL(-EINVAL, "notification vector below 32");
+		if (cfg->wakeup_vector &&
+		    cfg->wakeup_vector < XL_FIRST_EXTERNAL_VECTOR)
+			return XL_FAIL(-EINVAL, "wakeup vector below 32");
+		if (cfg->notify_vector &&
+		    cfg->notify_vector == cfg->wakeup_vector)
+			return XL_FAIL(-EINVAL, "notification vector same as wakeup vector");
+	}
 	memset(e, 0, sizeof(*e));
 	e->hw = hw;
 	if (cfg)
@@ -88,7 +98,7 @@ int xl_engine_init(struct xl_engine *e, struct xl_hw *hw,
 	if (!e->cfg.wakeup_vector)
 		e->cfg.wakeup_vector = XL_DEFAULT_WAKEUP_VECTOR;
 	if (e->cfg.notify_vector == e->cfg.wakeup_vector)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "notification vector same as wakeup vector once defaults applied");
 	if (!e->cfg.timer_value)
 		e->cfg.timer_value = XL_DEFAULT_TIMER_VALUE;
 	if (!e->cfg.guard_limit)
@@ -114,7 +124,7 @@ static int irq_post(struct xl_engine *e, struct xl_engine_irq *q)
 	int ret;
 
 	if (!ops->irq_post)
-		return -EOPNOTSUPP;
+		return XL_FAIL(-EOPNOTSUPP, "hw has no irq_post op to post an IRTE");
 	ret = ops->virt_to_phys(e->hw->priv, e->vcpu[q->vcpu].pi, &pa);
 	if (ret)
 		return ret;
@@ -139,7 +149,7 @@ static int irq_unpost(struct xl_engine *e, struct xl_engine_irq *q)
 	if (!q->posted)
 		return 0;
 	if (!e->hw->ops->irq_unpost)
-		return -EOPNOTSUPP;
+		return XL_FAIL(-EOPNOTSUPP, "hw has no irq_unpost op to unpost an IRTE");
 	ret = e->hw->ops->irq_unpost(e->hw->priv, q->host_irq);
 	if (ret)
 		return ret;
@@ -182,7 +192,8 @@ int xl_engine_teardown(struct xl_engine *e)
 	u32 i;
 
 	if (!e || !e->hw)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up");
+	/* not yet: each vCPU restores KVM's values at its next entry */
 	for (i = 0; i < e->hw->nr_vcpus; i++)
 		if (e->vcpu[i].sidt.state != XL_SIDT_OFF ||
 		    e->vcpu[i].pi_active)
@@ -196,17 +207,20 @@ int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own)
 	int i;
 
 	if (!e || !e->hw)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up");
 	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
-		return -EINVAL;
-	if (vector == e->cfg.notify_vector || vector == e->cfg.wakeup_vector)
-		return -EBUSY;	/* the host's own PI vectors */
+		return XL_FAIL(-EINVAL, "vector not in 32-255");
+	/* the host's own PI vectors */
+	if (vector == e->cfg.notify_vector)
+		return XL_FAIL(-EBUSY, "vector is the host's PI notification vector");
+	if (vector == e->cfg.wakeup_vector)
+		return XL_FAIL(-EBUSY, "vector is the host's PI wakeup vector");
 	if (own) {
 		xl_vec_set_atomic(e->owned, vector);
 	} else {
 		for (i = 0; i < XL_ENGINE_MAX_IRQS; i++)
 			if (e->irq[i].used && e->irq[i].host_vec == vector)
-				return -EBUSY;
+				return XL_FAIL(-EBUSY, "vector still assigned to a host IRQ");
 		xl_vec_clear_atomic(e->owned, vector);
 	}
 	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
@@ -216,10 +230,12 @@ int xl_engine_own(struct xl_engine *e, unsigned int vector, bool own)
 int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva)
 {
 	if (!e || !e->hw)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up");
 	/* ELI's guest hands over a page; the IDT base should be aligned. */
-	if (!gva || gva & 0xfff)
-		return -EINVAL;
+	if (!gva)
+		return XL_FAIL(-EINVAL, "shadow IDT address is 0");
+	if (gva & 0xfff)
+		return XL_FAIL(-EINVAL, "shadow IDT address not page-aligned");
 	e->shadow_gva = gva;
 	e->built = false;
 	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
@@ -229,7 +245,7 @@ int xl_engine_set_shadow_gva(struct xl_engine *e, u64 gva)
 int xl_engine_release_shadow(struct xl_engine *e)
 {
 	if (!e || !e->hw)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up");
 	e->shadow_gva = 0;
 	e->built = false;
 	__atomic_fetch_add(&e->shadow_gen, 1, __ATOMIC_RELEASE);
@@ -239,8 +255,12 @@ int xl_engine_release_shadow(struct xl_engine *e)
 int xl_engine_shadow_copy(const struct xl_engine *e, u32 off, void *buf,
 			  u32 len)
 {
-	if (!e || !buf || off > XL_IDT_BYTES || len > XL_IDT_BYTES - off)
-		return -EINVAL;
+	if (!e || !buf)
+		return XL_FAIL(-EINVAL, "no engine or buffer");
+	if (off > XL_IDT_BYTES)
+		return XL_FAIL(-EINVAL, "offset beyond the shadow IDT");
+	if (len > XL_IDT_BYTES - off)
+		return XL_FAIL(-EINVAL, "range runs past the end of the shadow IDT");
 	if (!__atomic_load_n(&e->built, __ATOMIC_ACQUIRE))
 		return -ENOENT;
 	memcpy(buf, (const u8 *)e->shadow + off, len);
@@ -254,17 +274,18 @@ int xl_engine_assign(struct xl_engine *e, u32 host_irq,
 	int i, ret;
 
 	if (!xl_vcpu_ok(e, vcpu))
-		return -EINVAL;
-	if (host_vec < XL_FIRST_EXTERNAL_VECTOR || host_vec >= XL_NR_VECTORS ||
-	    guest_vec < XL_FIRST_EXTERNAL_VECTOR || guest_vec >= XL_NR_VECTORS)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
+	if (host_vec < XL_FIRST_EXTERNAL_VECTOR || host_vec >= XL_NR_VECTORS)
+		return XL_FAIL(-EINVAL, "host vector not in 32-255");
+	if (guest_vec < XL_FIRST_EXTERNAL_VECTOR || guest_vec >= XL_NR_VECTORS)
+		return XL_FAIL(-EINVAL, "guest vector not in 32-255");
 	if (!xl_vec_test(e->owned, host_vec)) {
 		xl_ctr_inc(&e->ctr.refused);
-		return -EPERM;
+		return XL_FAIL(-EPERM, "host vector not owned by this VM");
 	}
 	for (i = 0; i < XL_ENGINE_MAX_IRQS; i++) {
 		if (e->irq[i].used && e->irq[i].host_irq == host_irq)
-			return -EBUSY;
+			return XL_FAIL(-EBUSY, "host IRQ already assigned");
 		if (!e->irq[i].used && !q)
 			q = &e->irq[i];
 	}
@@ -301,7 +322,7 @@ int xl_engine_unassign(struct xl_engine *e, u32 host_irq)
 	int i, ret = 0;
 
 	if (!e || !e->hw)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up");
 	for (i = 0; i < XL_ENGINE_MAX_IRQS; i++) {
 		q = &e->irq[i];
 		if (!q->used || q->host_irq != host_irq)
@@ -321,10 +342,10 @@ int xl_engine_unassign(struct xl_engine *e, u32 host_irq)
 int xl_engine_bind(struct xl_engine *e, u32 vcpu, u32 pcpu)
 {
 	if (!e || !e->hw)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up");
 	if (vcpu != XL_BIND_ANY && vcpu != XL_BIND_HOLD &&
 	    !xl_vcpu_ok(e, vcpu))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "bind target neither a vCPU nor XL_BIND_ANY/HOLD");
 	__atomic_store_n(&e->bind, (u64)vcpu << 32 | pcpu, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&e->bind_gen, 1, __ATOMIC_RELEASE);
 	return 0;
@@ -351,14 +372,16 @@ int xl_engine_set_pi_desc(struct xl_engine *e, u32 vcpu,
 	int ret;
 
 	if (!xl_vcpu_ok(e, vcpu))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
 	if (!pi)
 		pi = &e->pi_store[vcpu];
 	ret = xl_pi_desc_check(pi);
 	if (ret)
 		return ret;
-	if (e->vcpu[vcpu].pi_active || xl_uses_post(e, xl_engine_mode(e)))
-		return -EBUSY;
+	if (e->vcpu[vcpu].pi_active)
+		return XL_FAIL(-EBUSY, "vCPU has posted interrupts active");
+	if (xl_uses_post(e, xl_engine_mode(e)))
+		return XL_FAIL(-EBUSY, "current mode uses posted interrupts");
 	e->vcpu[vcpu].pi = pi;
 	return 0;
 }
@@ -407,9 +430,11 @@ static int check_caps(const struct xl_engine *e, enum xl_mode mode,
 		break;
 	default:
 		*why = XL_WHY_BAD_MODE;
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no such mode");
 	}
-	return *why == XL_WHY_OK ? 0 : -EOPNOTSUPP;
+	if (*why != XL_WHY_OK)
+		return XL_FAIL(-EOPNOTSUPP, "hardware lacks a capability the mode needs");
+	return 0;
 }
 
 int xl_engine_set_mode(struct xl_engine *e, enum xl_mode mode,
@@ -424,7 +449,7 @@ int xl_engine_set_mode(struct xl_engine *e, enum xl_mode mode,
 		why = &w;
 	*why = XL_WHY_OK;
 	if (!e || !e->hw || !e->hw->ops)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up");
 	ret = check_caps(e, mode, why, &did_posted);
 	if (ret)
 		return ret;
@@ -471,9 +496,9 @@ int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector)
 	int action, ret, dlv, phys;
 
 	if (!xl_vcpu_ok(e, vcpu))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
 	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "vector not in 32-255");
 	mode = xl_engine_mode(e);
 	if (mode == XL_MODE_BASELINE)
 		return XL_DLV_NONE;
@@ -487,7 +512,7 @@ int xl_engine_virtual_irq(struct xl_engine *e, u32 vcpu, unsigned int vector)
 	if (!xl_vec_test(e->owned, vector) &&
 	    (phys < 0 || !xl_vec_test(e->owned, phys))) {
 		xl_ctr_inc(&e->ctr.refused);
-		return -EPERM;
+		return XL_FAIL(-EPERM, "vector not owned nor mapped to an owned host vector");
 	}
 	v = &e->vcpu[vcpu];
 
@@ -561,9 +586,9 @@ int xl_engine_vcpu_sched(struct xl_engine *e, u32 vcpu,
 	int ret;
 
 	if (!xl_vcpu_ok(e, vcpu))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
 	if (ev != XL_SCHED_IN && ev != XL_SCHED_PREEMPT && ev != XL_SCHED_BLOCK)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no such scheduling event");
 	if (!xl_uses_post(e, xl_engine_mode(e)))
 		return 0;
 	v = &e->vcpu[vcpu];
@@ -610,7 +635,7 @@ int xl_engine_vcpu_sched(struct xl_engine *e, u32 vcpu,
 		}
 		return 0;
 	}
-	return -EINVAL;
+	return XL_FAIL(-EINVAL, "no such scheduling event");
 }
 
 int xl_engine_pi_wakeup(struct xl_engine *e)
@@ -619,7 +644,7 @@ int xl_engine_pi_wakeup(struct xl_engine *e)
 	int ret, n = 0;
 
 	if (!e || !e->hw || !e->hw->ops)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up");
 	for (i = 0; i < e->hw->nr_vcpus; i++) {
 		struct xl_engine_vcpu *v = &e->vcpu[i];
 
@@ -636,8 +661,10 @@ int xl_engine_pi_wakeup(struct xl_engine *e)
 
 int xl_engine_pi_sync(struct xl_engine *e, u32 vcpu, u64 irr[4])
 {
-	if (!xl_vcpu_ok(e, vcpu) || !irr)
-		return -EINVAL;
+	if (!xl_vcpu_ok(e, vcpu))
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
+	if (!irr)
+		return XL_FAIL(-EINVAL, "no virtual IRR to sync PIR into");
 	return xl_pi_sync_irr(e->vcpu[vcpu].pi, irr);
 }
 
@@ -649,7 +676,7 @@ int xl_engine_counters(const struct xl_engine *e,
 	size_t i;
 
 	if (!e || !out)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no engine or counters buffer");
 	src = (const u64 *)&e->ctr;
 	dst = (u64 *)out;
 	for (i = 0; i < sizeof(*out) / sizeof(u64); i++)
@@ -660,8 +687,10 @@ int xl_engine_counters(const struct xl_engine *e,
 int xl_engine_vcpu_state(const struct xl_engine *e, u32 vcpu,
 			 enum xl_sidt_state *state, enum xl_eli_off *off)
 {
-	if (!xl_vcpu_ok(e, vcpu) || !state || !off)
-		return -EINVAL;
+	if (!xl_vcpu_ok(e, vcpu))
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
+	if (!state || !off)
+		return XL_FAIL(-EINVAL, "no state or off output");
 	*state = e->vcpu[vcpu].sidt.state;
 	*off = e->vcpu[vcpu].eli_off;
 	return 0;

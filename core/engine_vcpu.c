@@ -9,6 +9,7 @@
 #include "engine_priv.h"
 #include "xl_pi.h"
 #include "hw/vmx.h"
+#include "xl_err.h"
 
 static int vmcs_rd(struct xl_engine *e, u32 vcpu, u32 f, u64 *val)
 {
@@ -288,7 +289,7 @@ static int sidt_before_entry(struct xl_engine *e, u32 vcpu, u32 mode)
 		}
 		return sidt_enter_direct(e, vcpu);
 	}
-	return -EINVAL;
+	return XL_FAIL(-EINVAL, "vCPU shadow IDT state unknown");
 }
 
 static int pi_activate(struct xl_engine *e, u32 vcpu)
@@ -387,7 +388,7 @@ int xl_engine_nested_enter(struct xl_engine *e, u32 vcpu)
 	struct xl_engine_vcpu *v;
 
 	if (!xl_vcpu_ok(e, vcpu))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
 	v = &e->vcpu[vcpu];
 	if (v->sidt.state == XL_SIDT_OFF && !v->pi_active)
 		return 0;
@@ -401,7 +402,7 @@ int xl_engine_before_entry(struct xl_engine *e, u32 vcpu)
 	int ret, r;
 
 	if (!xl_vcpu_ok(e, vcpu))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
 	/* before the bind is read (bound_here): xl_engine_bind_seen */
 	gen = __atomic_load_n(&e->bind_gen, __ATOMIC_ACQUIRE);
 	/*
@@ -822,7 +823,7 @@ int xl_engine_handle_exit(struct xl_engine *e, u32 vcpu, u32 reason)
 	int ret;
 
 	if (!xl_vcpu_ok(e, vcpu))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
 	/*
 	 * In injection mode the exits are the hypervisor's own (its own
 	 * descriptor-table exiting, its exception bitmap).
@@ -839,9 +840,9 @@ int xl_engine_eoi(struct xl_engine *e, u32 vcpu, unsigned int vector)
 	struct xl_engine_vcpu *v;
 
 	if (!xl_vcpu_ok(e, vcpu))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
 	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "vector not in 32-255");
 	v = &e->vcpu[vcpu];
 	/*
 	 * An injection retired. A directly delivered vector's EOI needs
@@ -858,7 +859,7 @@ int xl_engine_vcpu_release(struct xl_engine *e, u32 vcpu)
 	int ret = 0, r;
 
 	if (!xl_vcpu_ok(e, vcpu))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "engine not set up or no such vCPU");
 	v = &e->vcpu[vcpu];
 	if (v->sidt.state != XL_SIDT_OFF)
 		ret = xl_sidt_restore(e->hw, vcpu, &v->sidt);

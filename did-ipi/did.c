@@ -7,16 +7,20 @@
  */
 #include "xl_did.h"
 #include "xl_pi.h"
+#include "xl_err.h"
 
 int xl_did_route(const struct xl_did_target *t, unsigned int vector)
 {
 	if (!t)
-		return -EINVAL;
-	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no target");
+	if (vector < XL_FIRST_EXTERNAL_VECTOR)
+		return XL_FAIL(-EINVAL, "vector below 32");
+	if (vector >= XL_NR_VECTORS)
+		return XL_FAIL(-EINVAL, "vector above 255");
 	if (t->state != XL_VCPU_RUNNING && t->state != XL_VCPU_PREEMPTED &&
 	    t->state != XL_VCPU_BLOCKED)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL,
+			       "vCPU not running, preempted or blocked");
 	if (!t->owned)
 		return XL_DID_REFUSE;
 
@@ -44,7 +48,7 @@ static int did_wake(const struct xl_hw *hw, u32 vcpu,
 	int ret;
 
 	if (!hw->ops->wake_vcpu)
-		return -EOPNOTSUPP;
+		return XL_FAIL(-EOPNOTSUPP, "no vCPU wake op");
 	ret = hw->ops->wake_vcpu(hw->priv, vcpu);
 	if (!ret)
 		res->woken = true;
@@ -59,10 +63,18 @@ int xl_did_execute(const struct xl_hw *hw, u32 vcpu,
 	const struct xl_hw_ops *ops;
 	int ret;
 
-	if (!hw || !hw->ops || !loc || !res || vcpu >= hw->nr_vcpus)
-		return -EINVAL;
-	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
-		return -EINVAL;
+	if (!hw || !hw->ops)
+		return XL_FAIL(-EINVAL, "no hw ops");
+	if (!loc)
+		return XL_FAIL(-EINVAL, "no vCPU location");
+	if (!res)
+		return XL_FAIL(-EINVAL, "no result");
+	if (vcpu >= hw->nr_vcpus)
+		return XL_FAIL(-EINVAL, "vCPU index out of range");
+	if (vector < XL_FIRST_EXTERNAL_VECTOR)
+		return XL_FAIL(-EINVAL, "vector below 32");
+	if (vector >= XL_NR_VECTORS)
+		return XL_FAIL(-EINVAL, "vector above 255");
 	ops = hw->ops;
 	memset(res, 0, sizeof(*res));
 
@@ -83,7 +95,7 @@ int xl_did_execute(const struct xl_hw *hw, u32 vcpu,
 			 * kvm_vcpu_trigger_posted_interrupt.
 			 */
 			if (!ops->send_ipi)
-				return -EOPNOTSUPP;
+				return XL_FAIL(-EOPNOTSUPP, "no IPI send op");
 			ret = ops->send_ipi(hw->priv, loc->pcpu, nv);
 			if (ret)
 				return ret;
@@ -92,7 +104,7 @@ int xl_did_execute(const struct xl_hw *hw, u32 vcpu,
 		return action == XL_DID_POST_WAKE ? did_wake(hw, vcpu, res) : 0;
 	case XL_DID_IPI_VECTOR:
 		if (!ops->send_ipi)
-			return -EOPNOTSUPP;
+			return XL_FAIL(-EOPNOTSUPP, "no IPI send op");
 		ret = ops->send_ipi(hw->priv, loc->pcpu, vector);
 		if (ret)
 			return ret;
@@ -101,7 +113,7 @@ int xl_did_execute(const struct xl_hw *hw, u32 vcpu,
 	case XL_DID_INJECT:
 	case XL_DID_INJECT_WAKE:
 		if (!ops->inject)
-			return -EOPNOTSUPP;
+			return XL_FAIL(-EOPNOTSUPP, "no inject op");
 		ret = ops->inject(hw->priv, vcpu, vector);
 		if (ret)
 			return ret;
@@ -111,5 +123,5 @@ int xl_did_execute(const struct xl_hw *hw, u32 vcpu,
 	case XL_DID_REFUSE:
 		return -EPERM;
 	}
-	return -EINVAL;
+	return XL_FAIL(-EINVAL, "unknown DID action");
 }

@@ -8,6 +8,7 @@
  */
 #include "xl_pi.h"
 #include "hw/msi.h"
+#include "xl_err.h"
 
 /* VT-d 9.10 SVT: 11b is reserved. */
 #define IRTE_SVT_RESERVED	3
@@ -15,8 +16,10 @@
 static int irte_check_common(u16 sid, u8 sq, u8 svt)
 {
 	(void)sid;
-	if (sq > 3 || svt >= IRTE_SVT_RESERVED)
-		return -EINVAL;
+	if (sq > 3)
+		return XL_FAIL(-EINVAL, "IRTE source-id qualifier wider than 2 bits (VT-d 9.10)");
+	if (svt >= IRTE_SVT_RESERVED)
+		return XL_FAIL(-EINVAL, "IRTE source validation type reserved (VT-d 9.10)");
 	return 0;
 }
 
@@ -25,12 +28,14 @@ int xl_irte_post_encode(const struct xl_irte_post_cfg *c, union xl_irte *e)
 	int ret;
 
 	if (!c || !e)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no posted-IRTE config or IRTE");
 	/* VT-d 9.11: PDA holds address bits 63:6; the descriptor is 64-aligned. */
-	if (c->pda & (XL_PI_DESC_ALIGN - 1) || !c->pda)
-		return -EINVAL;
+	if (c->pda & (XL_PI_DESC_ALIGN - 1))
+		return XL_FAIL(-EINVAL, "PI descriptor address not 64-byte aligned (VT-d 9.11)");
+	if (!c->pda)
+		return XL_FAIL(-EINVAL, "PI descriptor address is 0");
 	if (c->vector < XL_FIRST_EXTERNAL_VECTOR)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "posted vector below 32");
 	ret = irte_check_common(c->sid, c->sq, c->svt);
 	if (ret)
 		return ret;
@@ -53,22 +58,24 @@ int xl_irte_post_encode(const struct xl_irte_post_cfg *c, union xl_irte *e)
 int xl_irte_post_decode(const union xl_irte *e, struct xl_irte_post_cfg *c)
 {
 	if (!e || !c)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no IRTE or posted-IRTE config");
 	if (!(e->low & XL_BIT(0)))
 		return -ENOENT;			/* not present */
 	if (!(e->low & IRTE_IM))
-		return -EINVAL;			/* remapped, not posted */
-	if (e->low & IRTE_POST_RSVD_LOW || e->high & IRTE_POST_RSVD_HIGH)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "IRTE is in remapped format, not posted (IM clear)");
+	if (e->low & IRTE_POST_RSVD_LOW)
+		return XL_FAIL(-EINVAL, "posted IRTE reserved bits set in low qword (VT-d 9.11)");
+	if (e->high & IRTE_POST_RSVD_HIGH)
+		return XL_FAIL(-EINVAL, "posted IRTE reserved bits set in high qword (VT-d 9.11)");
 	if (e->post.svt == IRTE_SVT_RESERVED)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "IRTE source validation type reserved (VT-d 9.10)");
 
 	c->pda = ((u64)e->post.pda_high << 32) | ((u64)e->post.pda_low << 6);
 	if (!c->pda)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "posted IRTE descriptor address is 0");
 	c->vector = e->post.vector;
 	if (c->vector < XL_FIRST_EXTERNAL_VECTOR)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "posted IRTE vector below 32");
 	c->urgent = e->post.urgent;
 	c->fpd = e->post.fpd;
 	c->sid = e->post.sid;
@@ -97,14 +104,14 @@ int xl_irte_remap_encode(const struct xl_irte_remap_cfg *c, union xl_irte *e)
 	int ret;
 
 	if (!c || !e)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no remapped-IRTE config or IRTE");
 	if (!dlm_valid(c->dlm))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "IRTE delivery mode reserved (VT-d 9.10)");
 	/* xAPIC destination is 8 bits, in IRTE bits 47:40 (VT-d 9.10). */
 	if (!c->x2apic && c->dest > 0xff)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "xAPIC IRTE destination wider than 8 bits (VT-d 9.10)");
 	if (c->dlm <= IRTE_DLM_LOWPRI && c->vector < XL_FIRST_EXTERNAL_VECTOR)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "fixed or lowest-priority vector below 32");
 	ret = irte_check_common(c->sid, c->sq, c->svt);
 	if (ret)
 		return ret;
@@ -129,18 +136,22 @@ int xl_irte_remap_decode(const union xl_irte *e, bool x2apic,
 			 struct xl_irte_remap_cfg *c)
 {
 	if (!e || !c)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no IRTE or remapped-IRTE config");
 	if (!(e->low & XL_BIT(0)))
 		return -ENOENT;
 	if (e->low & IRTE_IM)
-		return -EINVAL;			/* posted, not remapped */
-	if (e->low & IRTE_REMAP_RSVD_LOW || e->high & IRTE_REMAP_RSVD_HIGH)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "IRTE is in posted format, not remapped (IM set)");
+	if (e->low & IRTE_REMAP_RSVD_LOW)
+		return XL_FAIL(-EINVAL, "remapped IRTE reserved bits set in low qword (VT-d 9.10)");
+	if (e->high & IRTE_REMAP_RSVD_HIGH)
+		return XL_FAIL(-EINVAL, "remapped IRTE reserved bits set in high qword (VT-d 9.10)");
 	/* xAPIC mode: destination bits 39:32 and 63:48 are reserved. */
 	if (!x2apic && e->remap.dest & ~0xff00u)
-		return -EINVAL;
-	if (!dlm_valid(e->remap.dlm) || e->remap.svt == IRTE_SVT_RESERVED)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "xAPIC IRTE destination bits 39:32 or 63:48 set (VT-d 9.10)");
+	if (!dlm_valid(e->remap.dlm))
+		return XL_FAIL(-EINVAL, "IRTE delivery mode reserved (VT-d 9.10)");
+	if (e->remap.svt == IRTE_SVT_RESERVED)
+		return XL_FAIL(-EINVAL, "IRTE source validation type reserved (VT-d 9.10)");
 
 	c->x2apic = x2apic;
 	c->dest = x2apic ? e->remap.dest : (e->remap.dest >> 8) & 0xff;
@@ -161,16 +172,16 @@ int xl_msi_postable(u64 addr, u32 data, bool x2apic, u32 *dest, u8 *vector)
 	u32 d, dlm;
 
 	if (!dest || !vector)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no destination or vector output");
 	/* SDM 11.11.1: address bits 31:20 are 0xFEE. */
 	if ((addr & MSI_ADDR_BASE_MASK) != MSI_ADDR_BASE)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "MSI address bits 31:20 not 0xFEE (SDM 11.11.1)");
 	/* A remappable-format MSI is an IRTE handle, not a destination. */
 	if (addr & MSI_ADDR_IF_REMAP)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "MSI in remappable format, not a destination");
 	if (data & ~(u32)(MSI_DATA_VECTOR_MASK | MSI_DATA_DLM_MASK |
 			  MSI_DATA_LEVEL_ASSERT | MSI_DATA_TRIGGER_LEVEL))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "MSI data reserved bits set");
 
 	/*
 	 * VT-d cannot post multicast or broadcast interrupts to a vCPU
@@ -179,19 +190,19 @@ int xl_msi_postable(u64 addr, u32 data, bool x2apic, u32 *dest, u8 *vector)
 	 * destination has a single target and is postable, as in KVM.
 	 */
 	if (addr & MSI_ADDR_DM)
-		return -EOPNOTSUPP;
+		return XL_FAIL(-EOPNOTSUPP, "logical-destination MSI cannot be posted");
 	d = (addr & MSI_ADDR_DEST_MASK) >> MSI_ADDR_DEST_SHIFT;
 	if (x2apic)
 		d |= (u32)(addr >> 32) & 0xffffff00u;	/* extended dest ID */
 	else if (addr >> 32)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "MSI address bits 63:32 set in xAPIC mode");
 	if ((!x2apic && d == 0xff) || (x2apic && d == 0xffffffffu))
-		return -EOPNOTSUPP;
+		return XL_FAIL(-EOPNOTSUPP, "broadcast MSI cannot be posted");
 	dlm = (data & MSI_DATA_DLM_MASK) >> MSI_DATA_DLM_SHIFT;
 	if (dlm != IRTE_DLM_FIXED && dlm != IRTE_DLM_LOWPRI)
-		return -EOPNOTSUPP;
+		return XL_FAIL(-EOPNOTSUPP, "MSI delivery mode neither fixed nor lowest priority");
 	if ((data & MSI_DATA_VECTOR_MASK) < XL_FIRST_EXTERNAL_VECTOR)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "MSI vector below 32");
 	*dest = d;
 	*vector = data & MSI_DATA_VECTOR_MASK;
 	return 0;

@@ -10,6 +10,7 @@
  * notifies again: no request is ever left in PIR without a notification.
  */
 #include "xl_pi.h"
+#include "xl_err.h"
 
 #define PI_ON	XL_BIT(PI_CONTROL_ON)
 #define PI_SN	XL_BIT(PI_CONTROL_SN)
@@ -17,10 +18,10 @@
 int xl_pi_desc_check(const struct xl_pi_desc *pi)
 {
 	if (!pi)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no PI descriptor");
 	/* SDM 29.6: the descriptor must be 64-byte aligned. */
 	if ((uintptr_t)pi & (XL_PI_DESC_ALIGN - 1))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "PI descriptor not 64-byte aligned (SDM 29.6)");
 	return 0;
 }
 
@@ -31,7 +32,7 @@ int xl_pi_init(struct xl_pi_desc *pi, u8 nv, u32 apic_id, bool x2apic)
 	if (ret)
 		return ret;
 	if (!x2apic && apic_id > 0xff)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "xAPIC ID above 0xff for NDST");
 	memset(pi, 0, sizeof(*pi));
 	pi->control = ((u64)nv << PI_CONTROL_NV_SHIFT) |
 		      ((u64)xl_pi_ndst_encode(apic_id, x2apic) <<
@@ -48,7 +49,7 @@ static int pi_check_vector(const struct xl_pi_desc *pi, unsigned int vector)
 		return ret;
 	/* SDM 6.2 / 11.5.2: vectors 0-31 are not interrupt vectors. */
 	if (vector < XL_FIRST_EXTERNAL_VECTOR || vector >= XL_NR_VECTORS)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "interrupt vector not in 32-255 (SDM 6.2, 11.5.2)");
 	return 0;
 }
 
@@ -113,7 +114,7 @@ int xl_pi_sync_irr(struct xl_pi_desc *pi, u64 irr[4])
 	if (ret)
 		return ret;
 	if (!irr)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no virtual IRR to sync PIR into");
 	/* Clear ON first: see the protocol at the top of this file. */
 	xl_test_and_clear_bit64(PI_CONTROL_ON, &pi->control);
 	for (i = 0; i < 4; i++) {
@@ -159,7 +160,7 @@ int xl_pi_set_ndst(struct xl_pi_desc *pi, u32 apic_id, bool x2apic)
 		return ret;
 	/* xAPIC IDs are 8 bits (SDM 11.4.6). */
 	if (!x2apic && apic_id > 0xff)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "xAPIC ID above 0xff for NDST (SDM 11.4.6)");
 	pi_update_control(pi, PI_CONTROL_NDST_MASK,
 			  (u64)xl_pi_ndst_encode(apic_id, x2apic) <<
 			  PI_CONTROL_NDST_SHIFT);
@@ -179,7 +180,7 @@ int xl_pi_notify_to(struct xl_pi_desc *pi, u32 apic_id, bool x2apic,
 	if (ret)
 		return ret;
 	if (!x2apic && apic_id > 0xff)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "xAPIC ID above 0xff for NDST");
 	xl_pi_set_ndst(pi, apic_id, x2apic);
 	xl_pi_set_nv(pi, nv);
 	xl_pi_clear_sn(pi);

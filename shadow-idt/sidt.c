@@ -6,11 +6,12 @@
  */
 #include "xl_sidt.h"
 #include "hw/vmx.h"
+#include "xl_err.h"
 
 int xl_sidt_map_init(struct xl_sidt_map *m)
 {
 	if (!m)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no vector map");
 	memset(m, 0, sizeof(*m));
 	xl_vec_set(m->keep, XL_SIDT_SYSCALL_VECTOR);
 	return 0;
@@ -20,10 +21,15 @@ int xl_sidt_map_add(struct xl_sidt_map *m, unsigned int host_vec,
 		    unsigned int guest_vec)
 {
 	if (!m)
-		return -EINVAL;
-	if (host_vec < XL_FIRST_EXTERNAL_VECTOR || host_vec >= XL_NR_VECTORS ||
-	    guest_vec < XL_FIRST_EXTERNAL_VECTOR || guest_vec >= XL_NR_VECTORS)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no vector map");
+	if (host_vec < XL_FIRST_EXTERNAL_VECTOR)
+		return XL_FAIL(-EINVAL, "host vector below 32");
+	if (host_vec >= XL_NR_VECTORS)
+		return XL_FAIL(-EINVAL, "host vector above 255");
+	if (guest_vec < XL_FIRST_EXTERNAL_VECTOR)
+		return XL_FAIL(-EINVAL, "guest vector below 32");
+	if (guest_vec >= XL_NR_VECTORS)
+		return XL_FAIL(-EINVAL, "guest vector above 255");
 	/* A kept software-interrupt gate cannot also carry a device. */
 	if (xl_vec_test(m->keep, host_vec))
 		return -EBUSY;
@@ -37,8 +43,10 @@ int xl_sidt_map_add(struct xl_sidt_map *m, unsigned int host_vec,
 
 int xl_sidt_map_del(struct xl_sidt_map *m, unsigned int host_vec)
 {
-	if (!m || host_vec >= XL_NR_VECTORS)
-		return -EINVAL;
+	if (!m)
+		return XL_FAIL(-EINVAL, "no vector map");
+	if (host_vec >= XL_NR_VECTORS)
+		return XL_FAIL(-EINVAL, "host vector above 255");
 	if (!xl_vec_test(m->direct, host_vec))
 		return -ENOENT;
 	xl_vec_clear(m->direct, host_vec);
@@ -48,8 +56,10 @@ int xl_sidt_map_del(struct xl_sidt_map *m, unsigned int host_vec)
 
 int xl_sidt_map_lookup(const struct xl_sidt_map *m, unsigned int host_vec)
 {
-	if (!m || host_vec >= XL_NR_VECTORS)
-		return -EINVAL;
+	if (!m)
+		return XL_FAIL(-EINVAL, "no vector map");
+	if (host_vec >= XL_NR_VECTORS)
+		return XL_FAIL(-EINVAL, "host vector above 255");
 	if (!xl_vec_test(m->direct, host_vec))
 		return -ENOENT;
 	return m->guest_vec[host_vec];
@@ -60,8 +70,10 @@ int xl_sidt_map_rlookup(const struct xl_sidt_map *m, unsigned int guest_vec)
 	unsigned int w, v;
 	u64 bits;
 
-	if (!m || guest_vec >= XL_NR_VECTORS)
-		return -EINVAL;
+	if (!m)
+		return XL_FAIL(-EINVAL, "no vector map");
+	if (guest_vec >= XL_NR_VECTORS)
+		return XL_FAIL(-EINVAL, "guest vector above 255");
 	/* the identity gate first: it needs no vector of the host's */
 	if (xl_vec_test(m->direct, guest_vec) &&
 	    m->guest_vec[guest_vec] == guest_vec)
@@ -80,9 +92,15 @@ int xl_sidt_map_rlookup(const struct xl_sidt_map *m, unsigned int guest_vec)
 static int idt_limit_gates(u32 limit)
 {
 	/* IDTR.limit is bytes - 1 (SDM 6.10); whole 16-byte gates only. */
-	if ((limit + 1) % sizeof(union xl_idt_gate) ||
-	    limit + 1 > XL_IDT_BYTES || limit == 0xffffffffu)
-		return -EINVAL;
+	if ((limit + 1) % sizeof(union xl_idt_gate))
+		return XL_FAIL(-EINVAL,
+			       "guest IDT limit is not 16n-1 (SDM 6.10)");
+	if (limit + 1 > XL_IDT_BYTES)
+		return XL_FAIL(-EINVAL,
+			       "guest IDT limit beyond 256 gates (SDM 6.10)");
+	if (limit == 0xffffffffu)
+		return XL_FAIL(-EINVAL,
+			       "guest IDT limit wraps to 0 gates (SDM 6.10)");
 	return (limit + 1) / sizeof(union xl_idt_gate);
 }
 
@@ -92,8 +110,12 @@ int xl_sidt_build(const union xl_idt_gate *guest, u32 guest_limit,
 	int n = idt_limit_gates(guest_limit);
 	unsigned int v, gv;
 
-	if (!guest || !m || !shadow)
-		return -EINVAL;
+	if (!guest)
+		return XL_FAIL(-EINVAL, "no guest IDT");
+	if (!m)
+		return XL_FAIL(-EINVAL, "no vector map");
+	if (!shadow)
+		return XL_FAIL(-EINVAL, "no shadow IDT");
 	if (n < 0)
 		return n;
 	/* Every mapped guest vector must have a handler to jump to. */
@@ -101,8 +123,10 @@ int xl_sidt_build(const union xl_idt_gate *guest, u32 guest_limit,
 		if (!xl_vec_test(m->direct, v))
 			continue;
 		gv = m->guest_vec[v];
-		if (gv >= (unsigned int)n || !guest[gv].f.present)
-			return -ENOENT;
+		if (gv >= (unsigned int)n)
+			return XL_FAIL(-ENOENT, "mapped guest vector beyond guest IDT limit");
+		if (!guest[gv].f.present)
+			return XL_FAIL(-ENOENT, "guest IDT gate of a mapped vector is not present");
 	}
 
 	/*
@@ -132,8 +156,12 @@ int xl_sidt_read_guest(const struct xl_hw *hw, u32 vcpu, u64 base, u32 limit,
 {
 	int n = idt_limit_gates(limit);
 
-	if (!hw || !hw->ops || !hw->ops->guest_read || !buf)
-		return -EINVAL;
+	if (!hw || !hw->ops)
+		return XL_FAIL(-EINVAL, "no hw ops");
+	if (!hw->ops->guest_read)
+		return XL_FAIL(-EINVAL, "no guest read op");
+	if (!buf)
+		return XL_FAIL(-EINVAL, "no buffer for the guest IDT");
 	if (n < 0)
 		return n;
 	memset(buf, 0, XL_IDT_BYTES);
@@ -144,8 +172,14 @@ int xl_sidt_read_guest(const struct xl_hw *hw, u32 vcpu, u64 base, u32 limit,
 int xl_sidt_write(const struct xl_hw *hw, u32 vcpu, u64 gva,
 		  const union xl_idt_gate *shadow)
 {
-	if (!hw || !hw->ops || !hw->ops->guest_write || !shadow || !gva)
-		return -EINVAL;
+	if (!hw || !hw->ops)
+		return XL_FAIL(-EINVAL, "no hw ops");
+	if (!hw->ops->guest_write)
+		return XL_FAIL(-EINVAL, "no guest write op");
+	if (!shadow)
+		return XL_FAIL(-EINVAL, "no shadow IDT");
+	if (!gva)
+		return XL_FAIL(-EINVAL, "shadow IDT address is 0");
 	return hw->ops->guest_write(hw->priv, vcpu, gva, shadow, XL_IDT_BYTES);
 }
 
@@ -155,16 +189,18 @@ int xl_sidt_np_decode(u64 exit_intr_info, u64 errcode, u64 idt_vec_info,
 	u64 index;
 
 	if (!vector)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "no vector to return");
 	if (!(exit_intr_info & INTR_INFO_VALID) ||
 	    (exit_intr_info & INTR_INFO_TYPE_MASK) != INTR_TYPE_HW_EXCEPTION ||
 	    (exit_intr_info & INTR_INFO_VECTOR_MASK) != XL_VEC_NP)
 		return -ENOENT;
 	/* SDM 6.15: #NP always pushes an error code. */
 	if (!(exit_intr_info & INTR_INFO_ERRCODE_VALID))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL,
+			       "#NP exit without error code (SDM 6.15)");
 	if (errcode >> 16)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL,
+			       "#NP error code above bit 15 (SDM 6.13)");
 	/* IDT clear: the index names a GDT/LDT selector, not a gate. */
 	if (!(errcode & XL_ERRCODE_IDT))
 		return -ENOENT;
@@ -172,16 +208,21 @@ int xl_sidt_np_decode(u64 exit_intr_info, u64 errcode, u64 idt_vec_info,
 	if (!(errcode & XL_ERRCODE_EXT))
 		return -ENOENT;
 	index = (errcode & XL_ERRCODE_INDEX_MASK) >> XL_ERRCODE_INDEX_SHIFT;
-	if (index >= XL_NR_VECTORS || index < XL_FIRST_EXTERNAL_VECTOR)
-		return -EINVAL;
+	if (index >= XL_NR_VECTORS)
+		return XL_FAIL(-EINVAL,
+			       "#NP error code index above 255 (SDM 6.13)");
+	if (index < XL_FIRST_EXTERNAL_VECTOR)
+		return XL_FAIL(-EINVAL,
+			       "#NP error code index is an exception vector");
 	/*
 	 * SDM 27.2.4: the interrupt being delivered when the #NP occurred is
 	 * in the IDT-vectoring information; if present it must agree.
 	 */
 	if (idt_vec_info & INTR_INFO_VALID) {
-		if ((idt_vec_info & INTR_INFO_TYPE_MASK) != INTR_TYPE_EXT_INTR ||
-		    (idt_vec_info & INTR_INFO_VECTOR_MASK) != index)
-			return -EINVAL;
+		if ((idt_vec_info & INTR_INFO_TYPE_MASK) != INTR_TYPE_EXT_INTR)
+			return XL_FAIL(-EINVAL, "event in IDT-vectoring info is not an external interrupt (SDM 27.2.4)");
+		if ((idt_vec_info & INTR_INFO_VECTOR_MASK) != index)
+			return XL_FAIL(-EINVAL, "vector in IDT-vectoring info is not the #NP index (SDM 27.2.4)");
 	}
 	*vector = index;
 	return 0;

@@ -17,6 +17,7 @@
  */
 #include "xl_sidt.h"
 #include "hw/vmx.h"
+#include "xl_err.h"
 
 #define DESC_INFO_SCALE(i)	((u32)(i) & 3)
 #define DESC_INFO_REG1(i)	(((u32)(i) >> 3) & 0xf)
@@ -47,8 +48,12 @@ int xl_desc_decode(u32 reason, u64 info, u64 qual, const u8 *insn,
 	bool p66 = false;
 	u8 modrm;
 
-	if (!op || !insn || len > 15)
-		return -EINVAL;
+	if (!op)
+		return XL_FAIL(-EINVAL, "no operand to decode into");
+	if (!insn)
+		return XL_FAIL(-EINVAL, "no instruction bytes");
+	if (len > 15)
+		return XL_FAIL(-EINVAL, "instruction longer than 15 bytes");
 	memset(op, 0, sizeof(*op));
 	if (reason == EXIT_REASON_GDTR_IDTR)
 		op->insn = (enum xl_desc_insn)DESC_INFO_IDENT(info);
@@ -56,21 +61,24 @@ int xl_desc_decode(u32 reason, u64 info, u64 qual, const u8 *insn,
 		op->insn = (enum xl_desc_insn)(XL_DESC_SLDT +
 					       DESC_INFO_IDENT(info));
 	else
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "exit reason is not 46 or 47 (SDM vol.3 26.1.3)");
 	/* prefixes, then REX (SDM vol.2 2.2.1), then 0F 01 or 0F 00 /n */
 	for (; i < len && legacy_prefix(insn[i]); i++)
 		p66 |= insn[i] == 0x66;
 	if (i < len && (insn[i] & 0xf0) == 0x40)
 		i++;
-	if (i + 3 > len || insn[i] != 0x0f ||
-	    insn[i + 1] != (reason == EXIT_REASON_GDTR_IDTR ? 0x01 : 0x00))
-		return -EINVAL;
+	if (i + 3 > len)
+		return XL_FAIL(-EINVAL, "instruction bytes end before ModRM");
+	if (insn[i] != 0x0f)
+		return XL_FAIL(-EINVAL, "opcode does not start with 0F");
+	if (insn[i + 1] != (reason == EXIT_REASON_GDTR_IDTR ? 0x01 : 0x00))
+		return XL_FAIL(-EINVAL, "second opcode byte does not match the exit reason (0F 01 for 46, 0F 00 for 47)");
 	modrm = insn[i + 2];
 	if (((modrm >> 3) & 7) != ((u32)op->insn & 3))
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "reg field of ModRM disagrees with the instruction information (SDM vol.3 27.2.5)");
 	if (reason == EXIT_REASON_LDTR_TR && (info & DESC_INFO_REG_OPERAND)) {
 		if (modrm >> 6 != 3)
-			return -EINVAL;
+			return XL_FAIL(-EINVAL, "register operand but ModRM.mod is not 3 (SDM vol.3 27.2.5)");
 		op->reg_operand = true;
 		op->reg16 = p66;
 		op->reg = DESC_INFO_REG1(info);
@@ -78,15 +86,15 @@ int xl_desc_decode(u32 reason, u64 info, u64 qual, const u8 *insn,
 	}
 	/* 0F 01 with mod 3 is another instruction (VMCALL, ...) */
 	if (modrm >> 6 == 3)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "memory operand but ModRM.mod is 3 (another instruction, e.g. VMCALL)");
 	if (DESC_INFO_ASIZE(info) != 1 && DESC_INFO_ASIZE(info) != 2)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "address size is not 32 or 64 bits (SDM vol.3 27.2.5)");
 	op->addr32 = DESC_INFO_ASIZE(info) == 1;
 	op->seg = DESC_INFO_SEG(info);
 	if (modrm >> 6 == 0 && (modrm & 7) == 5) {
 		/* RIP-relative (SDM vol.2 2.2.1.6): disp32 after ModRM */
 		if (i + 7 > len)
-			return -EINVAL;
+			return XL_FAIL(-EINVAL, "instruction bytes end before the RIP-relative disp32");
 		op->rip_relative = true;
 		op->disp = (s32)(insn[i + 3] | insn[i + 4] << 8 |
 				 insn[i + 5] << 16 | (u32)insn[i + 6] << 24);

@@ -20,6 +20,7 @@
 #include "xl_sidt.h"
 #include "hw/vmx.h"
 #include "hw/apic.h"
+#include "xl_err.h"
 
 static int rd(const struct xl_hw *hw, u32 vcpu, u32 f, u64 *v)
 {
@@ -34,6 +35,19 @@ static int wr(const struct xl_hw *hw, u32 vcpu, u32 f, u64 v)
 static bool hw_ok(const struct xl_hw *hw)
 {
 	return hw && hw->ops && hw->ops->vmcs_read && hw->ops->vmcs_write;
+}
+
+/* The arguments every mode switch of one vCPU takes, checked. */
+static int check_vcpu(const struct xl_hw *hw, u32 vcpu,
+		      const struct xl_sidt_vcpu *s)
+{
+	if (!hw_ok(hw))
+		return XL_FAIL(-EINVAL, "no hw or no VMCS read/write op");
+	if (!s)
+		return XL_FAIL(-EINVAL, "no vCPU mode state");
+	if (vcpu >= hw->nr_vcpus)
+		return XL_FAIL(-EINVAL, "vCPU index out of range");
+	return 0;
 }
 
 static int save(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_saved *s)
@@ -126,10 +140,15 @@ int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,
 	bool eoi;
 	int ret;
 
-	if (!hw_ok(hw) || !s || !p || !p->shadow_gva || !p->timer_value)
-		return -EINVAL;
-	if (vcpu >= hw->nr_vcpus)
-		return -EINVAL;
+	ret = check_vcpu(hw, vcpu, s);
+	if (ret)
+		return ret;
+	if (!p)
+		return XL_FAIL(-EINVAL, "no direct-mode parameters");
+	if (!p->shadow_gva)
+		return XL_FAIL(-EINVAL, "shadow IDT address is 0");
+	if (!p->timer_value)
+		return XL_FAIL(-EINVAL, "preemption timer value is 0");
 	if (s->state == XL_SIDT_DIRECT)
 		return 0;
 	/*
@@ -140,8 +159,10 @@ int xl_sidt_enter_direct(const struct xl_hw *hw, u32 vcpu,
 	proc_bits = SIDT_PROC_BITS;
 	if (p->cr3_load_exiting) {
 		ret = rd(hw, vcpu, VMCS_CR3_TARGET_COUNT, &targets);
-		if (ret || targets)
-			return ret ?: -EOPNOTSUPP;
+		if (ret)
+			return ret;
+		if (targets)
+			return XL_FAIL(-EOPNOTSUPP, "nonzero CR3-target count: those CR3 loads would not exit (SDM vol.3 25.6.7)");
 		proc_bits |= PROC_CR3_LOAD_EXITING;
 	}
 	/*
@@ -203,10 +224,13 @@ int xl_sidt_enter_inject(const struct xl_hw *hw, u32 vcpu,
 {
 	int ret;
 
-	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus)
-		return -EINVAL;
+	ret = check_vcpu(hw, vcpu, s);
+	if (ret)
+		return ret;
+	if (s->state == XL_SIDT_INJECT)
+		return 0;
 	if (s->state != XL_SIDT_DIRECT)
-		return s->state == XL_SIDT_INJECT ? 0 : -EINVAL;
+		return XL_FAIL(-EINVAL, "vCPU not in direct mode: nothing saved to inject with");
 	ret = write_saved(hw, vcpu, s);
 	if (ret) {
 		s->state = XL_SIDT_OFF;
@@ -265,8 +289,9 @@ int xl_sidt_restore(const struct xl_hw *hw, u32 vcpu, struct xl_sidt_vcpu *s)
 	struct xl_sidt_saved now;
 	int ret = 0;
 
-	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus)
-		return -EINVAL;
+	ret = check_vcpu(hw, vcpu, s);
+	if (ret)
+		return ret;
 	/* Injection mode already has the saved values in the VMCS. */
 	if (s->state == XL_SIDT_DIRECT) {
 		if (!save(hw, vcpu, &now))
@@ -287,8 +312,9 @@ int xl_sidt_revalidate(const struct xl_hw *hw, u32 vcpu,
 	u64 entry;
 	int ret;
 
-	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus)
-		return -EINVAL;
+	ret = check_vcpu(hw, vcpu, s);
+	if (ret)
+		return ret;
 	if (s->state != XL_SIDT_DIRECT)
 		return 0;
 	ret = save(hw, vcpu, &now);
@@ -313,9 +339,13 @@ int xl_sidt_revalidate(const struct xl_hw *hw, u32 vcpu,
 int xl_sidt_rearm_timer(const struct xl_hw *hw, u32 vcpu,
 			const struct xl_sidt_vcpu *s, u32 timer_value)
 {
-	if (!hw_ok(hw) || !s || vcpu >= hw->nr_vcpus || !timer_value)
-		return -EINVAL;
+	int ret = check_vcpu(hw, vcpu, s);
+
+	if (ret)
+		return ret;
+	if (!timer_value)
+		return XL_FAIL(-EINVAL, "preemption timer value is 0");
 	if (s->state != XL_SIDT_DIRECT)
-		return -EINVAL;
+		return XL_FAIL(-EINVAL, "vCPU not in direct mode");
 	return wr(hw, vcpu, VMCS_PREEMPTION_TIMER_VALUE, timer_value);
 }

@@ -14,6 +14,7 @@
  * PTE; bit 0 present; physical address bits 51:12 of each entry.
  */
 #include "xl_sidt.h"
+#include "xl_err.h"
 
 #define XL_PTE_PRESENT		XL_BIT(0)
 #define XL_PTE_PS		XL_BIT(7)
@@ -36,8 +37,12 @@ int xl_sidt_walk(u64 cr3, u64 la, xl_read_phys_fn read, void *ctx,
 	unsigned int level;
 	int ret;
 
-	if (!read || !w || !xl_canonical48(la))
-		return -EINVAL;
+	if (!read)
+		return XL_FAIL(-EINVAL, "no guest-physical read function");
+	if (!w)
+		return XL_FAIL(-EINVAL, "no walk result");
+	if (!xl_canonical48(la))
+		return XL_FAIL(-EINVAL, "linear address is not canonical (SDM vol.3 4.5)");
 	w->levels = 0;
 	for (level = 0; level < 4; level++) {
 		unsigned int shift = 39 - 9 * level;

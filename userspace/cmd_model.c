@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "command.h"
+#include "xl_err.h"
 #include "model_nodes.h"
 #include "../model/nodes.h"
 #include "../model/scenario.h"
@@ -256,10 +257,17 @@ static int cmd_model(int argc, char **argv)
 				modes[mi].posting;
 			ret = xl_scn_run(&cfg, &r);
 			if (ret || r.mode_ret) {
-				fprintf(stderr, "exitless model: %s/%s: %s\n",
+				const struct xl_err_site *site = xl_err_take();
+
+				fprintf(stderr, "exitless model: %s/%s: %s%s%s%s%s%s\n",
 					row_name(mi), kinds[ki].name,
 					ret ? strerror(-ret) :
-					xl_why_str(r.why));
+					xl_why_str(r.why),
+					site ? " (failed check: " : "",
+					site ? site->func : "",
+					site ? ": " : "",
+					site ? site->why : "",
+					site ? ")" : "");
 				json_object_put(jrows);
 				return XL_EXIT_FAIL;
 			}

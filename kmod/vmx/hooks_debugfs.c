@@ -75,6 +75,7 @@ void xl_hooks_guest_state(struct xl_vm *vm, u64 *gva, u64 *vcpus, u32 *nr)
 
 void xl_hooks_show(struct seq_file *m)
 {
+	const struct xl_err_site *site;
 	struct xl_engine_counters c;
 	enum xl_sidt_state st;
 	enum xl_eli_off off;
@@ -104,6 +105,10 @@ void xl_hooks_show(struct seq_file *m)
 			   atomic64_read(&h->hc_errors),
 			   atomic64_read(&h->l2_exits),
 			   atomic64_read(&h->l2_entries));
+		site = READ_ONCE(h->last_err_site);
+		seq_printf(m, "  last_engine_error %d last_failed_check %s%s%s\n",
+			   READ_ONCE(h->last_err), site ? site->func : "-",
+			   site ? ": " : "", site ? site->why : "");
 		seq_printf(m, "  draining %d idle_restores %lld guard_ticks %u kvm_users %u\n",
 			   h->draining, atomic64_read(&h->idle_restores),
 			   h->eng ? h->eng->cfg.timer_value : 0,
@@ -178,7 +183,8 @@ void xl_hooks_show(struct seq_file *m)
  *                            irq N) like an assigned device's
  *   msifire VM               one interrupt of the test MSI, to the vector
  *                            and CPU it has now
- *   own VM VEC               the VM owns VEC (DID guest vectors)
+ *   own VM VEC               the VM owns VEC (DID guest vectors); a
+ *                            refusal shows in last_failed_check
  *   virq VM VCPU VEC         a virtual interrupt through the engine
  *                            (did: physical IPI; else injection)
  * The write returns its length on success, else a negative errno.
@@ -268,8 +274,16 @@ static int xl_selftest_cmd(const char *buf)
 	} else if (!e) {
 		ret = -ENOTCONN;
 	} else if (!strcmp(cmd, "own") && n == 3) {
-		/* the shadow IDT gains the identity gate at the next entry */
-		ret = xl_engine_own(e, a, true);
+		/*
+		 * The shadow IDT gains the identity gate at the next entry. A
+		 * refusal is reported as an engine error (a failed check
+		 * named, as the hooks' are), on the CPU that noted it.
+		 */
+		preempt_disable();
+		ret = XL_ENGINE_CALL(xl_engine_own(e, a, true));
+		if (ret)
+			xl_engine_err(h, "selftest own", ret);
+		preempt_enable();
 	} else if (!strcmp(cmd, "virq") && n == 4) {
 		ret = xl_engine_virtual_irq(e, a, b);
 		if (ret == XL_DLV_NONE)

@@ -14,6 +14,7 @@
 
 #include "xl.h"
 #include "xl_engine.h"
+#include "xl_err.h"
 #include "assigned.h"
 #include "test_dev.h"
 #include "shadow_wp.h"
@@ -172,6 +173,12 @@ struct xl_hvm {
 	/* Counters: atomics, from any context, no lock. */
 	atomic64_t entries, exits, exits_handled, injections, eois;
 	atomic64_t vmread_fail, engine_errors;
+	/*
+	 * The check that failed at the last engine error whose reason was
+	 * known (include/xl_err.h), and the error; WRITE_ONCE, for debugfs.
+	 */
+	const struct xl_err_site *last_err_site;
+	int last_err;
 	u64 last_idtr_base;	/* guest's, at entry (WRITE_ONCE); debugfs */
 	/*
 	 * The page registered by the guest (XL_HC_SHADOW_IDT) and its frame,
@@ -277,6 +284,15 @@ static inline int xl_test_dev_assign(struct xl_engine *e, struct xl_test_dev *d)
 	return ret ?: xl_engine_assign(e, d->hv.irq, d->hv.vector,
 				       d->guest_vec, d->vcpu);
 }
+
+/* kvm_hooks.c */
+void xl_engine_err(struct xl_hvm *h, const char *where, int ret);
+/*
+ * An engine call whose failure xl_engine_err reports: a note left by an
+ * earlier failure that its caller absorbed is dropped first, so it is not
+ * taken for this one's reason (include/xl_err.h).
+ */
+#define XL_ENGINE_CALL(call) ({ xl_err_forget(); (call); })
 
 /* pi_vcpu.c */
 void xl_pi_vcpu_record(struct xl_hvm *h, struct kvm_vcpu *vcpu, u32 i);

@@ -131,10 +131,18 @@ static u32 xl_idx(struct xl_hvm *h, struct kvm_vcpu *vcpu)
 	return vcpu->vcpu_idx < XL_HOOK_VCPUS ? vcpu->vcpu_idx : U32_MAX;
 }
 
-static void xl_engine_err(struct xl_hvm *h, const char *where, int ret)
+/* An engine call failed: count it, and say which check failed if known. */
+void xl_engine_err(struct xl_hvm *h, const char *where, int ret)
 {
+	const struct xl_err_site *site = xl_err_take();
+
 	atomic64_inc(&h->engine_errors);
-	pr_warn_ratelimited("vm %llu: engine %s: %d\n", h->vm_id, where, ret);
+	WRITE_ONCE(h->last_err, ret);
+	if (site)
+		WRITE_ONCE(h->last_err_site, site);
+	pr_warn_ratelimited("vm %llu: engine %s: %d: %s%s%s\n", h->vm_id,
+			    where, ret, site ? site->func : "",
+			    site ? ": " : "", site ? site->why : "reason not recorded");
 }
 
 /* Right before VM entry: vmx_vcpu_run(vcpu). IRQs off. */
@@ -183,7 +191,7 @@ static void xl_on_entry(struct kvm_vcpu *vcpu)
 	    !xl_vmx_read(VM_EXIT_REASON, &reason) &&
 	    (reason & 0xffff) == EXIT_REASON_PREEMPTION_TIMER &&
 	    atomic64_read(&h->exits)) {
-		ret = xl_engine_handle_exit(e, i, (u32)reason);
+		ret = XL_ENGINE_CALL(xl_engine_handle_exit(e, i, (u32)reason));
 		if (ret < 0)
 			xl_engine_err(h, "guard", ret);
 	}
@@ -191,7 +199,7 @@ static void xl_on_entry(struct kvm_vcpu *vcpu)
 	/* the host vectors in the shadow IDT are still the devices' */
 	if (atomic_read_acquire(&h->asg_live) && !xl_assigned_intact(&h->asg))
 		xl_asg_invalidate(h, false);
-	ret = xl_engine_before_entry(e, i);
+	ret = XL_ENGINE_CALL(xl_engine_before_entry(e, i));
 	if (ret < 0)
 		xl_engine_err(h, "before_entry", ret);
 out:
@@ -308,7 +316,7 @@ static void xl_exit_engine(struct xl_hvm *h, struct xl_engine *e,
 	u64 vinfo;
 	int ret;
 
-	ret = xl_engine_handle_exit(e, i, reason);
+	ret = XL_ENGINE_CALL(xl_engine_handle_exit(e, i, reason));
 	if (ret < 0) {
 		xl_engine_err(h, "handle_exit", ret);
 		return;
@@ -428,7 +436,7 @@ static void xl_on_exit(struct kvm_vcpu *vcpu)
 		 * now, on vmcs01.
 		 */
 		if (e) {
-			ret = xl_engine_nested_enter(e, i);
+			ret = XL_ENGINE_CALL(xl_engine_nested_enter(e, i));
 			if (ret < 0)
 				xl_engine_err(h, "nested_enter", ret);
 		}
@@ -566,9 +574,9 @@ static void xl_hc_page(struct kvm_vcpu *vcpu)
 	smp_mb();
 	e = READ_ONCE(h->eng);
 	if (e && gva)
-		ret = xl_engine_set_shadow_gva(e, gva);
+		ret = XL_ENGINE_CALL(xl_engine_set_shadow_gva(e, gva));
 	else if (e)
-		ret = xl_engine_release_shadow(e);
+		ret = XL_ENGINE_CALL(xl_engine_release_shadow(e));
 	if (ret)
 		xl_engine_err(h, "shadow page", ret);
 	if (nr == XL_HC_SHADOW_IDT_RELEASE)
@@ -823,7 +831,7 @@ static void xl_on_eoi(void *data, void *apic, int vector)
 	 * at this exit (xl_engine_handle_exit).
 	 */
 	if (vector >= 0)
-		ret = xl_engine_eoi(e, i, vector);
+		ret = XL_ENGINE_CALL(xl_engine_eoi(e, i, vector));
 	if (ret < 0)
 		xl_engine_err(h, "eoi", ret);
 out:
@@ -1226,7 +1234,7 @@ static void xl_restore_idle_vcpu(struct xl_hvm *h, struct kvm_vcpu *vcpu)
 		return;
 	vcpu_load(vcpu);
 	preempt_disable();
-	ret = xl_engine_vcpu_release(h->eng, i);
+	ret = XL_ENGINE_CALL(xl_engine_vcpu_release(h->eng, i));
 	preempt_enable();
 	vcpu_put(vcpu);
 	mutex_unlock(&vcpu->mutex);
@@ -1540,8 +1548,8 @@ static int xl_hooks_engine_mode(struct xl_hvm *h, struct xl_vm *vm, u32 mode)
 	smp_mb();
 	gva = READ_ONCE(h->shadow_gva);
 	if (gva != READ_ONCE(e->shadow_gva)) {
-		ret = gva ? xl_engine_set_shadow_gva(e, gva) :
-			    xl_engine_release_shadow(e);
+		ret = XL_ENGINE_CALL(gva ? xl_engine_set_shadow_gva(e, gva) :
+					   xl_engine_release_shadow(e));
 		if (ret)
 			xl_engine_err(h, "shadow page", ret);
 	}

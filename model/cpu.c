@@ -208,23 +208,26 @@ void xl_cpu_deliver_injected(struct xl_model *m, u32 vi, u8 vec, bool pic)
 	deliver_idt(m, vi, vec, pic);
 }
 
+void xl_cpu_pi_process_desc(struct xl_pi_desc *pi, u64 virr[4])
+{
+	unsigned int i;
+
+	xl_test_and_clear_bit64(PI_CONTROL_ON, &pi->control);
+	for (i = 0; i < 4; i++)
+		virr[i] |= xl_xchg64(&pi->pir[i], 0);
+}
+
 /* SDM 29.6 steps after the notification vector was recognized. */
 static void pi_process(struct xl_model *m, u32 vi)
 {
 	struct xl_model_vcpu *v = &m->vcpu[vi];
 	struct xl_pi_desc *pi = xl_model_pi_lookup(m,
 			xl_vmcs_get(v, VMCS_POSTED_INTR_DESC_ADDR));
-	unsigned int i;
 
 	v->st.pi_processed++;
 	if (!pi)
 		return;	/* a bad address: hardware would fail the entry */
-	xl_test_and_clear_bit64(PI_CONTROL_ON, &pi->control);
-	for (i = 0; i < 4; i++) {
-		u64 bits = xl_xchg64(&pi->pir[i], 0);
-
-		v->vlapic.irr[i] |= bits;
-	}
+	xl_cpu_pi_process_desc(pi, v->vlapic.irr);
 }
 
 /* SDM 29.2.1/29.2.2: evaluate and deliver a pending virtual interrupt. */

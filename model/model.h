@@ -198,4 +198,17 @@ int xl_model_guest_set_tpr(struct xl_model *m, u32 vcpu, u8 tpr);
 int xl_model_pcpu_isr(const struct xl_model *m, u32 pcpu, u64 isr[4]);
 int xl_model_pcpu_irr(const struct xl_model *m, u32 pcpu, u64 irr[4]);
 
+/*
+ * The two hardware steps on a posted-interrupt descriptor, for tests that
+ * play the machine around the engine without the whole model:
+ * the IOMMU posting @vec through a posted-format IRTE (VT-d 9.12, 5.2.3):
+ * PIR[@vec] set; true when it sends the notification (ON was clear, and
+ * SN clear or @urgent), *@ctl the control word it saw (NV, NDST);
+ * the CPU recognizing the notification vector in VMX non-root operation
+ * (SDM 29.6): ON cleared, PIR moved into the virtual IRR @virr.
+ */
+struct xl_pi_desc;
+bool xl_vtd_post_desc(struct xl_pi_desc *pi, u8 vec, bool urgent, u64 *ctl);
+void xl_cpu_pi_process_desc(struct xl_pi_desc *pi, u64 virr[4]);
+
 #endif /* XL_MODEL_H */

@@ -68,6 +68,22 @@ static void vtd_deliver(struct xl_model *m, u32 dest, bool logical, u8 vec,
 	}
 }
 
+bool xl_vtd_post_desc(struct xl_pi_desc *pi, u8 vec, bool urgent, u64 *ctl)
+{
+	xl_vec_set_atomic(pi->pir, vec);
+	*ctl = xl_load64(&pi->control);
+	for (;;) {
+		u64 new = *ctl | XL_BIT(PI_CONTROL_ON);
+
+		if (*ctl & XL_BIT(PI_CONTROL_ON))
+			return false;
+		if ((*ctl & XL_BIT(PI_CONTROL_SN)) && !urgent)
+			return false;
+		if (xl_cmpxchg64(&pi->control, ctl, new))
+			return true;
+	}
+}
+
 /* VT-d 9.12 / 5.2.3: post @vec; notify unless ON already or suppressed. */
 static int vtd_post(struct xl_model *m, const union xl_irte *e)
 {
@@ -77,19 +93,9 @@ static int vtd_post(struct xl_model *m, const union xl_irte *e)
 
 	if (!pi)
 		return vtd_fault(m);
-	xl_vec_set_atomic(pi->pir, e->post.vector);
 	m->st.vtd_posted++;
-	ctl = xl_load64(&pi->control);
-	for (;;) {
-		u64 new = ctl | XL_BIT(PI_CONTROL_ON);
-
-		if (ctl & XL_BIT(PI_CONTROL_ON))
-			return 0;
-		if ((ctl & XL_BIT(PI_CONTROL_SN)) && !e->post.urgent)
-			return 0;
-		if (xl_cmpxchg64(&pi->control, &ctl, new))
-			break;
-	}
+	if (!xl_vtd_post_desc(pi, e->post.vector, e->post.urgent, &ctl))
+		return 0;
 	m->st.vtd_notifications++;
 	xl_cpu_phys_irq(m, xl_pi_ndst_decode((u32)(ctl >> PI_CONTROL_NDST_SHIFT),
 					     m->cfg.x2apic),

@@ -4,20 +4,20 @@
  * (kmod/pi.c: check every guest MSI is postable, post the IRTEs, leave
  * them to the descriptor's owner across block / migrate / resume, unpost
  * on mode change) run through the engine (core/) and posted/ code, with
- * the machine being tests/mech/fake_hw.c plus, in this file, the two
- * pieces of hardware behaviour that make the result mean something:
+ * the machine being tests/mech/fake_hw.c plus the two pieces of hardware
+ * behaviour that make the result mean something, taken from the
+ * reference model (model/vtd.c, model/cpu.c) so that they are written
+ * once and not by the code under test:
  *   - VT-d posting of an interrupt through a posted-format IRTE
- *     (VT-d 9.12): set PIR[vector]; if ON and SN were clear, set ON and
- *     send the notification vector NV to NDST;
- *   - the CPU receiving a notification (SDM 29.6): in VMX non-root mode
- *     with NV equal to the VMCS posted-interrupt notification vector it
- *     clears ON and moves PIR into the virtual IRR, with no VM exit; in
- *     root mode the host's handler for that vector runs instead.
- * This is not the reference model (model/, which has its own VT-d and
- * LAPIC): it is the engine + fake_hw with the VT-d/SDM 29.6 steps above,
- * so that it exercises the very code exitless.ko runs; exits are those
- * this simulation would take (a remapped host IRQ reaching a running
- * vCPU).
+ *     (VT-d 9.12, xl_vtd_post_desc): set PIR[vector]; if ON and SN were
+ *     clear, set ON and send the notification vector NV to NDST;
+ *   - the CPU receiving a notification (SDM 29.6, xl_cpu_pi_process_desc):
+ *     in VMX non-root mode with NV equal to the VMCS posted-interrupt
+ *     notification vector it clears ON and moves PIR into the virtual IRR,
+ *     with no VM exit; in root mode the host's handler for that vector
+ *     runs instead (here).
+ * Exits are those this replay would take (a remapped host IRQ reaching a
+ * running vCPU).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -33,6 +33,7 @@
 #include "hw/msi.h"
 #include "hw/vmx.h"
 #include "../mech/fake_hw.h"
+#include "../../model/model.h"
 
 #define NV	0xf2
 #define WV	0xf1
@@ -139,11 +140,10 @@ static void cpu_gets(u32 pcpu, u8 vector)
 		    fake_vmcs_get(&S->f, v, VMCS_POSTED_INTR_NV) &&
 		    (fake_vmcs_get(&S->f, v, VMCS_PIN_BASED_CTLS) &
 		     PIN_POSTED_INTR)) {
-			int n = xl_pi_sync_irr(xl_engine_pi_desc(S->e, v),
-					       S->virr[v]);
 			int b, w;
 
-			assert_true(n >= 0);
+			xl_cpu_pi_process_desc(xl_engine_pi_desc(S->e, v),
+					       S->virr[v]);
 			/* the guest takes every requested vector */
 			for (w = 0; w < 4; w++)
 				for (b = 0; b < 64; b++)
@@ -184,8 +184,8 @@ static void device_irq(int i)
 {
 	u32 irq = 40 + i, k;
 	struct xl_pi_desc *pi = NULL;
+	u64 ctl;
 	u8 vec = 0;
-	int r;
 
 	if (!S->f.posted[irq]) {
 		/* remapped: host handler; a running vCPU exits for it */
@@ -200,9 +200,7 @@ static void device_irq(int i)
 			vec = S->f.post[k].b;
 		}
 	assert_non_null(pi);
-	r = xl_pi_post(pi, vec);
-	assert_true(r >= 0);
-	if (r & XL_PI_NOTIFY)
+	if (xl_vtd_post_desc(pi, vec, false, &ctl))
 		cpu_gets(pcpu_of_apic(xl_pi_ndst(pi)), xl_pi_nv(pi));
 	drain_ipis();
 }

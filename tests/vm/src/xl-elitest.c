@@ -138,6 +138,52 @@ _Static_assert(STUBS + 32 * 256 <= UDATA, "the stubs reach into UDATA");
 #define VEC_MSI_GUEST2	0x62	/* ...after the guest re-routed it */
 #define GSI_MSI		30	/* its KVM GSI (irqfd + MSI route) */
 
+#define XS_(x)		#x
+#define XS(x)		XS_(x)
+#define ASM_SET(sym, val) ".set " #sym ", " XS(val) "\n"
+/*
+ * The layout above as the guest code's assembler symbols: each data word
+ * by its address (d_spin is DATA + D_SPIN), the user-mode part's as it
+ * sees them through USER_ALIAS (u_op), the host's commands by value.
+ */
+asm(ASM_SET(idt, IDT) ASM_SET(shadow, SHADOW) ASM_SET(pd, PD)
+    ASM_SET(counts, COUNTS)
+    ASM_SET(user_alias, USER_ALIAS)
+    ASM_SET(user_stack_top, USER_ALIAS + USTACK_TOP)
+    ASM_SET(d_hc_ret, DATA + D_HC_RET)
+    ASM_SET(d_spin, DATA + D_SPIN)
+    ASM_SET(d_hang, DATA + D_HANG)
+    ASM_SET(d_hang_spin, DATA + D_HANG_SPIN)
+    ASM_SET(d_hang_done, DATA + D_HANG_DONE)
+    ASM_SET(d_halt, DATA + D_HALT)
+    ASM_SET(d_cmd, DATA + D_CMD)
+    ASM_SET(d_arg0, DATA + D_ARG0)
+    ASM_SET(d_arg1, DATA + D_ARG1)
+    ASM_SET(d_res, DATA + D_RES)
+    ASM_SET(d_ksp, DATA + D_KSP)
+    ASM_SET(d_cmd_done, DATA + D_CMD_DONE)
+    ASM_SET(d_ap_spin, DATA + D_AP_SPIN)
+    ASM_SET(d_ap_rm, DATA + D_AP_RM)
+    ASM_SET(d_arg2, DATA + D_ARG2)
+    ASM_SET(d_ap_shadow, DATA + D_AP_SHADOW)
+    ASM_SET(d_ap_shadow_done, DATA + D_AP_SHADOW_DONE)
+    ASM_SET(u_op, USER_ALIAS + UDATA + U_OP)
+    ASM_SET(u_iter, USER_ALIAS + UDATA + U_ITER)
+    ASM_SET(u_hc_ret, USER_ALIAS + UDATA + U_HC_RET)
+    ASM_SET(u_arg, USER_ALIAS + UDATA + U_ARG)
+    ASM_SET(u_sgdt, USER_ALIAS + UDATA + U_SGDT)
+    ASM_SET(u_sidt, USER_ALIAS + UDATA + U_SIDT)
+    ASM_SET(u_sldt_m, USER_ALIAS + UDATA + U_SLDT_M)
+    ASM_SET(u_str_m, USER_ALIAS + UDATA + U_STR_M)
+    ASM_SET(u_sldt_r, USER_ALIAS + UDATA + U_SLDT_R)
+    ASM_SET(u_str_r, USER_ALIAS + UDATA + U_STR_R)
+    ASM_SET(gcmd_hc, GCMD_HC)
+    ASM_SET(gcmd_user, GCMD_USER)
+    ASM_SET(gcmd_shadow, GCMD_SHADOW)
+    ASM_SET(gcmd_initsipi, GCMD_INITSIPI)
+    ASM_SET(gcmd_setpde, GCMD_SETPDE)
+    ASM_SET(gcmd_cr3swap, GCMD_CR3SWAP));
+
 /* The guest: registration, x2APIC on, then spin with IF=1. */
 asm(".pushsection .rodata.guest, \"a\"\n"
     ".code64\n"
@@ -151,45 +197,45 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	xor %edx, %edx\n"
     "	wrmsr\n"
     "	mov $0x584c0001, %eax\n"	/* XL_HC_SHADOW_IDT */
-    "	mov $0x6000, %ebx\n"
+    "	mov $shadow, %ebx\n"
     "	vmcall\n"
-    "	mov %rax, 0x7000\n"
+    "	mov %rax, d_hc_ret\n"
     "	sti\n"
-    "1:	incq 0x7008\n"
-    "	cmpq $0, 0x7028\n"		/* D_HALT: wait in HLT */
+    "1:	incq d_spin\n"
+    "	cmpq $0, d_halt\n"		/* D_HALT: wait in HLT */
     "	je 4f\n"
     "	hlt\n"
-    "4:	cmpq $0, 0x7030\n"		/* D_CMD */
+    "4:	cmpq $0, d_cmd\n"
     "	jne cmd\n"
-    "	cmpq $0, 0x7010\n"
+    "	cmpq $0, d_hang\n"
     "	je 1b\n"
     "	cli\n"				/* IF=0 for D_HANG iterations */
-    "2:	incq 0x7018\n"
-    "	mov 0x7018, %rax\n"
-    "	cmp 0x7010, %rax\n"
+    "2:	incq d_hang_spin\n"
+    "	mov d_hang_spin, %rax\n"
+    "	cmp d_hang, %rax\n"
     "	jb 2b\n"
-    "	movq $0, 0x7018\n"
-    "	movq $0, 0x7010\n"
-    "	incq 0x7020\n"			/* D_HANG_DONE */
+    "	movq $0, d_hang_spin\n"
+    "	movq $0, d_hang\n"
+    "	incq d_hang_done\n"
     "	sti\n"
     "	jmp 1b\n"
     /* a command of the host (D_CMD) */
-    "cmd:	cmpq $3, 0x7030\n"
+    "cmd:	cmpq $gcmd_shadow, d_cmd\n"
     "	je shadow_cmd\n"
-    "	cmpq $4, 0x7030\n"
+    "	cmpq $gcmd_initsipi, d_cmd\n"
     "	je initsipi_cmd\n"
-    "	cmpq $5, 0x7030\n"
+    "	cmpq $gcmd_setpde, d_cmd\n"
     "	je setpde_cmd\n"
-    "	cmpq $6, 0x7030\n"
+    "	cmpq $gcmd_cr3swap, d_cmd\n"
     "	je cr3swap_cmd\n"
-    "	cmpq $1, 0x7030\n"
+    "	cmpq $gcmd_hc, d_cmd\n"
     "	jne 5f\n"
-    "	mov 0x7038, %rax\n"		/* GCMD_HC: VMCALL at CPL 0 */
-    "	mov 0x7040, %rbx\n"
+    "	mov d_arg0, %rax\n"		/* GCMD_HC: VMCALL at CPL 0 */
+    "	mov d_arg1, %rbx\n"
     "	vmcall\n"
-    "	mov %rax, 0x7048\n"
+    "	mov %rax, d_res\n"
     "	jmp cmd_done\n"
-    "5:	cmpq $2, 0x7030\n"
+    "5:	cmpq $gcmd_user, d_cmd\n"
     "	jne cmd_done\n"
     "	cli\n"				/* GCMD_USER: to CPL 3 */
     "	mov $0xc0000082, %ecx\n"	/* LSTAR: SYSCALL comes back here */
@@ -205,50 +251,50 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	mov $0x200, %eax\n"
     "	xor %edx, %edx\n"
     "	wrmsr\n"
-    "	mov %rsp, 0x7050\n"
+    "	mov %rsp, d_ksp\n"
     "	push $0x23\n"			/* SS: user data, RPL 3 */
-    "	push $0x21e000\n"		/* RSP: USER_ALIAS + USTACK_TOP */
+    "	push $user_stack_top\n"		/* RSP: USER_ALIAS + USTACK_TOP */
     "	push $0x202\n"			/* RFLAGS: IF */
     "	push $0x1b\n"			/* CS: user code, RPL 3 */
     "	lea user_code(%rip), %rax\n"
-    "	add $0x200000, %rax\n"		/* its USER_ALIAS address */
+    "	add $user_alias, %rax\n"		/* its USER_ALIAS address */
     "	push %rax\n"
     "	iretq\n"
     "user_ret:\n"			/* SYSCALL from CPL 3 */
-    "	mov 0x7050, %rsp\n"
+    "	mov d_ksp, %rsp\n"
     "cmd_done:\n"
-    "	movq $0, 0x7030\n"
-    "	incq 0x7058\n"			/* D_CMD_DONE */
+    "	movq $0, d_cmd\n"
+    "	incq d_cmd_done\n"
     "	sti\n"
     "	jmp 1b\n"
     /* GCMD_SHADOW: D_ARG0 rounds of gates_to_shadow, IF=1 */
     "shadow_cmd:\n"
-    "	mov 0x7038, %rcx\n"		/* D_ARG0: rounds */
+    "	mov d_arg0, %rcx\n"		/* D_ARG0: rounds */
     "11:	call gates_to_shadow\n"
-    "	incq 0x7008\n"			/* D_SPIN */
+    "	incq d_spin\n"
     "	dec %rcx\n"
     "	jnz 11b\n"
     "	jmp cmd_done\n"
     /* CPL 3, through USER_ALIAS: UDATA is at 0x20b000 */
     "user_code:\n"
-    "	cmpq $1, 0x20b000\n"		/* U_OP */
+    "	cmpq $1, u_op\n"
     "	jne 6f\n"
     "	mov $0x584c0001, %eax\n"	/* XL_HC_SHADOW_IDT */
-    "	mov 0x20b018, %rbx\n"		/* U_ARG */
+    "	mov u_arg, %rbx\n"
     "	vmcall\n"
-    "	mov %rax, 0x20b010\n"		/* U_HC_RET */
+    "	mov %rax, u_hc_ret\n"
     "	jmp 8f\n"
-    "6:	mov 0x20b008, %rcx\n"		/* U_ITER */
-    "7:	sgdt 0x20b020\n"
-    "	sidt 0x20b030\n"
-    "	sldt 0x20b040\n"
-    "	str 0x20b048\n"
+    "6:	mov u_iter, %rcx\n"
+    "7:	sgdt u_sgdt\n"
+    "	sidt u_sidt\n"
+    "	sldt u_sldt_m\n"
+    "	str u_str_m\n"
     "	mov $-1, %rax\n"
     "	sldt %rax\n"
-    "	mov %rax, 0x20b050\n"
+    "	mov %rax, u_sldt_r\n"
     "	mov $-1, %rax\n"
     "	str %rax\n"
-    "	mov %rax, 0x20b058\n"
+    "	mov %rax, u_str_r\n"
     "	dec %rcx\n"
     "	jnz 7b\n"
     "8:	syscall\n"
@@ -267,8 +313,8 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	jmp cmd_done\n"
     /* GCMD_SETPDE: the PD entry of 0-2 MiB (PD) from D_ARG0 */
     "setpde_cmd:\n"
-    "	mov 0x7038, %rax\n"
-    "	mov %rax, 0x3000\n"
+    "	mov d_arg0, %rax\n"
+    "	mov %rax, pd\n"
     "	mov %cr3, %rax\n"
     "	mov %rax, %cr3\n"
     "	jmp cmd_done\n"
@@ -281,22 +327,22 @@ asm(".pushsection .rodata.guest, \"a\"\n"
      */
     "cr3swap_cmd:\n"
     "	mov %cr3, %rdi\n"
-    "	mov 0x7038, %rcx\n"
-    "41:	mov 0x7040, %rax\n"
+    "	mov d_arg0, %rcx\n"
+    "41:	mov d_arg1, %rax\n"
     "	mov %rax, %cr3\n"
-    "	mov 0x7070, %rdx\n"
-    "42:	incq 0x7008\n"
-    "	mov 0x6ec0, %rax\n"		/* gate 0xec through the new tables */
+    "	mov d_arg2, %rdx\n"
+    "42:	incq d_spin\n"
+    "	mov shadow + 16 * 0xec, %rax\n"		/* gate 0xec through the new tables */
     "	dec %rdx\n"
     "	jnz 42b\n"
     "	mov %rdi, %cr3\n"
-    "	mov 0x7070, %rdx\n"
+    "	mov d_arg2, %rdx\n"
     "	shl $4, %rdx\n"
-    "	mov 0x7070, %rax\n"	/* + rounds left x D_ARG2 / 8 */
+    "	mov d_arg2, %rax\n"	/* + rounds left x D_ARG2 / 8 */
     "	shr $3, %rax\n"
     "	imul %rcx, %rax\n"
     "	add %rax, %rdx\n"
-    "43:	incq 0x7008\n"
+    "43:	incq d_spin\n"
     "	dec %rdx\n"
     "	jnz 43b\n"
     "	dec %rcx\n"
@@ -316,23 +362,23 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	xor %edx, %edx\n"
     "	wrmsr\n"
     "	sti\n"
-    "21:	incq 0x7060\n"		/* D_AP_SPIN */
-    "	cmpq $0, 0x7078\n"		/* D_AP_SHADOW */
+    "21:	incq d_ap_spin\n"
+    "	cmpq $0, d_ap_shadow\n"
     "	je 21b\n"
-    "	mov 0x7078, %rcx\n"
+    "	mov d_ap_shadow, %rcx\n"
     "22:	call gates_to_shadow\n"
-    "	incq 0x7080\n"		/* D_AP_SHADOW_DONE */
+    "	incq d_ap_shadow_done\n"
     "	dec %rcx\n"
     "	jnz 22b\n"
-    "	movq $0, 0x7078\n"
+    "	movq $0, d_ap_shadow\n"
     "	jmp 21b\n"
     /* one round: the guest's own gates 0x20-0xff into the shadow IDT */
     "gates_to_shadow:\n"
     "	mov $0x200, %rsi\n"
-    "12:	mov 0x5000(%rsi), %rax\n"	/* IDT */
-    "	mov %rax, 0x6000(%rsi)\n"	/* SHADOW */
-    "	mov 0x5008(%rsi), %rax\n"
-    "	mov %rax, 0x6008(%rsi)\n"
+    "12:	mov idt(%rsi), %rax\n"	/* IDT */
+    "	mov %rax, shadow(%rsi)\n"	/* SHADOW */
+    "	mov idt + 8(%rsi), %rax\n"
+    "	mov %rax, shadow + 8(%rsi)\n"
     "	add $16, %rsi\n"
     "	cmp $0x1000, %rsi\n"
     "	jb 12b\n"
@@ -356,7 +402,7 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     "	push %rax\n"
     "	push %rcx\n"
     "	push %rdx\n"
-    "	lock incl 0x7100 + 4 * vec\n"
+    "	lock incl counts + 4 * vec\n"
     "	mov $0x80b, %ecx\n"
     "	xor %eax, %eax\n"
     "	xor %edx, %edx\n"
@@ -371,7 +417,7 @@ asm(".pushsection .rodata.guest, \"a\"\n"
     /* vCPU 1 after INIT/SIPI: real mode, CS base SIPI_PAGE, DS base 0 */
     ".code16\n"
     "ap_sipi_code:\n"
-    "31:	incl 0x7068\n"		/* D_AP_RM */
+    "31:	incl d_ap_rm\n"
     "	jmp 31b\n"
     "ap_sipi_code_end:\n"
     ".code64\n"
@@ -979,12 +1025,17 @@ static void vcpu_to_cpu(int cpu)
 	pthread_setaffinity_np(vcpus[0].th, sizeof(set), &set);
 }
 
-/*
- * how: 0 KVM_SIGNAL_MSI, 1 the test device (selftest "fire": a physical
- * IPI of its host vector to the vCPU's CPU), 2 selftest virq, 3 the test
- * MSI (selftest "msifire": an IPI of its vector to the CPU it is on now)
- */
-static void run_batch(struct batch *b, int how, unsigned int count,
+/* How a batch sends its interrupts. */
+enum send_how {
+	SEND_KVM_MSI,		/* KVM_SIGNAL_MSI: KVM injects */
+	SEND_TEST_DEVICE,	/* selftest "fire": a physical IPI of the test
+				 * device's host vector to the vCPU's CPU */
+	SEND_VIRQ,		/* selftest "virq": through the engine */
+	SEND_TEST_MSI,		/* selftest "msifire": an IPI of the test MSI's
+				 * vector to the CPU it is on now */
+};
+
+static void run_batch(struct batch *b, enum send_how how, unsigned int count,
 		      unsigned int gvec, unsigned int send_vec)
 {
 	double *lat = calloc(count ? count : 1, sizeof(*lat));
@@ -1005,15 +1056,17 @@ static void run_batch(struct batch *b, int how, unsigned int count,
 		}
 
 		do {
-			if (how == 0) {
+			if (how == SEND_KVM_MSI) {
 				struct kvm_msi m = {
 					.address_lo = 0xfee00000,
 					.data = gvec,
 				};
 				ret = ioctl(vm_fd, KVM_SIGNAL_MSI, &m) < 0 ?
 				      -errno : 0;
-			} else if (how == 1 || how == 3) {
-				ret = selftest(how == 1 ? "fire %llu" :
+			} else if (how == SEND_TEST_DEVICE ||
+				   how == SEND_TEST_MSI) {
+				ret = selftest(how == SEND_TEST_DEVICE ?
+					       "fire %llu" :
 					       "msifire %llu",
 					       (unsigned long long)vm_id);
 			} else {
@@ -1156,7 +1209,8 @@ static int ifoff_window(const char *mode)
  * injection + wakeup). A tenth of @count; an MSI of another vector wakes
  * the guest at the end, back to spinning.
  */
-static void halted_batch(struct batch *b, int how, unsigned int count)
+static void halted_batch(struct batch *b, enum send_how how,
+			 unsigned int count)
 {
 	struct kvm_msi m = { .address_lo = 0xfee00000, .data = 0x52 };
 	uint32_t c;
@@ -1292,7 +1346,7 @@ static unsigned int assigned_irq_part(struct batch *b, int *nb,
 	usleep(200000);
 	reset_counts();
 	b[*nb].name = "eli-irqfd";
-	run_batch(&b[(*nb)++], 3, count, VEC_MSI_GUEST, 0);
+	run_batch(&b[(*nb)++], SEND_TEST_MSI, count, VEC_MSI_GUEST, 0);
 	show_hooks("eli-irqfd-done");
 
 	/* the guest reprograms its MSI: KVM re-routes, exitless maps again */
@@ -1310,7 +1364,7 @@ static unsigned int assigned_irq_part(struct batch *b, int *nb,
 	       hooks_line("assigned irq"));
 	reset_counts();
 	b[*nb].name = "eli-irqfd-rerouted";
-	run_batch(&b[(*nb)++], 3, count / 10 ? count / 10 : 1,
+	run_batch(&b[(*nb)++], SEND_TEST_MSI, count / 10 ? count / 10 : 1,
 		  VEC_MSI_GUEST2, 0);
 	return irq;
 }
@@ -1334,7 +1388,7 @@ static void pi_part(struct batch *b, int *nb, unsigned int count)
 
 	reset_counts();
 	b[*nb].name = "apicv-msi";
-	run_batch(&b[(*nb)++], 0, count, VEC_ELI_GUEST, 0);
+	run_batch(&b[(*nb)++], SEND_KVM_MSI, count, VEC_ELI_GUEST, 0);
 
 	ret = set_mode(XL_IOC_MODE_PI);
 	if (ret)
@@ -1351,7 +1405,7 @@ static void pi_part(struct batch *b, int *nb, unsigned int count)
 	notified = hooks_num("pi_notified");
 	reset_counts();
 	b[*nb].name = "pi-virq";
-	run_batch(&b[(*nb)++], 2, count, VEC_ELI_GUEST, VEC_ELI_GUEST);
+	run_batch(&b[(*nb)++], SEND_VIRQ, count, VEC_ELI_GUEST, VEC_ELI_GUEST);
 	report_named(hooks_num("pi_virqs") - virqs == count &&
 	       hooks_num("pi_injected") == injected &&
 	       hooks_num("pi_notified") > notified, "pi-virq-posted",
@@ -1370,7 +1424,7 @@ static void pi_part(struct batch *b, int *nb, unsigned int count)
 	report_named(!ret, "pi-halt-polling-off", "%s", ret ? strerror(-ret) : "ok");
 	woken = hooks_num("pi_woken");
 	b[*nb].name = "pi-virq-halted";
-	halted_batch(&b[(*nb)++], 2, count);
+	halted_batch(&b[(*nb)++], SEND_VIRQ, count);
 	report_named(hooks_num("pi_woken") > woken, "pi-wakes-halted-vcpu",
 	       "kvm_vcpu_wake_up woke it for +%llu of %u",
 	       (unsigned long long)(hooks_num("pi_woken") - woken),
@@ -1783,6 +1837,13 @@ static void hostile_part(void)
 	report_named(!ret, "hostile-eli-mode-set", "%s", ret ? strerror(-ret) : "ok");
 	if (ret)
 		return;
+	/* a refusal of the engine names its check (include/xl_err.h) */
+	ret = selftest("own %llu 7", (unsigned long long)vm_id);
+	st = hooks_line("last_failed_check");
+	report_named(ret == -EINVAL &&
+	       strstr(st, "last_engine_error -22 last_failed_check xl_engine_own: vector not in 32-255"),
+	       "engine-error-names-check", "own vector 7: %s;%s",
+	       ret ? strerror(-ret) : "ACCEPTED", st);
 	usleep(200000);
 	snprintf(vc, sizeof(vc), "%s", hooks_line("vcpu 0 sidt_state"));
 	report_named(strstr(vc, "sidt_state 1 eli_off 0") != NULL,
@@ -1882,7 +1943,7 @@ static void migrating_batches(struct batch *b, unsigned int n)
 	reset_counts();
 	b[0].name = "eli-dev-migrating";
 	move_vcpu = 1;
-	run_batch(&b[0], 1, n, VEC_ELI_GUEST, 0);
+	run_batch(&b[0], SEND_TEST_DEVICE, n, VEC_ELI_GUEST, 0);
 	move_vcpu = 0;
 	vcpu_to_cpu(0);
 	usleep(1000);
@@ -1893,7 +1954,7 @@ static void migrating_batches(struct batch *b, unsigned int n)
 	show_hooks("eli-migrating-done");
 	reset_counts();
 	b[1].name = "eli-dev-after-migrating";
-	run_batch(&b[1], 1, n, VEC_ELI_GUEST, 0);
+	run_batch(&b[1], SEND_TEST_DEVICE, n, VEC_ELI_GUEST, 0);
 }
 
 /* One KVM_SIGNAL_MSI of @vec to vCPU 0; then, within @tmo s, counted? */
@@ -2371,43 +2432,246 @@ static void smp_part(unsigned int count)
 	       (unsigned long long)(host_loc(0) - l0));
 }
 
+/*
+ * The mode comparison, the default part: the test device's and KVM's
+ * MSIs in baseline, then eli (with the vCPU migrating, paced, injected,
+ * halted), did's virtual interrupts, an assigned IRQ, baseline again and
+ * the guard against a guest that keeps interrupts off. @variant "nodid"
+ * leaves did out, "refused" wants eli and did refused (a module without
+ * experimental=1).
+ */
+static void compare_part(struct batch *b, int *nb, unsigned int count,
+			 const char *variant)
+{
+	int do_did = !variant || strcmp(variant, "nodid");
+	int refused = variant && !strcmp(variant, "refused");
+	uint64_t g0, g1, f0, f1;
+	unsigned int msi_irq;
+	int ret, done;
+
+	/* the stand-in for a passthrough device's MSI (kmod/vmx/test_dev.h) */
+	ret = selftest("device %llu %u 0", (unsigned long long)vm_id,
+		       VEC_ELI_GUEST);
+	report_named(!ret, "eli-test-device", "%s", ret ? strerror(-ret) : "ok");
+	run_batch(&b[(*nb)++], SEND_TEST_DEVICE, count, VEC_ELI_GUEST, 0);
+	reset_counts();
+	run_batch(&b[(*nb)++], SEND_KVM_MSI, count, VEC_ELI_GUEST, 0);
+	usleep(200000);	/* the same idle time as after the switch to eli */
+	show_hooks("baseline-done");
+
+	ret = set_mode(XL_IOC_MODE_ELI);
+	if (refused) {
+		/* exitless.ko without experimental=1: refused, VM unchanged */
+		report_named(ret == -EOPNOTSUPP, "eli-refused-without-experimental",
+		       "%s", ret ? strerror(-ret) : "accepted");
+		ret = set_mode(XL_IOC_MODE_DID);
+		report_named(ret == -EOPNOTSUPP, "did-refused", "%s",
+		       ret ? strerror(-ret) : "accepted");
+		ret = -1;
+	} else {
+		report_named(!ret, "eli-mode-set", "%s",
+		       ret ? strerror(-ret) : "ok");
+	}
+	if (!ret) {
+		/* let the vCPU pass a few entries: shadow IDT built */
+		usleep(200000);
+		show_hooks("eli");
+		reset_counts();
+		run_batch(&b[(*nb)++], SEND_TEST_DEVICE, count, VEC_ELI_GUEST, 0);
+		show_hooks("eli-dev-done");
+		migrating_batches(&b[*nb], count / 10 ? count / 10 : 1);
+		*nb += 2;
+		/*
+		 * At 1,000 and 10,000 interrupts per second of guest time:
+		 * the guard's and the host timer's exits are per second, not
+		 * per interrupt, so at low rates they are most of the cost.
+		 */
+		reset_counts();
+		b[*nb].name = "eli-dev-1k";
+		pace_us = 1000;
+		run_batch(&b[(*nb)++], SEND_TEST_DEVICE, count / 10 ? count / 10 : 1,
+			  VEC_ELI_GUEST, 0);
+		reset_counts();
+		b[*nb].name = "eli-dev-10k";
+		pace_us = 100;
+		run_batch(&b[(*nb)++], SEND_TEST_DEVICE, count / 10 ? count / 10 : 1,
+			  VEC_ELI_GUEST, 0);
+		pace_us = 0;
+		reset_counts();
+		b[*nb].name = "eli-msi-injected";
+		run_batch(&b[(*nb)++], SEND_KVM_MSI, count / 10 ? count / 10 : 1,
+			  VEC_ELI_GUEST, 0);
+		show_hooks("eli-msi-done");
+		b[*nb].name = "eli-dev-halted";
+		halted_batch(&b[(*nb)++], SEND_TEST_DEVICE, count);
+
+		ret = do_did ? set_mode(XL_IOC_MODE_DID) : -ENOSYS;
+		if (do_did)
+			report_named(!ret, "did-mode-set", "%s",
+			       ret ? strerror(-ret) : "ok");
+		if (!ret) {
+			/*
+			 * Virtual interrupts of the device's guest vector: a
+			 * physical IPI of its host vector to the vCPU's CPU
+			 * while it runs in direct mode, else injection.
+			 */
+			usleep(200000);
+			reset_counts();
+			b[*nb].name = "did-virq";
+			run_batch(&b[(*nb)++], SEND_VIRQ, count, VEC_ELI_GUEST,
+				  VEC_ELI_GUEST);
+			show_hooks("did-done");
+			b[*nb].name = "did-virq-halted";
+			halted_batch(&b[(*nb)++], SEND_VIRQ, count);
+		}
+
+		/* an assigned device's IRQ, bound the way VFIO binds one */
+		ret = set_mode(XL_IOC_MODE_ELI);
+		report_named(!ret, "eli-mode-set-again", "%s",
+		       ret ? strerror(-ret) : "ok");
+		msi_irq = ret ? 0 : assigned_irq_part(b, nb, count);
+
+		/* back to baseline: KVM's own VMCS values, its numbers */
+		ret = set_mode(XL_IOC_MODE_BASELINE);
+		report_named(!ret, "eli-back-to-baseline", "%s",
+		       ret ? strerror(-ret) : "ok");
+		usleep(200000);
+		reset_counts();
+		b[*nb].name = "baseline-again-dev";
+		run_batch(&b[(*nb)++], SEND_TEST_DEVICE, count, VEC_ELI_GUEST, 0);
+		show_hooks("baseline-again");
+		if (msi_irq) {
+			/* unmapped: its interrupts take VFIO's path again */
+			char st[256];
+
+			snprintf(st, sizeof(st), "%s",
+				 hooks_line("registered_irqs"));
+			report_named(strstr(st, "registered_irqs 1 live 0") &&
+			       !hooks_line("assigned irq")[0],
+			       "assigned-unmapped-in-baseline", "%s", st);
+			reset_counts();
+			b[*nb].name = "baseline-irqfd";
+			run_batch(&b[(*nb)++], SEND_TEST_MSI, count, VEC_MSI_GUEST2, 0);
+		}
+
+		/*
+		 * A guest that keeps interrupts off, first under KVM alone
+		 * (baseline), then in eli, where the VMX-preemption timer
+		 * guard must take the vCPU out of direct mode.
+		 */
+		ifoff_window("baseline");
+		ret = set_mode(XL_IOC_MODE_ELI);
+		usleep(200000);
+		g0 = hooks_num("guard_strikes");
+		f0 = hooks_num("guard_fallbacks");
+		done = ifoff_window("eli");
+		g1 = hooks_num("guard_strikes");
+		f1 = hooks_num("guard_fallbacks");
+		show_hooks("ifoff-eli");
+		report_named(!ret && done && g1 - g0 >= 4 && f1 - f0 >= 1,
+		       "eli-guard-irqs-off-guest",
+		       "window %s, guard strikes +%llu, fallbacks +%llu",
+		       done ? "completed" : "did not complete",
+		       (unsigned long long)(g1 - g0),
+		       (unsigned long long)(f1 - f0));
+	}
+}
+
+static struct batch batches[16] = {
+	{ .name = "baseline-dev" }, { .name = "baseline-msi" },
+	{ .name = "eli-dev" },
+};
+static int nr_batches;
+static unsigned int batch_count;	/* interrupts per batch (argv[1]) */
+static const char *part_arg;		/* argv[2] */
+static int hold_secs;			/* fuzzhold's argv[3] */
+
+static void compare_run(void)
+{
+	compare_part(batches, &nr_batches, batch_count, part_arg);
+}
+
+static void pi_run(void)
+{
+	pi_part(batches, &nr_batches, batch_count);
+}
+
+static void smp_run(void)
+{
+	smp_part(batch_count);
+}
+
+static void remap_run(void)
+{
+	int ret = set_mode(XL_IOC_MODE_ELI);
+
+	report_named(!ret, "remap-eli-mode-set", "%s",
+	       ret ? strerror(-ret) : "ok");
+	hostile_remap();
+	hostile_cr3();
+}
+
+/* The guest held running for the ioctl fuzzer; it detaches by itself. */
+static void fuzzhold_run(void)
+{
+	exit(fuzz_hold(hold_secs));
+}
+
+/*
+ * The parts, by argv[2]. Each runs with the VM attached, its guest
+ * registered and spinning, and is followed by the detach; the batches it
+ * ran are printed as JSON after the tag @batches, for eli-result.py.
+ */
+static const struct part {
+	const char *name;
+	unsigned int vcpus;	/* 2: a second vCPU, on CPU 1 */
+	const char *batches;	/* "XLELI", "XLPI" or NULL: not printed */
+	void (*run)(void);
+} parts[] = {
+	{ NULL,		1, "XLELI",	compare_run },
+	{ "nodid",	1, "XLELI",	compare_run },
+	{ "refused",	1, "XLELI",	compare_run },
+	{ "hostile",	1, NULL,	hostile_part },
+	{ "lifetime",	1, "XLELI",	lifetime_part },
+	{ "smp",	2, NULL,	smp_run },
+	{ "remap",	1, NULL,	remap_run },
+	{ "pi",		1, "XLPI",	pi_run },
+	{ "fuzzhold",	1, NULL,	fuzzhold_run },
+};
+
+static const struct part *find_part(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (name == parts[i].name ||
+		    (name && parts[i].name && !strcmp(name, parts[i].name)))
+			return &parts[i];
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned int count = argc > 1 ? atoi(argv[1]) : 1000;
-	/* "nodid": skip the did batch */
-	int do_did = !(argc > 2 && !strcmp(argv[2], "nodid"));
-	/* "refused": eli/did must be refused (module without experimental) */
-	int refused = argc > 2 && !strcmp(argv[2], "refused");
-	/* "hostile": only the hostile guest (hostile_part) */
-	int hostile = argc > 2 && !strcmp(argv[2], "hostile");
-	/* "lifetime": detach with the vCPU halted, then paused */
-	int lifetime = argc > 2 && !strcmp(argv[2], "lifetime");
-	/* "fuzzhold SECONDS": a running guest for the ioctl fuzzer */
-	int fuzzhold = argc > 3 && !strcmp(argv[2], "fuzzhold");
-	/* "smp": a second vCPU on CPU 1, then smp_part */
-	int smp = argc > 2 && !strcmp(argv[2], "smp");
-	/* "remap": only hostile_remap and hostile_cr3, in eli */
-	int remap = argc > 2 && !strcmp(argv[2], "remap");
-	/* "pi": `pi` on a kvm_intel with APICv (pi_part) */
-	int pi = argc > 2 && !strcmp(argv[2], "pi");
-	struct batch b[16] = {
-		{ .name = "baseline-dev" }, { .name = "baseline-msi" },
-		{ .name = "eli-dev" },
-	};
+	const struct part *part;
 	struct xl_attach at = { .size = sizeof(at) };
-	uint64_t g0, g1, f0, f1;
-	int done;
 	double end;
-	unsigned int msi_irq = 0;
-	int ret, i, nb = 0;
+	int ret, i;
 	cpu_set_t set;
 
+	batch_count = argc > 1 ? atoi(argv[1]) : 1000;
+	part_arg = argc > 2 ? argv[2] : NULL;
+	part = find_part(part_arg);
+	if (!part || (part->run == fuzzhold_run && argc < 4)) {
+		fprintf(stderr, "usage: xl-elitest [COUNT [nodid|refused|hostile|lifetime|smp|remap|pi|fuzzhold SECONDS]]\n");
+		return 2;
+	}
+	hold_secs = argc > 3 ? atoi(argv[3]) : 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGUSR1, on_sigusr1);
 	CPU_ZERO(&set);
 	CPU_SET(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0, &set);
 	sched_setaffinity(0, sizeof(set), &set);
-	if (setup_vm(smp)) {
+	if (setup_vm(part->vcpus > 1)) {
 		report_named(0, "eli-vm-setup", "%s", strerror(errno));
 		return 1;
 	}
@@ -2435,160 +2699,8 @@ int main(int argc, char **argv)
 		report_named(U64(D_HC_RET) == 0, "eli-shadow-page-registered",
 		       "VMCALL returned %lld", (long long)U64(D_HC_RET));
 	show_hooks("attached");
-	if (hostile) {
-		hostile_part();
-		goto detach;
-	}
-	if (fuzzhold)
-		return fuzz_hold(atoi(argv[3]));
-	if (lifetime) {
-		lifetime_part();
-		goto detach;
-	}
-	if (smp) {
-		smp_part(count);
-		goto detach;
-	}
-	if (remap) {
-		ret = set_mode(XL_IOC_MODE_ELI);
-		report_named(!ret, "remap-eli-mode-set", "%s",
-		       ret ? strerror(-ret) : "ok");
-		hostile_remap();
-		hostile_cr3();
-		goto detach;
-	}
-	if (pi) {
-		pi_part(b, &nb, count);
-		goto detach;
-	}
+	part->run();
 
-	/* the stand-in for a passthrough device's MSI (kmod/vmx/test_dev.h) */
-	ret = selftest("device %llu %u 0", (unsigned long long)vm_id,
-		       VEC_ELI_GUEST);
-	report_named(!ret, "eli-test-device", "%s", ret ? strerror(-ret) : "ok");
-	run_batch(&b[nb++], 1, count, VEC_ELI_GUEST, 0);
-	reset_counts();
-	run_batch(&b[nb++], 0, count, VEC_ELI_GUEST, 0);
-	usleep(200000);	/* the same idle time as after the switch to eli */
-	show_hooks("baseline-done");
-
-	ret = set_mode(XL_IOC_MODE_ELI);
-	if (refused) {
-		/* exitless.ko without experimental=1: refused, VM unchanged */
-		report_named(ret == -EOPNOTSUPP, "eli-refused-without-experimental",
-		       "%s", ret ? strerror(-ret) : "accepted");
-		ret = set_mode(XL_IOC_MODE_DID);
-		report_named(ret == -EOPNOTSUPP, "did-refused", "%s",
-		       ret ? strerror(-ret) : "accepted");
-		ret = -1;
-	} else {
-		report_named(!ret, "eli-mode-set", "%s",
-		       ret ? strerror(-ret) : "ok");
-	}
-	if (!ret) {
-		/* let the vCPU pass a few entries: shadow IDT built */
-		usleep(200000);
-		show_hooks("eli");
-		reset_counts();
-		run_batch(&b[nb++], 1, count, VEC_ELI_GUEST, 0);
-		show_hooks("eli-dev-done");
-		migrating_batches(&b[nb], count / 10 ? count / 10 : 1);
-		nb += 2;
-		/*
-		 * At 1,000 and 10,000 interrupts per second of guest time:
-		 * the guard's and the host timer's exits are per second, not
-		 * per interrupt, so at low rates they are most of the cost.
-		 */
-		reset_counts();
-		b[nb].name = "eli-dev-1k";
-		pace_us = 1000;
-		run_batch(&b[nb++], 1, count / 10 ? count / 10 : 1,
-			  VEC_ELI_GUEST, 0);
-		reset_counts();
-		b[nb].name = "eli-dev-10k";
-		pace_us = 100;
-		run_batch(&b[nb++], 1, count / 10 ? count / 10 : 1,
-			  VEC_ELI_GUEST, 0);
-		pace_us = 0;
-		reset_counts();
-		b[nb].name = "eli-msi-injected";
-		run_batch(&b[nb++], 0, count / 10 ? count / 10 : 1,
-			  VEC_ELI_GUEST, 0);
-		show_hooks("eli-msi-done");
-		b[nb].name = "eli-dev-halted";
-		halted_batch(&b[nb++], 1, count);
-
-		ret = do_did ? set_mode(XL_IOC_MODE_DID) : -ENOSYS;
-		if (do_did)
-			report_named(!ret, "did-mode-set", "%s",
-			       ret ? strerror(-ret) : "ok");
-		if (!ret) {
-			/*
-			 * Virtual interrupts of the device's guest vector: a
-			 * physical IPI of its host vector to the vCPU's CPU
-			 * while it runs in direct mode, else injection.
-			 */
-			usleep(200000);
-			reset_counts();
-			b[nb].name = "did-virq";
-			run_batch(&b[nb++], 2, count, VEC_ELI_GUEST,
-				  VEC_ELI_GUEST);
-			show_hooks("did-done");
-			b[nb].name = "did-virq-halted";
-			halted_batch(&b[nb++], 2, count);
-		}
-
-		/* an assigned device's IRQ, bound the way VFIO binds one */
-		ret = set_mode(XL_IOC_MODE_ELI);
-		report_named(!ret, "eli-mode-set-again", "%s",
-		       ret ? strerror(-ret) : "ok");
-		msi_irq = ret ? 0 : assigned_irq_part(b, &nb, count);
-
-		/* back to baseline: KVM's own VMCS values, its numbers */
-		ret = set_mode(XL_IOC_MODE_BASELINE);
-		report_named(!ret, "eli-back-to-baseline", "%s",
-		       ret ? strerror(-ret) : "ok");
-		usleep(200000);
-		reset_counts();
-		b[nb].name = "baseline-again-dev";
-		run_batch(&b[nb++], 1, count, VEC_ELI_GUEST, 0);
-		show_hooks("baseline-again");
-		if (msi_irq) {
-			/* unmapped: its interrupts take VFIO's path again */
-			char st[256];
-
-			snprintf(st, sizeof(st), "%s",
-				 hooks_line("registered_irqs"));
-			report_named(strstr(st, "registered_irqs 1 live 0") &&
-			       !hooks_line("assigned irq")[0],
-			       "assigned-unmapped-in-baseline", "%s", st);
-			reset_counts();
-			b[nb].name = "baseline-irqfd";
-			run_batch(&b[nb++], 3, count, VEC_MSI_GUEST2, 0);
-		}
-
-		/*
-		 * A guest that keeps interrupts off, first under KVM alone
-		 * (baseline), then in eli, where the VMX-preemption timer
-		 * guard must take the vCPU out of direct mode.
-		 */
-		ifoff_window("baseline");
-		ret = set_mode(XL_IOC_MODE_ELI);
-		usleep(200000);
-		g0 = hooks_num("guard_strikes");
-		f0 = hooks_num("guard_fallbacks");
-		done = ifoff_window("eli");
-		g1 = hooks_num("guard_strikes");
-		f1 = hooks_num("guard_fallbacks");
-		show_hooks("ifoff-eli");
-		report_named(!ret && done && g1 - g0 >= 4 && f1 - f0 >= 1,
-		       "eli-guard-irqs-off-guest",
-		       "window %s, guard strikes +%llu, fallbacks +%llu",
-		       done ? "completed" : "did not complete",
-		       (unsigned long long)(g1 - g0),
-		       (unsigned long long)(f1 - f0));
-	}
-detach:
 	if (vm_gone)
 		return report_summary("xl-elitest");
 	/* detach with the vCPU still running, then stop it */
@@ -2598,24 +2710,23 @@ detach:
 	report_named(!ret, "eli-detach", "%s", ret ? strerror(errno) : "ok");
 	vcpus_stop();
 
-	if (!hostile && !smp && !remap) {
-		printf("%s {\"count\":%u,\"batches\":[",
-		       pi ? "XLPI" : "XLELI", count);
-		for (i = 0; i < nb; i++)
-			print_batch(&b[i], i == nb - 1);
+	if (part->batches) {
+		printf("%s {\"count\":%u,\"batches\":[", part->batches,
+		       batch_count);
+		for (i = 0; i < nr_batches; i++)
+			print_batch(&batches[i], i == nr_batches - 1);
 		printf("]}\n");
 	}
 
 	/* baseline numbers, handled == sent */
-	for (i = 0; i < nb; i++) {
+	for (i = 0; i < nr_batches; i++) {
+		struct batch *b = &batches[i];
 		char n[64];
 
-		snprintf(n, sizeof(n), "%s-handled-eq-sent", b[i].name);
-		unsigned int want = b[i].want;
-
-		report_named(b[i].sent == want && !b[i].lost && b[i].handled ==
-		       b[i].sent, n, "sent %u handled %u lost %u", b[i].sent,
-		       b[i].handled, b[i].lost);
+		snprintf(n, sizeof(n), "%s-handled-eq-sent", b->name);
+		report_named(b->sent == b->want && !b->lost &&
+		       b->handled == b->sent, n, "sent %u handled %u lost %u",
+		       b->sent, b->handled, b->lost);
 	}
 	printf("XLINFO vcpu: %s\n", vcpu_why[0] ? vcpu_why : "ok");
 	return report_summary("xl-elitest");

@@ -111,7 +111,12 @@ int xl_asg_map(struct xl_hvm *h, struct xl_engine *e)
 	return 0;
 }
 
-/* Withdraw the mapping: hold, wait for the vCPUs, unmap. Same lock. */
+/*
+ * Withdraw the mapping: hold, wait for the vCPUs, unmap. Same lock. The
+ * route-change hooks read @asg while @asg_live is set, under RCU (or IRQs
+ * off): a grace period after clearing it lets those that saw it set
+ * finish before @asg is undone, so none sees it half undone.
+ */
 void xl_asg_unmap(struct xl_hvm *h, struct xl_engine *e)
 {
 	atomic_set(&h->asg_live, 0);
@@ -119,6 +124,7 @@ void xl_asg_unmap(struct xl_hvm *h, struct xl_engine *e)
 	if (!h->asg.nr)
 		return;
 	xl_wait_out_of_direct(h, e, xl_engine_bind_gen(e));
+	synchronize_rcu();
 	xl_assigned_unmap(&h->asg, e);
 }
 

@@ -213,9 +213,9 @@ struct xl_hvm {
 	 * @asg_live: mapped and bound. Set (release) under the lock once
 	 * @asg is complete, cleared under it before @asg is undone, or by
 	 * any hook that finds the mapping stale (xchg). The hooks read @asg
-	 * only while it is set; a concurrent unmap under the lock waits for
-	 * entry (the bind held) but not for irqchg, which may then see
-	 * @asg half undone.
+	 * only while it is set; an unmap under the lock waits for entry
+	 * (the bind held) and, by an RCU grace period, for irqchg
+	 * (xl_asg_unmap) before it undoes @asg.
 	 */
 	u32 nr_irqs;
 	u32 irqs[XL_MAX_IRQS];

@@ -262,38 +262,49 @@ static int routes_test(const char *bdf)
 	return report_summary("xl-pitest");
 }
 
-int main(int argc, char **argv)
+/* What the steps share: the device, its vectors, the VM. */
+static struct {
+	const char *bdf;
+	int container, group, kvm, vm, xl;
+	int n, efd[MAXV];
+	uint32_t irq[MAXV];
+	uint64_t cnt[MAXV];
+	struct xl_counters c0;
+} t = { .container = -1, .group = -1, .kvm = -1, .vm = -1, .xl = -1 };
+
+/* VFIO_DEVICE_SET_IRQS on MSI-X with @count eventfds (0: all off). */
+static int set_msix(int count)
 {
 	char raw[sizeof(struct vfio_irq_set) + MAXV * sizeof(int)];
 	struct vfio_irq_set *set = (struct vfio_irq_set *)raw;
-	struct vfio_irq_info ii = { .argsz = sizeof(ii) };
-	struct vfio_region_info ri = { .argsz = sizeof(ri) };
-	struct xl_attach at = { .size = sizeof(at) };
-	struct xl_counters c0, c1;
-	struct xl_irqs r = { .size = sizeof(r) };
-	uint32_t irq[MAXV], irq2[MAXV];
-	uint64_t cnt[MAXV], cnt2[MAXV], ev = 0;
-	int efd[MAXV], container, group, kvm, vm, xl, i, n, n2, ret;
-	char path[64], buf[2048];
-	struct pollfd pfd;
-	uint16_t cmd;
-	const char *bdf;
 
-	if (argc != 3 && !(argc == 4 && !strcmp(argv[3], "routes"))) {
-		fprintf(stderr, "usage: xl-pitest BDF IOMMU_GROUP [routes]\n");
-		return 2;
-	}
-	report_prefix("pi-");
-	bdf = argv[1];
-	container = open("/dev/vfio/vfio", O_RDWR);
-	snprintf(path, sizeof(path), "/dev/vfio/%s", argv[2]);
-	group = open(path, O_RDWR);
-	if (container < 0 || group < 0)
+	memset(raw, 0, sizeof(raw));
+	set->argsz = sizeof(*set) + count * sizeof(int);
+	set->flags = (count ? VFIO_IRQ_SET_DATA_EVENTFD :
+			      VFIO_IRQ_SET_DATA_NONE) |
+		     VFIO_IRQ_SET_ACTION_TRIGGER;
+	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
+	set->count = count;
+	memcpy(set->data, t.efd, count * sizeof(int));
+	return ioctl(dev, VFIO_DEVICE_SET_IRQS, set);
+}
+
+/* The vfio-pci device BDF of IOMMU group @grp: memory and bus master on. */
+static void open_device(const char *grp)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri) };
+	char path[64];
+	uint16_t cmd;
+
+	t.container = open("/dev/vfio/vfio", O_RDWR);
+	snprintf(path, sizeof(path), "/dev/vfio/%s", grp);
+	t.group = open(path, O_RDWR);
+	if (t.container < 0 || t.group < 0)
 		die("open vfio");
-	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) ||
-	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+	if (ioctl(t.group, VFIO_GROUP_SET_CONTAINER, &t.container) ||
+	    ioctl(t.container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		die("vfio container");
-	dev = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
+	dev = ioctl(t.group, VFIO_GROUP_GET_DEVICE_FD, t.bdf);
 	if (dev < 0)
 		die("VFIO_GROUP_GET_DEVICE_FD");
 	ri.index = VFIO_PCI_CONFIG_REGION_INDEX;
@@ -308,56 +319,72 @@ int main(int argc, char **argv)
 	if (ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &ri))
 		die("bar0 region");
 	bar0_off = ri.offset;
-	if (argc == 4)
-		return routes_test(bdf);
+}
+
+/* Every MSI-X vector on an eventfd: the host gets its vfio-msix IRQs. */
+static int msix_host_irqs(void)
+{
+	struct vfio_irq_info ii = { .argsz = sizeof(ii) };
+	int i;
 
 	ii.index = VFIO_PCI_MSIX_IRQ_INDEX;
 	if (ioctl(dev, VFIO_DEVICE_GET_IRQ_INFO, &ii) || !ii.count)
 		die("MSI-X info");
-	n = ii.count > MAXV ? MAXV : ii.count;
-	memset(raw, 0, sizeof(raw));
-	set->argsz = sizeof(*set) + n * sizeof(int);
-	set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	set->index = VFIO_PCI_MSIX_IRQ_INDEX;
-	set->count = n;
-	for (i = 0; i < n; i++) {
-		efd[i] = eventfd(0, EFD_NONBLOCK);
-		memcpy(set->data + i * sizeof(int), &efd[i], sizeof(int));
-	}
-	if (ioctl(dev, VFIO_DEVICE_SET_IRQS, set))
+	t.n = ii.count > MAXV ? MAXV : ii.count;
+	for (i = 0; i < t.n; i++)
+		t.efd[i] = eventfd(0, EFD_NONBLOCK);
+	if (set_msix(t.n))
 		die("VFIO_DEVICE_SET_IRQS MSI-X");
-	n = host_irqs(bdf, irq, cnt, MAXV);
-	report(n > 0, "msix-host-irqs: %d vfio-msix IRQs of %s (first %u)", n,
-	       bdf, n > 0 ? irq[0] : 0);
-	if (n <= 0)
-		return 1;
+	t.n = host_irqs(t.bdf, t.irq, t.cnt, MAXV);
+	report(t.n > 0, "msix-host-irqs: %d vfio-msix IRQs of %s (first %u)",
+	       t.n, t.bdf, t.n > 0 ? t.irq[0] : 0);
+	return t.n > 0 ? 0 : -1;
+}
 
-	kvm = open("/dev/kvm", O_RDWR);
-	vm = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
-	xl = open(XL_DEVICE_PATH, O_RDWR);
-	if (vm < 0 || xl < 0)
+/* A KVM VM attached, the device's host IRQs registered with it. */
+static int attach_register(void)
+{
+	struct xl_attach at = { .size = sizeof(at) };
+	struct xl_irqs r = { .size = sizeof(r) };
+
+	t.kvm = open("/dev/kvm", O_RDWR);
+	t.vm = t.kvm < 0 ? -1 : ioctl(t.kvm, KVM_CREATE_VM, 0);
+	t.xl = open(XL_DEVICE_PATH, O_RDWR);
+	if (t.vm < 0 || t.xl < 0)
 		die("KVM VM / /dev/exitless");
-	at.vm_fd = vm;
-	report(!xioctl(xl, XL_IOC_ATTACH, &at), "attach");
-	r.count = n;
-	memcpy(r.irqs, irq, n * sizeof(irq[0]));
-	report(!xioctl(xl, XL_IOC_REGISTER_IRQS, &r), "register-msix-irqs");
-	report(!counters(xl, &c0) && c0.nr_irqs == (uint32_t)n &&
-	       c0.mode == XL_IOC_MODE_BASELINE, "counters-before");
+	at.vm_fd = t.vm;
+	report(!xioctl(t.xl, XL_IOC_ATTACH, &at), "attach");
+	r.count = t.n;
+	memcpy(r.irqs, t.irq, t.n * sizeof(t.irq[0]));
+	report(!xioctl(t.xl, XL_IOC_REGISTER_IRQS, &r), "register-msix-irqs");
+	report(!counters(t.xl, &t.c0) && t.c0.nr_irqs == (uint32_t)t.n &&
+	       t.c0.mode == XL_IOC_MODE_BASELINE, "counters-before");
+	return 0;
+}
 
-	ret = set_mode(xl, XL_IOC_MODE_PI);
+/* `pi` without an IOMMU that posts: refused, and nothing else moved. */
+static int pi_refused(void)
+{
+	uint32_t irq2[MAXV];
+	uint64_t cnt2[MAXV];
+	struct xl_counters c1;
+	char buf[2048];
+	int ret, n2;
+
+	ret = set_mode(t.xl, XL_IOC_MODE_PI);
 	report(ret == -EOPNOTSUPP, "mode-pi-refused: %d (%s)", ret,
 	       strerror(-ret));
-	report(!counters(xl, &c1), "counters-after");
+	report(!counters(t.xl, &c1), "counters-after");
 	report(c1.mode == XL_IOC_MODE_BASELINE, "mode-stays-baseline: %u",
 	       c1.mode);
-	report(c1.nr_irqs == c0.nr_irqs && c1.irq_registers == c0.irq_registers
-	       && c1.irq_unregisters == c0.irq_unregisters,
+	report(c1.nr_irqs == t.c0.nr_irqs &&
+	       c1.irq_registers == t.c0.irq_registers &&
+	       c1.irq_unregisters == t.c0.irq_unregisters,
 	       "irqs-unchanged: %u registered", c1.nr_irqs);
-	report(c1.mode_rejected == c0.mode_rejected + 1 &&
-	       c1.mode_changes == c0.mode_changes,
+	report(c1.mode_rejected == t.c0.mode_rejected + 1 &&
+	       c1.mode_changes == t.c0.mode_changes,
 	       "only-mode-rejected-moved: rejected %llu -> %llu",
-	       (unsigned long long)c0.mode_rejected,
+	       (unsigned long long)t.c0.mode_rejected,
 	       (unsigned long long)c1.mode_rejected);
 	if (grep_file("/sys/kernel/debug/exitless/pi", "last_refusal", buf,
 		      sizeof(buf))) {
@@ -370,11 +397,20 @@ int main(int argc, char **argv)
 	report(grep_file("/sys/kernel/debug/exitless/pi", "irte_posted_now 0",
 			 buf, sizeof(buf)), "no-irte-posted");
 	/* the same IRQs are still there and still count */
-	n2 = host_irqs(bdf, irq2, cnt2, MAXV);
-	report(n2 == n && !memcmp(irq, irq2, n * sizeof(irq[0])),
+	n2 = host_irqs(t.bdf, irq2, cnt2, MAXV);
+	report(n2 == t.n && !memcmp(t.irq, irq2, t.n * sizeof(t.irq[0])),
 	       "host-irqs-intact");
+	return 0;
+}
 
-	/* e1000e: all causes to vector 0, then raise one (probe.c) */
+/* e1000e: all causes to vector 0, then raise one (probe.c). */
+static int irq_still_delivered(void)
+{
+	struct pollfd pfd = { .fd = t.efd[0], .events = POLLIN };
+	uint32_t irq2[MAXV];
+	uint64_t cnt2[MAXV], ev = 0;
+	int i, ret;
+
 	bar_write(E1000_ITR, 0);
 	for (i = 0; i < 5; i++)
 		bar_write(E1000_EITR(i), 0);
@@ -382,37 +418,66 @@ int main(int argc, char **argv)
 	(void)bar_read(E1000_ICR);
 	bar_write(E1000_IMS, E1000_ICR_LSC | E1000_ICR_OTHER);
 	bar_write(E1000_ICS, E1000_ICR_LSC | E1000_ICR_OTHER);
-	pfd = (struct pollfd){ .fd = efd[0], .events = POLLIN };
 	ret = poll(&pfd, 1, 2000);
-	ret = ret > 0 && read(efd[0], &ev, 8) == 8 && ev > 0;
+	ret = ret > 0 && read(t.efd[0], &ev, 8) == 8 && ev > 0;
 	report(ret, "irq-still-delivered: eventfd count %llu",
 	       (unsigned long long)ev);
-	host_irqs(bdf, irq2, cnt2, MAXV);
-	report(cnt2[0] > cnt[0],
+	host_irqs(t.bdf, irq2, cnt2, MAXV);
+	report(cnt2[0] > t.cnt[0],
 	       "host-irq-still-counts: /proc/interrupts IRQ %u %llu -> %llu",
-	       irq[0], (unsigned long long)cnt[0],
+	       t.irq[0], (unsigned long long)t.cnt[0],
 	       (unsigned long long)cnt2[0]);
 	bar_write(E1000_IMC, ~0u);
 	(void)bar_read(E1000_ICR);
 	usleep(100 * 1000);
+	return 0;
+}
 
-	/* baseline still settable; detach leaves nothing behind */
-	report(set_mode(xl, XL_IOC_MODE_BASELINE) == 0, "mode-baseline-after");
-	report(!xioctl(xl, XL_IOC_DETACH, NULL), "detach");
+/* Baseline still settable; detach leaves nothing behind. */
+static int detach_clean(void)
+{
+	char buf[2048];
+
+	report(set_mode(t.xl, XL_IOC_MODE_BASELINE) == 0, "mode-baseline-after");
+	report(!xioctl(t.xl, XL_IOC_DETACH, NULL), "detach");
 	report(grep_file("/sys/kernel/debug/exitless/vms", "id pid", buf,
 			 sizeof(buf)) &&
 	       !grep_file("/sys/kernel/debug/exitless/pi", "vm ", buf,
 			  sizeof(buf)), "detach-forgets-vm");
+	report(!set_msix(0), "msix-disabled");
+	return 0;
+}
 
-	set->argsz = sizeof(*set);
-	set->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
-	set->count = 0;
-	report(!ioctl(dev, VFIO_DEVICE_SET_IRQS, set), "msix-disabled");
-	close(xl);
-	close(vm);
-	close(kvm);
+/* The steps, in order; one that returns nonzero ends the run. */
+static int (*const steps[])(void) = {
+	msix_host_irqs,
+	attach_register,
+	pi_refused,
+	irq_still_delivered,
+	detach_clean,
+};
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc != 3 && !(argc == 4 && !strcmp(argv[3], "routes"))) {
+		fprintf(stderr, "usage: xl-pitest BDF IOMMU_GROUP [routes]\n");
+		return 2;
+	}
+	report_prefix("pi-");
+	t.bdf = argv[1];
+	open_device(argv[2]);
+	if (argc == 4)
+		return routes_test(t.bdf);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (steps[i]())
+			return 1;
+	close(t.xl);
+	close(t.vm);
+	close(t.kvm);
 	close(dev);
-	close(group);
-	close(container);
+	close(t.group);
+	close(t.container);
 	return report_summary("xl-pitest");
 }
